@@ -1,0 +1,65 @@
+# musicquality: `make test` and `make demo` work on a fresh machine with Python, pip and apt.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Demo settings (override on the command line: make demo DEMO_FILES=5000)
+DEMO_DIR ?= demo
+DEMO_FILES ?= 2000
+DEMO_ENV := MUSICQUALITY_DEBUG=0 \
+	MUSICQUALITY_SECRET_KEY=demo-only-secret-key-$$(hostname)-not-for-production-use-0123456789 \
+	MUSICQUALITY_LIBRARY_DB=$(CURDIR)/$(DEMO_DIR)/library_index.db \
+	MUSICQUALITY_APP_DB=$(CURDIR)/$(DEMO_DIR)/app.sqlite3 \
+	MUSICQUALITY_STREAMING_DB=$(CURDIR)/$(DEMO_DIR)/music_tools.db \
+	MUSICQUALITY_QUARANTINE_DIR=$(CURDIR)/$(DEMO_DIR)/quarantine \
+	MUSICQUALITY_LIBRARY_ROOTS=$(CURDIR)/$(DEMO_DIR)/music
+
+.PHONY: help install system-deps lint test test-fast demo serve clean bench
+
+help:
+	@echo "make test   install everything, lint, check migrations, run the test suite"
+	@echo "make demo   install, build a demo library, scan, analyse, serve on 127.0.0.1:8000"
+	@echo "make bench  run the benchmarks in bench/ (figures go to bench/RESULTS.md by hand)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the tests use: ffprobe/mediainfo (independent readers), chromium (e2e).
+system-deps:
+	@missing=""; \
+	command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
+	command -v mediainfo >/dev/null || missing="$$missing mediainfo"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	MUSICQUALITY_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+test: install system-deps lint
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -x -q -m "not e2e and not slow"
+
+clean:
+	rm -rf $(VENV) var $(DEMO_DIR) tests/artifacts .pytest_cache .ruff_cache
+
+demo: install
+	mkdir -p $(DEMO_DIR)
+	$(DEMO_ENV) $(PY) manage.py migrate -v0
+	$(DEMO_ENV) $(PY) manage.py migrate -v0 --database=library
+	$(DEMO_ENV) $(PY) -m gunicorn --bind 127.0.0.1:8000 --workers 2 musicquality.wsgi

@@ -1,0 +1,46 @@
+"""The base of every management command that works on the library database."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError
+
+from musicquality.library_db import (
+    LibraryDatabaseError,
+    Purpose,
+    library_db_check,
+    library_db_path,
+    library_schema_is_v2,
+)
+from musicquality.schema import MIGRATE_COMMAND
+
+
+class LibraryCommand(BaseCommand):
+    """Checks the library database before ``handle`` and turns its failures into one line.
+
+    Subclasses that need the v2.0.0 tables set ``requires_schema_v2 = True``.
+    """
+
+    requires_schema_v2 = False
+
+    def execute(self, *args, **options):
+        path = library_db_path()
+        try:
+            library_db_check(path=path, purpose=Purpose.USE)
+        except LibraryDatabaseError as error:
+            raise CommandError(str(error)) from None
+        if self.requires_schema_v2 and not library_schema_is_v2(path=path):
+            raise CommandError(
+                f"library database {path} has no v2.0.0 tables yet: run `{MIGRATE_COMMAND}` first"
+            )
+        try:
+            return super().execute(*args, **options)
+        except (OperationalError, sqlite3.OperationalError) as error:
+            if "locked" in str(error) or "busy" in str(error):
+                raise CommandError(
+                    f"library database {path} stayed locked by another program: wait until it "
+                    "finishes, then run the command again (work already committed is kept)"
+                ) from None
+            raise CommandError(f"library database {path}: {error}") from None

@@ -1,0 +1,139 @@
+"""Checks that the configured library database is usable, before anything touches it.
+
+SQLite creates a missing file on connect and only notices a bad one at the first query,
+so each check here looks at the file first (existence, header, permissions) and then
+opens it read-only, so that a bad ``MUSICQUALITY_LIBRARY_DB`` gives a one-line error
+naming the file and what to do, and nothing is created or modified.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from enum import Enum
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connections
+
+from musicquality.schema import BOOKKEEPING_TABLES, MIGRATE_COMMAND, schema_report
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class LibraryDatabaseError(Exception):
+    """The library database cannot be used as it is; the message says what to do."""
+
+
+class Purpose(Enum):
+    MIGRATE = "migrate"
+    USE = "use"
+
+
+def library_db_path() -> Path:
+    return Path(connections["library"].settings_dict["NAME"])
+
+
+def sqlite_uri(path: Path, *, mode: str) -> str:
+    return f"file:{path}?mode={mode}"
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(
+        sqlite_uri(path, mode="ro"), uri=True, timeout=settings.BUSY_TIMEOUT_SECONDS
+    )
+
+
+def is_writable(path: Path) -> bool:
+    """Honour a read-only mode bit even for root, who ``os.access`` would always allow."""
+    mode = path.stat().st_mode
+    return bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) and os.access(path, os.W_OK)
+
+
+def library_db_check(*, path: Path, purpose: Purpose) -> None:
+    """Raise :class:`LibraryDatabaseError` unless ``path`` can be used for ``purpose``.
+
+    ``MIGRATE`` accepts a missing or empty file (a fresh install); ``USE`` needs an existing
+    library database with a ``library_index`` table.
+    """
+    env = "MUSICQUALITY_LIBRARY_DB"
+    if not path.exists():
+        if purpose is Purpose.MIGRATE:
+            if not path.parent.is_dir():
+                raise LibraryDatabaseError(
+                    f"library database {path}: folder {path.parent} does not exist; "
+                    f"create it or set {env} to your library_index.db"
+                )
+            return
+        raise LibraryDatabaseError(
+            f"library database {path} does not exist: set {env} to your Music Tools "
+            f"library_index.db, or run `{MIGRATE_COMMAND}` to start a new one"
+        )
+    if not path.is_file():
+        raise LibraryDatabaseError(f"library database {path} is not a file: set {env} to a file")
+    size = path.stat().st_size
+    if size:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+        if header != SQLITE_HEADER:
+            raise LibraryDatabaseError(
+                f"library database {path} is not an SQLite database: set {env} to your "
+                "Music Tools library_index.db"
+            )
+    if not is_writable(path) or not os.access(path.parent, os.W_OK):
+        raise LibraryDatabaseError(
+            f"library database {path} is read-only (it and its folder must be writable for "
+            "the WAL journal): make them writable, e.g. `chmod u+w`, then run the command again"
+        )
+    if not size:
+        if purpose is Purpose.USE:
+            raise LibraryDatabaseError(
+                f"library database {path} is empty: run `{MIGRATE_COMMAND}` first"
+            )
+        return
+    try:
+        conn = open_readonly(path)
+        try:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            } - BOOKKEEPING_TABLES
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise LibraryDatabaseError(f"library database {path} cannot be read ({error})") from None
+    if "library_index" not in tables and (purpose is Purpose.USE or tables):
+        raise LibraryDatabaseError(
+            f"library database {path} has no library_index table, so it is not a Music Tools "
+            f"library database: set {env} to your library_index.db"
+            + (f", or run `{MIGRATE_COMMAND}` to initialise it" if not tables else "")
+        )
+    library_db_check_unlocked(path=path)
+
+
+def library_db_check_unlocked(*, path: Path) -> None:
+    """Fail if another program holds the write lock for longer than the busy timeout."""
+    timeout = settings.BUSY_TIMEOUT_SECONDS
+    try:
+        conn = sqlite3.connect(sqlite_uri(path, mode="rw"), uri=True, timeout=timeout)
+        try:
+            conn.isolation_level = None
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise LibraryDatabaseError(
+                f"library database {path} is locked by another program (the Music Tools CLI?) "
+                f"for more than {timeout:g} s: wait until it finishes, then run the command again"
+            ) from None
+        raise LibraryDatabaseError(f"library database {path}: {error}") from None
+
+
+def library_schema_is_v2(*, path: Path) -> bool:
+    conn = open_readonly(path)
+    try:
+        return schema_report(conn.cursor()).complete
+    finally:
+        conn.close()

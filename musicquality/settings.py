@@ -1,0 +1,227 @@
+"""Settings, all taken from MUSICQUALITY_* environment variables (see README).
+
+Three databases (DESIGN.md §2): ``library`` is the user's existing Music Tools
+``library_index.db``; ``default`` keeps Django's own state so the music database never
+collects web-app rows; ``streaming`` is the legacy ``music_tools.db``, opened read-only.
+"""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: use 1/0, true/false, yes/no or on/off")
+
+
+def _env_path(name: str, default: Path | None) -> Path | None:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return Path(value).expanduser().resolve()
+
+
+def _env_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: give a number of seconds") from None
+    if seconds <= 0:
+        raise ImproperlyConfigured(f"{name}={value!r}: give a positive number of seconds")
+    return seconds
+
+
+DEBUG = _env_flag("MUSICQUALITY_DEBUG", default=False)
+
+SECRET_KEY = os.environ.get("MUSICQUALITY_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "MUSICQUALITY_SECRET_KEY is not set: set it to a long random string "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set MUSICQUALITY_DEBUG=1 for local development"
+        )
+    SECRET_KEY = "insecure-development-key-only-used-when-MUSICQUALITY_DEBUG-is-on"
+
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in os.environ.get("MUSICQUALITY_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if host.strip()
+]
+
+INSTALLED_APPS = [
+    "musicquality",
+    "quality",
+    "dedup",
+    "upgrades",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tables2",
+    "django_filters",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "musicquality.middleware.SchemaMissingMiddleware",
+]
+
+ROOT_URLCONF = "musicquality.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "musicquality.wsgi.application"
+
+# --- databases -------------------------------------------------------------
+
+LIBRARY_DB = _env_path("MUSICQUALITY_LIBRARY_DB", VAR_DIR / "library_index.db")
+APP_DB = _env_path("MUSICQUALITY_APP_DB", VAR_DIR / "app.sqlite3")
+STREAMING_DB = _env_path("MUSICQUALITY_STREAMING_DB", None)
+BACKUP_DIR = _env_path("MUSICQUALITY_BACKUP_DIR", None)
+QUARANTINE_DIR = _env_path("MUSICQUALITY_QUARANTINE_DIR", VAR_DIR / "quarantine")
+LIBRARY_ROOTS = [
+    Path(root).expanduser().resolve()
+    for root in os.environ.get("MUSICQUALITY_LIBRARY_ROOTS", "").split(os.pathsep)
+    if root.strip()
+]
+if APP_DB.parent == VAR_DIR:
+    VAR_DIR.mkdir(exist_ok=True)
+BUSY_TIMEOUT_SECONDS = _env_seconds("MUSICQUALITY_BUSY_TIMEOUT", 30.0)
+
+LIBRARY_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": 1,  # NORMAL
+    "cache_size": -15000,
+    "temp_store": 2,  # MEMORY
+    "mmap_size": 33554432,
+    "foreign_keys": 1,
+}
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": APP_DB,
+        "OPTIONS": {"timeout": BUSY_TIMEOUT_SECONDS, "transaction_mode": "IMMEDIATE"},
+    },
+    "library": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": LIBRARY_DB,
+        "OPTIONS": {
+            "timeout": BUSY_TIMEOUT_SECONDS,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": ";".join(
+                f"PRAGMA {name}={value}" for name, value in LIBRARY_PRAGMAS.items()
+            ),
+        },
+        "TEST": {"NAME": str(LIBRARY_DB.with_name(f"test_{LIBRARY_DB.name}"))},
+    },
+}
+if STREAMING_DB is not None:
+    DATABASES["streaming"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": f"file:{STREAMING_DB}?mode=ro",
+        "OPTIONS": {"timeout": BUSY_TIMEOUT_SECONDS},
+    }
+
+DATABASE_ROUTERS = ["musicquality.routers.LibraryRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+# --- auth, i18n, static ----------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+
+# --- deployment hardening (see README, "Deploying") ---------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = _env_flag("MUSICQUALITY_HTTPS", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = 31536000 if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
+SECURE_HSTS_PRELOAD = SESSION_COOKIE_SECURE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "musicquality": {"handlers": ["console"], "level": "WARNING"},
+        "quality": {"handlers": ["console"], "level": "WARNING"},
+        "dedup": {"handlers": ["console"], "level": "WARNING"},
+        "upgrades": {"handlers": ["console"], "level": "WARNING"},
+    },
+}

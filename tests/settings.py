@@ -1,0 +1,27 @@
+"""Test settings: every MUSICQUALITY_* path points into a fresh temporary folder.
+
+Set before the project settings are read, so a user's real library database can never be
+touched by the test suite, whatever their environment says.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+TEST_VAR_DIR = Path(tempfile.mkdtemp(prefix="musicquality-tests-"))
+
+os.environ.update(
+    {
+        "MUSICQUALITY_DEBUG": "1",
+        "MUSICQUALITY_LIBRARY_DB": str(TEST_VAR_DIR / "library_index.db"),
+        "MUSICQUALITY_APP_DB": str(TEST_VAR_DIR / "app.sqlite3"),
+        "MUSICQUALITY_QUARANTINE_DIR": str(TEST_VAR_DIR / "quarantine"),
+        "MUSICQUALITY_BUSY_TIMEOUT": "5",
+    }
+)
+for name in ("MUSICQUALITY_STREAMING_DB", "MUSICQUALITY_BACKUP_DIR", "MUSICQUALITY_LIBRARY_ROOTS"):
+    os.environ.pop(name, None)
+
+from musicquality.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
