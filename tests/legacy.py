@@ -171,6 +171,10 @@ def legacy_content_hash(path: Path) -> str:
     return f"{size}_{digest.hexdigest()}"
 
 
+def legacy_fake_content_hash(index: int) -> str:
+    return f"{3_000_000 + index}_{hashlib.sha256(str(index).encode()).hexdigest()}"
+
+
 def legacy_connect(path: Path) -> sqlite3.Connection:
     """A connection as the legacy tool opens it: WAL, 30 s timeout, DEFERRED, no FKs."""
     conn = sqlite3.connect(path, timeout=30)
@@ -206,7 +210,7 @@ def legacy_row(index: int, **overrides) -> dict:
         "file_format": filename.rsplit(".", 1)[-1].lower(),
         "file_size": 3_000_000 + index,
         "metadata_hash": legacy_metadata_hash(artist, title, Path(filename).stem),
-        "file_content_hash": f"{3_000_000 + index}_{hashlib.sha256(bytes([index % 256])).hexdigest()}",
+        "file_content_hash": legacy_fake_content_hash(index),
         "indexed_at": now_iso(),
         "file_mtime": now_iso(),
         "last_verified": None,
