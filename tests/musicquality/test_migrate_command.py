@@ -34,7 +34,8 @@ def library(tmp_path: Path) -> Path:
         f"albums_count, last_index_time, index_duration, created_at) VALUES (40, 123, "
         f"'{{\"mp3\": 40}}', 7, 5, '{now_iso()}', 1.5, '{now_iso()}')",
         "INSERT INTO vetting_history (import_folder, total_files, duplicates_found, new_songs, "
-        f"uncertain_matches, threshold_used, vetted_at) VALUES ('/in', 3, 1, 2, 0, 0.9, '{now_iso()}')",
+        "uncertain_matches, threshold_used, vetted_at) "
+        f"VALUES ('/in', 3, 1, 2, 0, 0.9, '{now_iso()}')",
     )
     return path
 
@@ -93,7 +94,8 @@ def test_exact_v2_tables_are_adopted_without_changing_data(library, tmp_path):
     conn = sqlite3.connect(library)
     conn.executescript(report_appendix_a_sql())  # what the report's own script creates
     conn.execute(
-        "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT, updated_at TEXT NOT NULL)"
+        "CREATE TABLE IF NOT EXISTS settings "
+        "(key TEXT PRIMARY KEY, value TEXT, updated_at TEXT NOT NULL)"
     )
     conn.execute(
         "INSERT INTO file_quality (library_file_id, file_format, codec, bitrate, quality_score, "
