@@ -56,7 +56,33 @@ class ActionNoteForm(forms.Form):
     )
 
 
+FILE_FIELDS = (
+    "quality_link",
+    "file_path",
+    "artist",
+    "title",
+    "album",
+    "duration",
+    "isrc",
+    "current_format",
+    "current_bitrate",
+    "current_quality_score",
+)
+UPGRADE_FIELDS = (
+    "recommended_format",
+    "potential_quality_gain",
+    "priority_score",
+    "available_on_service",
+    "service_quality",
+    "checked_at",
+    "identified_at",
+    "last_updated",
+)
+
+
 class UpgradeCandidateForm(forms.ModelForm):
+    """Only the decision and the notes are the user's to edit; the rest is computed."""
+
     class Meta:
         model = UpgradeCandidate
         fields = ["user_action", "notes"]
@@ -84,45 +110,10 @@ class UpgradeCandidateAdmin(admin.ModelAdmin):
     actions = ["approve", "reject", "ignore", "mark_completed"]
     fieldsets = (
         ("Decision", {"fields": ("user_action", "notes", "action_at")}),
-        (
-            "File",
-            {
-                "fields": (
-                    "quality_link",
-                    "file_path",
-                    "artist",
-                    "title",
-                    "album",
-                    "duration",
-                    "isrc",
-                    "current_format",
-                    "current_bitrate",
-                    "current_quality_score",
-                )
-            },
-        ),
-        (
-            "Upgrade",
-            {
-                "fields": (
-                    "recommended_format",
-                    "potential_quality_gain",
-                    "priority_score",
-                    "available_on_service",
-                    "service_quality",
-                    "checked_at",
-                    "identified_at",
-                    "last_updated",
-                )
-            },
-        ),
+        ("File", {"fields": FILE_FIELDS}),
+        ("Upgrade", {"fields": UPGRADE_FIELDS}),
     )
-    readonly_fields = tuple(
-        name
-        for _, options in fieldsets
-        for name in options["fields"]
-        if name not in {"user_action", "notes"}
-    )
+    readonly_fields = ("action_at", *FILE_FIELDS, *UPGRADE_FIELDS)
 
     def get_ordering(self, request):
         return [PENDING_FIRST, "-priority_score", "id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -67,7 +68,7 @@ class KnownCandidate:
     title: str
     album: str | None
     isrc: str | None
-    last_updated: object
+    last_updated: datetime.datetime | None
 
 
 def upgrade_candidates_known() -> dict[int, KnownCandidate]:

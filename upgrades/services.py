@@ -184,13 +184,12 @@ def _file_tags(
         mtime = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC)
     except OSError:
         mtime = None
-    unchanged = (
-        known is not None
-        and known.file_path == eligible.file_path
-        and (mtime is None or (known.last_updated is not None and mtime <= known.last_updated))
-    )
-    if unchanged:
-        return FileTags(known.artist or None, known.title or None, known.album, known.isrc)
+    if known is not None and known.file_path == eligible.file_path:
+        unchanged = mtime is None or (
+            known.last_updated is not None and mtime <= known.last_updated
+        )
+        if unchanged:
+            return FileTags(known.artist or None, known.title or None, known.album, known.isrc)
     if mtime is None:
         return FileTags(None, None, None, None)
     summary.tags_read += 1

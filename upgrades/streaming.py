@@ -136,7 +136,7 @@ def streaming_catalog_load(*, path: Path, now: datetime.datetime) -> StreamingCa
             track = StreamingTrack(
                 id=track_id,
                 service=(service or "").strip().lower(),
-                duration_ms=duration if isinstance(duration, int | float) else None,
+                duration_ms=int(duration) if isinstance(duration, int | float) else None,
                 listening=listening.get(track_id, Listening.NO_PLAYLIST),
             )
             catalog.track_count += 1
