@@ -137,9 +137,11 @@ def name_normalise(value: str | None) -> str:
     """
     if not value:
         return ""
-    decomposed = unicodedata.normalize("NFKD", value.replace("&", " and "))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NOT_WORD.sub("", stripped.casefold())
+    value = value.replace("&", " and ")
+    if not value.isascii():
+        decomposed = unicodedata.normalize("NFKD", value)
+        value = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NOT_WORD.sub("", value.casefold())
 
 
 def name_key(*, artist: str | None, title: str | None) -> str | None:
