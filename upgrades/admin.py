@@ -86,6 +86,12 @@ class UpgradeCandidateForm(forms.ModelForm):
     class Meta:
         model = UpgradeCandidate
         fields = ["user_action", "notes"]
+        error_messages = {
+            "user_action": {
+                "invalid_choice": "user_action %(value)r is not allowed: use one of "
+                + ", ".join(UserAction.values)
+            }
+        }
 
 
 @admin.register(UpgradeCandidate)

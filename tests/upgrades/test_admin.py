@@ -198,7 +198,7 @@ def test_change_form_refuses_an_unknown_action(staff_client):
         },
     )
     assert response.status_code == 200
-    assert "Select a valid choice. bought is not one of the available choices." in (
+    assert "user_action &#x27;bought&#x27; is not allowed: use one of pending, approved" in (
         response.content.decode()
     )
     assert UpgradeCandidate.objects.get().user_action == UserAction.PENDING
