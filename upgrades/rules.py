@@ -116,12 +116,20 @@ def is_still_candidate(*, is_lossless: bool, score: float, threshold: float) -> 
 
 
 def completion_reason(
-    *, is_lossless: bool, score: float, codec: str | None, threshold: float
+    *,
+    is_lossless: bool,
+    score: float,
+    codec: str | None,
+    threshold: float,
+    replaced_by: str | None = None,
 ) -> str:
-    """Why a candidate's file no longer needs an upgrade, as the note the user reads."""
+    """Why a candidate no longer needs an upgrade, as the note the user reads: its file was
+    upgraded in place, or replaced by another file (``replaced_by``, its path)."""
     if is_lossless:
-        return f"file is now lossless ({codec or 'lossless'}, score {score:.1f})"
-    return f"file now scores {score:.1f}, at or above the threshold {threshold:g}"
+        quality = f"lossless ({codec or 'lossless'}, score {score:.1f})"
+        return f"replaced by {replaced_by}, {quality}" if replaced_by else f"file is now {quality}"
+    level = f"scores {score:.1f}, at or above the threshold {threshold:g}"
+    return f"replaced by {replaced_by}, which {level}" if replaced_by else f"file now {level}"
 
 
 # --- matching ---------------------------------------------------------------------------

@@ -89,6 +89,49 @@ def upgrade_candidates_outgrown(*, threshold: float) -> QuerySet:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """An open candidate whose file vanished from the library, and the active analysed file
+    that took its place (same recording by metadata hash, or same name in the same folder)."""
+
+    candidate_id: int
+    notes: str | None
+    file_path: str
+    is_lossless: bool
+    quality_score: float
+    codec: str | None
+
+
+def upgrade_candidates_replaced() -> list[Replacement]:
+    """Open candidates whose file is no longer active (the scanner marks a vanished file
+    ``is_active = 0``), each with the best active analysed file standing for the same track.
+    Vanished files are few, so one small query each is fine."""
+    replacements = []
+    vanished = UpgradeCandidate.objects.filter(
+        user_action__in=[UserAction.PENDING, UserAction.APPROVED],
+        library_file__is_active=False,
+    ).values_list("id", "notes", "library_file__file_path", "library_file__metadata_hash")
+    for candidate_id, notes, old_path, old_hash in vanished:
+        stem = old_path.rsplit(".", 1)[0]
+        best = (
+            FileQuality.objects.filter(library_file__is_active=True)
+            .filter(
+                Q(library_file__metadata_hash=old_hash)
+                | Q(library_file__file_path__startswith=f"{stem}.")
+            )
+            .order_by("-is_lossless", "-quality_score")
+            .values_list("library_file__file_path", "is_lossless", "quality_score", "codec")
+        )
+        for path, is_lossless, score, codec in best:
+            if path.startswith(f"{stem}.") and "/" in path[len(stem) :]:
+                continue  # a folder named like the file, not the file's new extension
+            replacements.append(
+                Replacement(candidate_id, notes, path, bool(is_lossless), score, codec)
+            )
+            break
+    return replacements
+
+
 def upgrade_action_counts() -> dict[str, int]:
     """Candidates per ``user_action``, every action present (0 when none); a NULL action
     counts as pending, the column's default."""

@@ -29,6 +29,7 @@ from upgrades.selectors import (
     lossless_alac_counts,
     upgrade_candidates_known,
     upgrade_candidates_outgrown,
+    upgrade_candidates_replaced,
     upgrade_candidates_with_action,
     upgrade_eligible_files,
 )
@@ -247,39 +248,54 @@ def _candidates_upsert(rows: list[tuple]) -> None:
 
 
 def _candidates_complete_outgrown(*, threshold: float, stamp: str) -> int:
-    outgrown = list(
-        upgrade_candidates_outgrown(threshold=threshold).values_list(
-            "id",
-            "notes",
-            "library_file__quality__is_lossless",
-            "library_file__quality__quality_score",
-            "library_file__quality__codec",
+    """Complete the open candidates whose file was upgraded in place (re-analysed as lossless
+    or scoring at or above the threshold) or replaced by such a file (the old one vanished)."""
+    reasons: list[tuple[int, str | None, str]] = []
+    for candidate_id, notes, is_lossless, score, codec in upgrade_candidates_outgrown(
+        threshold=threshold
+    ).values_list(
+        "id",
+        "notes",
+        "library_file__quality__is_lossless",
+        "library_file__quality__quality_score",
+        "library_file__quality__codec",
+    ):
+        why = rules.completion_reason(
+            is_lossless=bool(is_lossless), score=score, codec=codec, threshold=threshold
         )
-    )
-    updates = [
+        reasons.append((candidate_id, notes, why))
+    for replacement in upgrade_candidates_replaced():
+        if rules.is_still_candidate(
+            is_lossless=replacement.is_lossless,
+            score=replacement.quality_score,
+            threshold=threshold,
+        ):
+            continue
+        why = rules.completion_reason(
+            is_lossless=replacement.is_lossless,
+            score=replacement.quality_score,
+            codec=replacement.codec,
+            threshold=threshold,
+            replaced_by=replacement.file_path,
+        )
+        reasons.append((replacement.candidate_id, replacement.notes, why))
+    rows = [
         (
             stamp,
             stamp,
-            rules.note_appended(
-                notes,
-                "completed automatically: "
-                + rules.completion_reason(
-                    is_lossless=bool(is_lossless), score=score, codec=codec, threshold=threshold
-                ),
-                when=stamp,
-            ),
-            candidate_id,
+            rules.note_appended(notes, f"completed automatically: {why}", when=stamp),
+            pk,
         )
-        for candidate_id, notes, is_lossless, score, codec in outgrown
+        for pk, notes, why in reasons
     ]
     table = UpgradeCandidate._meta.db_table
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET user_action = 'completed', action_at = ?, last_updated = ?, "
             "notes = ? WHERE id = ?",
-            updates,
+            rows,
         )
-    return len(updates)
+    return len(rows)
 
 
 # --- triage --------------------------------------------------------------------------------

@@ -235,3 +235,34 @@ def test_edit_moves_action_at_only_when_the_action_changes():
     edited = candidate_of(library_file)
     assert (edited.user_action, edited.notes) == ("approved", "just a note")
     assert edited.action_at is not None
+
+
+def test_a_file_replaced_by_a_lossless_copy_completes_its_candidate():
+    mp3 = lossy_file(score=32.7, filename="07 Song.mp3", artist="Band", title="Song")
+    kept = lossy_file(score=32.7, filename="08 Other.mp3", artist="Band", title="Other")
+    gone = lossy_file(score=32.7, filename="09 Gone.mp3", artist="Band", title="Gone")
+    identify()
+    # the scanner marks vanished files inactive; the FLAC sits where the MP3 was
+    for library_file in (mp3, kept, gone):
+        library_file.is_active = False
+        library_file.save()
+    flac = library_file_make(
+        file_path=mp3.file_path.removesuffix(".mp3") + ".flac",
+        filename="07 Song.flac",
+        file_format="flac",
+        artist=None,  # indexed without tags: found by its path, not its metadata hash
+        title=None,
+    )
+    file_quality_make(flac, codec="FLAC", is_lossless=True, quality_score=85.0, bitrate=900)
+    still_lossy = library_file_make(filename="08 Other.m4a", file_format="m4a", artist="Band",
+                                    title="Other")  # fmt: skip
+    file_quality_make(still_lossy, codec="AAC", quality_score=40.0)
+
+    summary = identify()
+
+    replaced = candidate_of(mp3)
+    assert replaced.user_action == UserAction.COMPLETED
+    assert f"replaced by {flac.file_path}, lossless (FLAC, score 85.0)" in replaced.notes
+    assert candidate_of(kept).user_action == UserAction.PENDING  # its stand-in is still lossy
+    assert candidate_of(gone).user_action == UserAction.PENDING  # nothing took its place
+    assert summary.completed == 1
