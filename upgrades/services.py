@@ -361,20 +361,21 @@ def upgrade_candidate_edit(
 
 # --- export --------------------------------------------------------------------------------
 
-EXPORT_HEADER = (
-    "artist",
-    "title",
-    "album",
-    "isrc",
-    "service",
-    "service_quality",
-    "current_format",
-    "current_bitrate",
-    "current_quality_score",
-    "priority_score",
-    "recommended_format",
-    "file_path",
-)
+#: CSV column → candidate field, in the order of the file.
+EXPORT_COLUMNS = {
+    "artist": "artist",
+    "title": "title",
+    "album": "album",
+    "isrc": "isrc",
+    "service": "available_on_service",
+    "service_quality": "service_quality",
+    "current_format": "current_format",
+    "current_bitrate": "current_bitrate",
+    "current_quality_score": "current_quality_score",
+    "priority_score": "priority_score",
+    "recommended_format": "recommended_format",
+    "file_path": "file_path",
+}
 
 
 def upgrade_candidates_export(*, user_action: str, out: TextIO) -> int:
@@ -382,22 +383,12 @@ def upgrade_candidates_export(*, user_action: str, out: TextIO) -> int:
     list); returns the number of rows."""
     validate_user_action(user_action)
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXPORT_HEADER)
+    writer.writerow(EXPORT_COLUMNS)
     count = 0
-    for row in upgrade_candidates_with_action(user_action=user_action).values_list(
-        "artist",
-        "title",
-        "album",
-        "isrc",
-        "available_on_service",
-        "service_quality",
-        "current_format",
-        "current_bitrate",
-        "current_quality_score",
-        "priority_score",
-        "recommended_format",
-        "file_path",
-    ):
+    rows = upgrade_candidates_with_action(user_action=user_action).values_list(
+        *EXPORT_COLUMNS.values()
+    )
+    for row in rows:
         writer.writerow(["" if value is None else value for value in row])
         count += 1
     return count
