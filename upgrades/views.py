@@ -22,7 +22,7 @@ class CandidateListView(LoginRequiredMixin, SingleTableMixin, FilterView):
     table_class = UpgradeCandidateTable
     filterset_class = UpgradeCandidateFilter
     template_name = "upgrades/candidates.html"
-    table_pagination = {"per_page": 50}
+    table_pagination = {"per_page": 25}
 
     def get_queryset(self):
         return UpgradeCandidate.objects.order_by("-priority_score", "id")

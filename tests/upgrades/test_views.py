@@ -81,9 +81,9 @@ def test_sorting_and_pagination(user_client):
         candidate_make(title=f"Song {n:02d}", score=float(n))
     upgrade_candidates_identify(streaming_db=None)
     first_page = titles_in(user_client.get(CANDIDATES))
-    assert len(first_page) == 50
+    assert len(first_page) == 25
     assert first_page[0] == "Song 00"  # lowest score, highest priority
-    assert titles_in(user_client.get(CANDIDATES, {"page": 2})) == [
+    assert titles_in(user_client.get(CANDIDATES, {"page": 3})) == [
         f"Song {n:02d}" for n in range(50, 60)
     ]
     by_score_desc = titles_in(user_client.get(CANDIDATES, {"sort": "-current_quality_score"}))
