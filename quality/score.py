@@ -8,9 +8,7 @@ from __future__ import annotations
 
 SCORING_REVISION = 1
 
-LOSSLESS_CODECS = frozenset(
-    {"FLAC", "ALAC", "PCM", "APE", "WavPack", "TTA", "DSD", "WMA Lossless"}
-)
+LOSSLESS_CODECS = frozenset({"FLAC", "ALAC", "PCM", "APE", "WavPack", "TTA", "DSD", "WMA Lossless"})
 # Codec-equivalent bitrate factors: modern codecs sound as good as MP3 at a higher bitrate.
 LOSSY_FACTORS = {"AAC": 1.25, "Vorbis": 1.25, "Musepack": 1.25, "Opus": 1.5}
 
