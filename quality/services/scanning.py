@@ -27,6 +27,7 @@ from django.db import connections, transaction
 from musicquality.fields import utc_now_iso
 from quality.hashing import content_hash_sampled, metadata_hash
 from quality.models import AUDIO_EXTENSIONS, LibraryFile, LibraryStats
+from quality.services.audio import AudioReadError, audio_properties_read
 from quality.services.parallel import chunks_map, default_workers
 from quality.services.tags import AudioTags, TagReadError, tagged_file_read
 
@@ -162,6 +163,11 @@ def file_row_read(path: str, size: int, st_mtime: float) -> tuple[tuple | None, 
             return None, ScanProblem(path, PROBLEM_NOT_AUDIO, str(error))
         if not os.access(path, os.R_OK):
             return None, ScanProblem(path, PROBLEM_UNREADABLE_FILE, str(error))
+        try:  # mutagen trusts the extension; the content decides whether this is audio
+            audio_properties_read(path)
+        except AudioReadError as content_error:
+            if content_error.kind in (AudioReadError.KIND_NOT_AUDIO, AudioReadError.KIND_EMPTY):
+                return None, ScanProblem(path, PROBLEM_NOT_AUDIO, str(content_error))
         tags, duration = AudioTags(), None
         problem = ScanProblem(path, PROBLEM_BAD_TAGS, str(error))
     filename = os.path.basename(path)
