@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 DB = "library"
 BATCH_SIZE = 1000
+CHUNK_SIZE = 100  # files per worker task
 ANALYZE_THRESHOLD = 1000  # rows written in one run after which the planner statistics refresh
 
 
@@ -221,7 +222,9 @@ def file_quality_analyze_all(
     if progress:
         progress(0, len(todo))
     try:
-        for chunk in chunks_map(_analyse_chunk, todo, workers=workers or default_workers()):
+        for chunk in chunks_map(
+            _analyse_chunk, todo, workers=workers or default_workers(), chunk_size=CHUNK_SIZE
+        ):
             for library_file_id, outcome in chunk:
                 if isinstance(outcome, AnalysisError):
                     result.errors.append(outcome)
