@@ -8,6 +8,9 @@ ABR MP3: FFmpeg's MP3 muxer writes the LAME tag itself and leaves its VBR-method
 "unknown" (and signs it "Lavf"), so no reader can tell ABR from VBR. For ABR specs we set that
 field, and the encoder string, to what LAME was asked to do, as the ``lame`` front end writes
 them: method 2 (ABR) and the target bitrate.
+
+Output is byte-for-byte reproducible for a given seed (FFmpeg's bitexact flag, fixed Ogg
+serial numbers), so a demo library made twice with one seed is the same library.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 import av
 import numpy as np
 import soundfile
+from mutagen.ogg import OggPage
 
 LAME_METHOD_ABR = 2
 
@@ -62,8 +66,9 @@ def audio_encode(*, path: Path, spec: EncodeSpec, seconds: float = 1.0, seed: in
             subtype="VORBIS",
             compression_level=1.0 - (spec.vorbis_quality or 0.5),
         )
+        ogg_serial_set(path=path, serial=seed)
         return path
-    with av.open(str(path), "w") as container:
+    with av.open(str(path), "w", options={"fflags": "+bitexact"}) as container:
         stream = container.add_stream(spec.codec, rate=spec.sample_rate, layout=spec.layout)
         if spec.bit_rate:
             stream.bit_rate = spec.bit_rate
@@ -97,7 +102,23 @@ def audio_encode(*, path: Path, spec: EncodeSpec, seconds: float = 1.0, seed: in
             container.mux(packet)
     if spec.abr and spec.bit_rate:
         lame_tag_mark_abr(path=path, kbps=spec.bit_rate // 1000)
+    if spec.extension in ("ogg", "opus"):
+        ogg_serial_set(path=path, serial=seed)
     return path
+
+
+def ogg_serial_set(*, path: Path, serial: int) -> None:
+    """Ogg muxers pick a random stream serial; a fixed one makes the bytes reproducible."""
+    pages = []
+    with path.open("rb") as handle:
+        while True:
+            try:
+                pages.append(OggPage(handle))
+            except EOFError:
+                break
+    for page in pages:
+        page.serial = serial & 0xFFFFFFFF
+    path.write_bytes(b"".join(page.write() for page in pages))
 
 
 def lame_tag_mark_abr(*, path: Path, kbps: int) -> None:

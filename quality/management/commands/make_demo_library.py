@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None, help="default: all cores")
 
     def handle(self, *args, **options):
-        out: Path = options["out"].expanduser()
+        out = Path(options["out"]).expanduser()
         if options["files"] < 1:
             raise CommandError("--files must be at least 1")
         if (out / "music").exists() and any((out / "music").iterdir()):
