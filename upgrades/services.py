@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import datetime
 import logging
+import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +22,8 @@ from typing import TextIO
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
+from quality.services.parallel import chunks_map, default_workers
+from quality.services.tags import tags_read
 from upgrades import rules
 from upgrades.models import UpgradeCandidate, UserAction, validate_user_action
 from upgrades.selectors import (
@@ -39,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
 DB = "library"
+#: Below this many files to read, a process pool costs more than it saves.
+PARALLEL_FROM = 200
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -70,17 +75,23 @@ class FileTags:
     isrc: str | None
 
 
+NO_TAGS = FileTags(None, None, None, None)
+
+
 def upgrade_candidates_identify(
     *,
     threshold: float = rules.DEFAULT_THRESHOLD,
     format_override: str | None = None,
     streaming_db: Path | None,
+    workers: int | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> IdentifySummary:
     """Create or refresh a candidate for every active lossy file scoring below ``threshold``,
     and complete the open candidates whose file has since been upgraded.
 
-    Raises ``ValueError`` for a bad threshold or format and
+    Tags (for the ISRC) are read only from files new or changed since the last run, in
+    ``workers`` processes (default: one per core). ``on_progress(done, total)`` counts tag
+    reads, then candidates written. Raises ``ValueError`` for a bad threshold or format and
     :class:`~upgrades.streaming.StreamingDatabaseError` for an unreadable streaming DB, before
     anything is written.
     """
@@ -101,14 +112,16 @@ def upgrade_candidates_identify(
     known = upgrade_candidates_known()
     files = upgrade_eligible_files(threshold=threshold)
     stamp = now.isoformat()
+    tags = _files_tags(files, known, summary=summary, workers=workers, on_progress=on_progress)
     for start in range(0, len(files), BATCH_SIZE):
         batch = files[start : start + BATCH_SIZE]
         rows = [
-            _candidate_row(f, known.get(f.library_file_id), catalog, summary, stamp) for f in batch
+            _candidate_row(f, known.get(f.library_file_id), tags, catalog, summary, stamp)
+            for f in batch
         ]
         _candidates_upsert(rows)
         if on_progress:
-            on_progress(start + len(batch), len(files))
+            on_progress(summary.tags_read + start + len(batch), summary.tags_read + len(files))
     summary.completed = _candidates_complete_outgrown(threshold=threshold, stamp=stamp)
     logger.info(
         "identify: %d new, %d refreshed, %d completed (threshold %g)",
@@ -123,11 +136,12 @@ def upgrade_candidates_identify(
 def _candidate_row(
     eligible: EligibleFile,
     known: KnownCandidate | None,
+    tags_by_file: dict[int, FileTags],
     catalog: StreamingCatalog | None,
     summary: IdentifySummary,
     stamp: str,
 ) -> tuple:
-    tags = _file_tags(eligible, known, summary)
+    tags = tags_by_file.get(eligible.library_file_id, NO_TAGS)
     artist = tags.artist or eligible.artist
     title = tags.title or eligible.title
     if catalog is None:
@@ -175,37 +189,58 @@ def _candidate_row(
     )
 
 
-def _file_tags(
-    eligible: EligibleFile, known: KnownCandidate | None, summary: IdentifySummary
-) -> FileTags:
-    """Tags of the file, read again only when it is new to us or changed since the last run:
-    tag parsing is the slow part of identify, and a re-run mostly meets unchanged files."""
-    path = Path(eligible.file_path)
-    try:
-        mtime = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC)
-    except OSError:
-        mtime = None
-    if known is not None and known.file_path == eligible.file_path:
-        unchanged = mtime is None or (
-            known.last_updated is not None and mtime <= known.last_updated
+def _files_tags(
+    files: list[EligibleFile],
+    known: dict[int, KnownCandidate],
+    *,
+    summary: IdentifySummary,
+    workers: int | None,
+    on_progress: ProgressCallback | None,
+) -> dict[int, FileTags]:
+    """Tags per file: kept from the last run when the file has not changed since (tag parsing
+    is the slow part of identify, and a re-run mostly meets unchanged files), read again
+    otherwise; nothing for a file that is not on disk (its ``library_index`` row still
+    counts)."""
+    tags: dict[int, FileTags] = {}
+    to_read: list[tuple[int, str]] = []
+    for eligible in files:
+        previous = known.get(eligible.library_file_id)
+        try:
+            st_mtime = os.stat(eligible.file_path).st_mtime
+            mtime = datetime.datetime.fromtimestamp(st_mtime, datetime.UTC)
+        except OSError:
+            mtime = None
+        unchanged = (
+            previous is not None
+            and previous.file_path == eligible.file_path
+            and (mtime is None or (previous.last_updated and mtime <= previous.last_updated))
         )
-        if unchanged:
-            return FileTags(known.artist or None, known.title or None, known.album, known.isrc)
-    if mtime is None:
-        return FileTags(None, None, None, None)
-    summary.tags_read += 1
-    return _tags_read(path)
+        if previous is not None and unchanged:
+            tags[eligible.library_file_id] = FileTags(
+                previous.artist or None, previous.title or None, previous.album, previous.isrc
+            )
+            continue
+        if mtime is not None:
+            to_read.append((eligible.library_file_id, eligible.file_path))
+    if len(to_read) < PARALLEL_FROM:
+        workers = 1
+    total = len(to_read) + len(files)
+    for chunk in chunks_map(_tags_chunk, to_read, workers=workers or default_workers()):
+        for library_file_id, values in chunk:
+            tags[library_file_id] = FileTags(*values)
+        summary.tags_read += len(chunk)
+        if on_progress:
+            on_progress(summary.tags_read, total)
+    return tags
 
 
-def _tags_read(path: Path) -> FileTags:
-    from quality.services.tags import tags_read
-
-    try:
-        tags = tags_read(path=path)
-    except Exception as error:  # an unreadable tag must not stop a run over the library
-        logger.warning("cannot read tags of %s: %s", path, error)
-        return FileTags(None, None, None, None)
-    return FileTags(tags.artist, tags.title, tags.album, tags.isrc)
+def _tags_chunk(chunk: Sequence[tuple[int, str]]) -> list[tuple[int, tuple]]:
+    """Run in a worker process: plain tuples travel back."""
+    results = []
+    for library_file_id, path in chunk:
+        found = tags_read(path=Path(path))
+        results.append((library_file_id, (found.artist, found.title, found.album, found.isrc)))
+    return results
 
 
 _UPSERT_COLUMNS = (

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from musicquality.commands import LibraryCommand
-from upgrades.management.progress import ProgressBar
+from quality.progress import ProgressBar
 from upgrades.rules import DEFAULT_THRESHOLD, RECOMMENDED_FORMATS
 from upgrades.services import upgrade_candidates_identify
 from upgrades.streaming import StreamingDatabaseError, streaming_db_path
@@ -41,16 +41,23 @@ class Command(LibraryCommand):
             metavar="FILE",
             help="music_tools.db to check availability in (default MUSICQUALITY_STREAMING_DB)",
         )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            metavar="N",
+            help="processes reading tags (default: one per core)",
+        )
 
     def handle(self, *args, **options):
         streaming_db = options["streaming_db"] or streaming_db_path()
-        progress = ProgressBar(self.stdout, "identifying")
+        progress = ProgressBar(self.stdout, label="Identifying")
         try:
             summary = upgrade_candidates_identify(
                 threshold=options["threshold"],
                 format_override=options["format_override"],
                 streaming_db=streaming_db,
-                on_progress=progress,
+                workers=options["workers"],
+                on_progress=progress.update,
             )
         except (ValueError, StreamingDatabaseError) as error:
             raise CommandError(str(error)) from None
