@@ -234,27 +234,28 @@ def metadata_groups(
     longer than ``max_duration_delta`` (so a 3:30 radio edit and a 4:10 album version of the
     same title stay apart).
     """
-    buckets: dict[str, list[Candidate]] = defaultdict(list)
+    buckets: dict[str, list[tuple[float, int, Candidate]]] = defaultdict(list)
     for candidate in candidates:
         if (
             candidate.is_tagged
             and candidate.duration is not None
             and not is_hash_marker(candidate.file_content_hash)
         ):
-            buckets[candidate.metadata_hash].append(candidate)
+            buckets[candidate.metadata_hash].append((candidate.duration, candidate.id, candidate))
     groups: list[list[Candidate]] = []
     for members in buckets.values():
         if len(members) < 2:
             continue
-        members.sort(key=lambda candidate: (candidate.duration, candidate.id))
-        run = [members[0]]
-        for candidate in members[1:]:
-            if candidate.duration - run[0].duration <= max_duration_delta:
+        members.sort(key=lambda member: member[:2])
+        start = members[0][0]
+        run = [members[0][2]]
+        for duration, _, candidate in members[1:]:
+            if duration - start <= max_duration_delta:
                 run.append(candidate)
-            else:
-                if len(run) > 1:
-                    groups.append(run)
-                run = [candidate]
+                continue
+            if len(run) > 1:
+                groups.append(run)
+            start, run = duration, [candidate]
         if len(run) > 1:
             groups.append(run)
     return groups
@@ -274,8 +275,9 @@ def duplicate_groups_build(
     before moving it in any case.
     """
     suggested = exact_groups_suggest(candidates)
+    unconfirmed: list[Candidate] = []
     if full_hash is None:
-        exact, unconfirmed = suggested, []
+        exact = suggested
     else:
         exact, unconfirmed = exact_groups_confirm(suggested, full_hash=full_hash)
 

@@ -215,10 +215,10 @@ def _history_intent_write(
     removal: Removal,
     group: DuplicateGroup,
     session_id: str,
+    destination: Path,
     deleted_by: DeletedBy,
 ) -> DedupHistory:
     quality = FileQuality.objects.filter(library_file_id=row.id).first()
-    destination = quarantine_path_for(session_id=session_id, file_path=row.file_path)
     with transaction.atomic(using=LIBRARY_DB):
         return DedupHistory.objects.create(
             deletion_session_id=session_id,
@@ -296,7 +296,7 @@ def pending_settle(history: DedupHistory) -> Settled:
         return Settled.UNDONE
     DedupHistory.objects.filter(id=history.id).update(
         notes=note_append(
-            history.notes.removeprefix(PENDING_NOTE_PREFIX).strip(),
+            (history.notes or "").removeprefix(PENDING_NOTE_PREFIX).strip(),
             "interrupted move: the file was found at neither path",
         )
     )
@@ -328,12 +328,18 @@ def _removal_quarantine(
 ) -> FileOutcome:
     row, path = _removal_verify(removal, group=group, keeper=keeper)
     fault_point("verified")
+    destination = quarantine_path_for(session_id=session_id, file_path=row.file_path)
     history = _history_intent_write(
-        row=row, removal=removal, group=group, session_id=session_id, deleted_by=deleted_by
+        row=row,
+        removal=removal,
+        group=group,
+        session_id=session_id,
+        destination=destination,
+        deleted_by=deleted_by,
     )
     fault_point("history written")
     try:
-        file_move(src=path, dst=Path(history.recovery_path))
+        file_move(src=path, dst=destination)
     except (OSError, DedupRefused) as error:
         outcome = pending_settle(history)
         if outcome is Settled.COMPLETED:
@@ -343,7 +349,7 @@ def _removal_quarantine(
     _history_finish(history)
     fault_point("finished")
     logger.info("quarantined %s (keeper %s)", path, keeper.path)
-    return FileOutcome(removal, keeper.path.as_posix(), True, history.recovery_path, history.id)
+    return FileOutcome(removal, keeper.path.as_posix(), True, str(destination), history.id)
 
 
 def dedupe_apply(
