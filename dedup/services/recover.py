@@ -59,7 +59,10 @@ def recovery_target(history: DedupHistory, *, to: Path | None) -> Path:
 
 
 def _reindex(target: Path) -> tuple[int, bool]:
-    """Index and analyse the restored file through the scanning/analysis services."""
+    """Index and analyse the restored file through the scanning/analysis services.
+
+    Raises ``ValueError`` when the file is not readable audio (it is back, just not indexed).
+    """
     from quality.services.analysis import file_quality_refresh
     from quality.services.scanning import library_file_index
 
@@ -84,12 +87,14 @@ def _history_recover(history: DedupHistory, *, to: Path | None) -> RecoveryOutco
         empty_dirs_remove(start=source.parent, stop=quarantine_dir())
     elif not (target.is_file() and content_hash_sampled(path=target) == history.file_content_hash):
         raise DedupRefused(f"quarantined file {source} is missing")
-    library_file_id, analysed = _reindex(target)
+    try:
+        library_file_id, analysed = _reindex(target)
+        note = f"recovered to {target} (library_index id {library_file_id})"
+    except ValueError as error:
+        library_file_id, analysed = None, False
+        note = f"recovered to {target}, but not re-indexed: {error}"
     DedupHistory.objects.filter(id=history.id).update(
-        can_recover=False,
-        notes=note_append(
-            history.notes, f"recovered to {target} (library_index id {library_file_id})"
-        ),
+        can_recover=False, notes=note_append(history.notes, note)
     )
     logger.info("recovered %s to %s", history.file_path, target)
     return RecoveryOutcome(
