@@ -8,8 +8,8 @@ Two kinds of group (DESIGN.md §3):
 * **exact** — equal sampled ``file_content_hash`` (a marker value never matches anything).
   A sampled hash only *suggests* identity (64–128 KiB files that differ after their first
   64 KiB collide), so :func:`exact_groups_confirm` splits each suggested group by a
-  full-content hash supplied by the caller; members that cannot be confirmed fall back to the
-  same-recording pass. Confidence 1.0, reason ``exact_duplicate``.
+  full-content comparison supplied by the caller; members that cannot be confirmed fall back
+  to the same-recording pass. Confidence 1.0, reason ``exact_duplicate``.
 * **same recording** — equal ``metadata_hash`` of tagged files (never the ``NO_METADATA:``
   form, never a row with a marker hash) and durations within ``max_duration_delta`` seconds of
   each other. Confidence comes from :func:`metadata_confidence`; it never reaches 0.9, so a
@@ -199,24 +199,26 @@ def exact_groups_suggest(candidates: Iterable[Candidate]) -> list[list[Candidate
 
 
 def exact_groups_confirm(
-    groups: Iterable[list[Candidate]], *, full_hash: Callable[[Candidate], str | None]
+    groups: Iterable[list[Candidate]], *, same_content: Callable[[Candidate, Candidate], bool]
 ) -> tuple[list[list[Candidate]], list[Candidate]]:
-    """Split suggested groups by full-content hash.
+    """Split suggested groups into sets of files with identical content.
 
-    ``full_hash`` returns None for a file it cannot read. Returns the confirmed groups (two or
-    more identical files each) and the members that matched nothing.
+    ``same_content`` compares two files in full (False when either cannot be read). Returns
+    the confirmed groups (two or more identical files each) and the members that matched
+    nothing.
     """
     confirmed: list[list[Candidate]] = []
     unconfirmed: list[Candidate] = []
     for members in groups:
-        by_hash: dict[str, list[Candidate]] = defaultdict(list)
+        identical_sets: list[list[Candidate]] = []
         for candidate in members:
-            digest = full_hash(candidate)
-            if digest is None:
-                unconfirmed.append(candidate)
+            for same in identical_sets:
+                if same_content(same[0], candidate):
+                    same.append(candidate)
+                    break
             else:
-                by_hash[digest].append(candidate)
-        for same in by_hash.values():
+                identical_sets.append([candidate])
+        for same in identical_sets:
             if len(same) > 1:
                 confirmed.append(same)
             else:
@@ -264,22 +266,22 @@ def metadata_groups(
 def duplicate_groups_build(
     candidates: Sequence[Candidate],
     *,
-    full_hash: Callable[[Candidate], str | None] | None,
+    same_content: Callable[[Candidate, Candidate], bool] | None,
     prefer: Sequence[PurePath] = (),
     max_duration_delta: float = DEFAULT_MAX_DURATION_DELTA,
 ) -> DuplicateReport:
-    """Group, order and annotate: the whole find step, given a way to hash whole files.
+    """Group, order and annotate: the whole find step, given a way to compare whole files.
 
-    With ``full_hash=None`` exact groups are left unconfirmed suggestions
+    With ``same_content=None`` exact groups are left unconfirmed suggestions
     (``DuplicateGroup.confirmed`` is False); ``dedupe`` confirms every file again right
     before moving it in any case.
     """
     suggested = exact_groups_suggest(candidates)
     unconfirmed: list[Candidate] = []
-    if full_hash is None:
+    if same_content is None:
         exact = suggested
     else:
-        exact, unconfirmed = exact_groups_confirm(suggested, full_hash=full_hash)
+        exact, unconfirmed = exact_groups_confirm(suggested, same_content=same_content)
 
     groups: list[DuplicateGroup] = []
     removed_ids: set[int] = set()
@@ -295,7 +297,7 @@ def duplicate_groups_build(
                     Removal(other, DeletionReason.EXACT_DUPLICATE, EXACT_CONFIDENCE)
                     for other in others
                 ),
-                confirmed=full_hash is not None,
+                confirmed=same_content is not None,
             )
         )
     remaining = [candidate for candidate in candidates if candidate.id not in removed_ids]

@@ -4,7 +4,8 @@ For each file to remove, strictly in this order:
 
 1. **verify** — its ``library_index`` row is unchanged, the file is a regular file inside
    ``MUSICQUALITY_LIBRARY_ROOTS`` whose sampled hash still equals the row's, its keeper still
-   exists and is unchanged, and (exact matches) both are byte-identical by full-content hash;
+   exists and is unchanged, and (exact matches) both are identical in full, byte for byte
+   (a full-content comparison: what a full-content hash proves, without collisions);
 2. **write intent** — its ``dedup_history`` row (every column; ``recovery_path`` = where it is
    about to go; ``can_recover = 0``; ``notes`` starting with ``PENDING:``), committed;
 3. **move** it into ``QUARANTINE_DIR/<session>/<original path>`` (see ``files.file_move``);
@@ -43,6 +44,7 @@ from dedup.selectors import PENDING_NOTE_PREFIX, dedup_history_pending
 from dedup.services.files import (
     DedupRefused,
     file_move,
+    files_identical,
     library_file_check,
     library_root_of,
     library_roots_require,
@@ -54,7 +56,7 @@ from dedup.services.files import (
 from dedup.services.find import duplicates_find
 from dedup.services.notes import note_append, note_line
 from musicquality.fields import utc_now_iso
-from quality.hashing import content_hash_full, content_hash_sampled
+from quality.hashing import content_hash_sampled
 from quality.models import FileQuality, LibraryFile
 
 logger = logging.getLogger(__name__)
@@ -131,11 +133,11 @@ def dedupe_plan(
     min_confidence: float,
     prefer: Sequence[PurePath] = (),
     max_duration_delta: float = DEFAULT_MAX_DURATION_DELTA,
-    on_hashed: Callable[[], None] | None = None,
+    on_compared: Callable[[], None] | None = None,
 ) -> DedupePlan:
     """What ``dedupe --apply`` would do now (read-only)."""
     report = duplicates_find(
-        prefer=prefer, max_duration_delta=max_duration_delta, on_hashed=on_hashed
+        prefer=prefer, max_duration_delta=max_duration_delta, on_compared=on_compared
     )
     return DedupePlan(
         report=report,
@@ -152,7 +154,6 @@ def dedupe_plan(
 class _KeeperState:
     path: Path
     stat_key: tuple[int, int, int]
-    full_hash: str | None
 
 
 def _stat_key(path: Path) -> tuple[int, int, int]:
@@ -171,10 +172,7 @@ def _keeper_verify(group: DuplicateGroup) -> _KeeperState:
     before = _stat_key(path)
     if content_hash_sampled(path=path) != row.file_content_hash:
         raise KeeperProblem(f"keeper {path} changed since it was indexed: rescan first")
-    full_hash = content_hash_full(path=path) if group.matched_by == MatchedBy.CONTENT_HASH else None
-    if _stat_key(path) != before:
-        raise KeeperProblem(f"keeper {path} changed while it was being checked")
-    return _KeeperState(path=path, stat_key=before, full_hash=full_hash)
+    return _KeeperState(path=path, stat_key=before)
 
 
 def _keeper_unchanged(keeper: _KeeperState) -> None:
@@ -199,12 +197,10 @@ def _removal_verify(
     path = library_file_check(Path(row.file_path))
     if content_hash_sampled(path=path) != row.file_content_hash:
         raise DedupRefused(f"{path} changed since it was indexed: rescan, then run again")
-    if group.matched_by == MatchedBy.CONTENT_HASH and (
-        content_hash_full(path=path) != keeper.full_hash
-    ):
-        raise DedupRefused(f"{path} is not byte-identical to its keeper {keeper.path}: left alone")
     if os.path.samefile(path, keeper.path):
         raise DedupRefused(f"{path} is the keeper itself (a hard link): left alone")
+    if group.matched_by == MatchedBy.CONTENT_HASH and not files_identical(path, keeper.path):
+        raise DedupRefused(f"{path} is not byte-identical to its keeper {keeper.path}: left alone")
     _keeper_unchanged(keeper)
     return row, path
 
@@ -272,9 +268,7 @@ def pending_settle(history: DedupHistory) -> Settled:
     at_source = os.path.lexists(source)
     in_quarantine = destination.is_file()
     if at_source and in_quarantine:
-        identical = os.path.samefile(source, destination) or (
-            content_hash_full(path=source) == content_hash_full(path=destination)
-        )
+        identical = os.path.samefile(source, destination) or files_identical(source, destination)
         if identical and library_root_of(source) is not None:
             os.unlink(source)
             _history_finish(history, note="moved into quarantine (finished after interruption)")

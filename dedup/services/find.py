@@ -1,7 +1,7 @@
 """Finding duplicate groups in the library: read-only, but it reads whole files.
 
 The sampled ``file_content_hash`` only suggests that two files are identical; each suggested
-exact group is confirmed here by a full-content hash of its members before it is reported.
+exact group is confirmed here by comparing its members' full contents before it is reported.
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ from dedup.rules import (
     duplicate_groups_build,
 )
 from dedup.selectors import duplicate_candidates_list
-from quality.hashing import content_hash_full
+from dedup.services.files import files_identical
 
 logger = logging.getLogger(__name__)
 
 
-def candidate_full_hash(candidate: Candidate) -> str | None:
-    """Full-content SHA-256 of a candidate's file, or None when it cannot be read."""
+def candidates_identical(first: Candidate, second: Candidate) -> bool:
+    """Full-content comparison of two candidates' files; False when either cannot be read."""
     try:
-        return content_hash_full(path=Path(candidate.file_path))
+        return files_identical(Path(first.file_path), Path(second.file_path))
     except OSError as error:
-        logger.warning("cannot read %s to confirm a duplicate: %s", candidate.file_path, error)
-        return None
+        logger.warning("cannot read %s to confirm a duplicate: %s", error.filename, error)
+        return False
 
 
 def duplicates_find(
@@ -36,7 +36,7 @@ def duplicates_find(
     prefer: Sequence[PurePath] = (),
     max_duration_delta: float = DEFAULT_MAX_DURATION_DELTA,
     confirm: bool = True,
-    on_hashed: Callable[[], None] | None = None,
+    on_compared: Callable[[], None] | None = None,
 ) -> DuplicateReport:
     """Group the active library into duplicate groups, keeper first (see ``dedup.rules``).
 
@@ -44,15 +44,15 @@ def duplicates_find(
     unconfirmed suggestions.
     """
 
-    def full_hash(candidate: Candidate) -> str | None:
-        digest = candidate_full_hash(candidate)
-        if on_hashed is not None:
-            on_hashed()
-        return digest
+    def same_content(first: Candidate, second: Candidate) -> bool:
+        identical = candidates_identical(first, second)
+        if on_compared is not None:
+            on_compared()
+        return identical
 
     report = duplicate_groups_build(
         duplicate_candidates_list(),
-        full_hash=full_hash if confirm else None,
+        same_content=same_content if confirm else None,
         prefer=prefer,
         max_duration_delta=max_duration_delta,
     )

@@ -114,11 +114,15 @@ def test_markers_never_suggest_exact_groups():
 
 def test_confirmation_splits_a_sampled_collision():
     rows = [cand(i, file_content_hash="5_same") for i in range(1, 6)]
-    full = {1: "x", 2: "x", 3: "y", 4: "y", 5: None}
+    content = {1: "x", 2: "y", 3: "x", 4: "y", 5: None}  # None: unreadable
+
+    def same_content(a, b):
+        return content[a.id] is not None and content[a.id] == content[b.id]
+
     confirmed, unconfirmed = exact_groups_confirm(
-        exact_groups_suggest(rows), full_hash=lambda c: full[c.id]
+        exact_groups_suggest(rows), same_content=same_content
     )
-    assert sorted(sorted(c.id for c in g) for g in confirmed) == [[1, 2], [3, 4]]
+    assert sorted(sorted(c.id for c in g) for g in confirmed) == [[1, 3], [2, 4]]
     assert [c.id for c in unconfirmed] == [5]
 
 
@@ -147,7 +151,10 @@ def test_build_collapses_exact_copies_before_matching_recordings():
     flac_copy = cand(2, file_path="/m/copy/a.flac", quality_score=85.0, is_lossless=True,
                      file_content_hash="9_f")  # fmt: skip
     mp3 = cand(3, file_path="/m/a.mp3", quality_score=50.0, duration=200.5)
-    report = duplicate_groups_build([mp3, flac_copy, flac], full_hash=lambda c: c.file_content_hash)
+    report = duplicate_groups_build(
+        [mp3, flac_copy, flac],
+        same_content=lambda a, b: a.file_content_hash == b.file_content_hash,
+    )
     exact, recording = report.groups
     assert (exact.number, exact.matched_by, exact.keeper.id) == (1, MatchedBy.CONTENT_HASH, 1)
     assert [(r.candidate.id, r.reason, r.confidence) for r in exact.removals] == [
@@ -167,5 +174,5 @@ def test_build_collapses_exact_copies_before_matching_recordings():
 
 def test_build_without_confirmation_marks_exact_groups_unconfirmed():
     rows = [cand(1, file_content_hash="9_f"), cand(2, file_content_hash="9_f", metadata_hash="z")]
-    (group,) = duplicate_groups_build(rows, full_hash=None).groups
+    (group,) = duplicate_groups_build(rows, same_content=None).groups
     assert group.confirmed is False

@@ -72,12 +72,12 @@ class Command(LibraryCommand):
                     "without one"
                 )
 
-        hashing = ProgressBar(self.stdout, total=None, label="files read in full")
+        hashing = ProgressBar(self.stdout, total=None, label="full-content comparisons")
         plan = dedupe_plan(
             min_confidence=options["min_confidence"],
             prefer=prefer_dirs(options),
             max_duration_delta=options["max_duration_delta"],
-            on_hashed=hashing.advance,
+            on_compared=hashing.advance,
         )
         hashing.close()
         for group in plan.groups:

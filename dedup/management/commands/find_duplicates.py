@@ -47,12 +47,12 @@ class Command(LibraryCommand):
             raise CommandError(f"cannot write {target}: {error.strerror}") from None
 
     def handle(self, *args, **options):
-        progress = ProgressBar(self.stdout, total=None, label="files read in full")
+        progress = ProgressBar(self.stdout, total=None, label="full-content comparisons")
         report = duplicates_find(
             prefer=prefer_dirs(options),
             max_duration_delta=options["max_duration_delta"],
             confirm=not options["no_confirm"],
-            on_hashed=progress.advance,
+            on_compared=progress.advance,
         )
         progress.close()
         exported_to_stdout = "-" in (options["json"], options["csv"])

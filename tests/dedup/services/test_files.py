@@ -5,8 +5,10 @@ import pytest
 
 from dedup.faults import FORCE_COPY_ENV
 from dedup.services.files import (
+    COMPARE_CHUNK,
     DedupRefused,
     file_move,
+    files_identical,
     library_file_check,
     quarantine_lock,
     quarantine_path_check,
@@ -92,3 +94,18 @@ def test_only_one_run_at_a_time(dedup_settings):
         pass
     with quarantine_lock():
         pass
+
+
+@pytest.mark.parametrize("size", [0, 1, COMPARE_CHUNK - 1, COMPARE_CHUNK, 3 * COMPARE_CHUNK + 7])
+def test_files_identical_compares_every_byte(tmp_path, size):
+    data = os.urandom(size)
+    a = bytes_write(tmp_path / "a", data)
+    b = bytes_write(tmp_path / "b", data)
+    assert files_identical(a, b)
+    for offset in {0, size // 2, size - 1} if size else set():
+        changed = bytearray(data)
+        changed[offset] ^= 0x01
+        b.write_bytes(bytes(changed))
+        assert not files_identical(a, b)
+    b.write_bytes(data + b"\0")
+    assert not files_identical(a, b)
