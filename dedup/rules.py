@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import NamedTuple
 
 from dedup.models import DeletionReason, MatchedBy
 from quality.hashing import is_hash_marker
@@ -46,10 +47,11 @@ ALBUM_UNKNOWN_AGREEMENT = 0.5
 _FAR_FUTURE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """What grouping and keeper choice need to know about one active ``library_index`` row
-    (and its ``file_quality`` row, when it has one)."""
+    (and its ``file_quality`` row, when it has one). A named tuple: the selector builds one
+    per active row, 50,000+ of them, and tuples are several times cheaper to create than
+    dataclass instances."""
 
     id: int
     file_path: str
@@ -117,6 +119,8 @@ class DuplicateReport:
 
 
 def path_is_under(path: str, directories: Sequence[PurePath]) -> bool:
+    if not directories:
+        return False
     normalised = PurePath(os.path.normpath(path))
     return any(normalised.is_relative_to(directory) for directory in directories)
 
