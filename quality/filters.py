@@ -1,29 +1,22 @@
 """The search form of ``/files/``: free text over tags and path, and quality filters."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from quality.models import FileFormat, LibraryFile
 
-YES_NO = ((True, "yes"), (False, "no"))
+ANY_YES_NO = forms.Select(choices=[("", "any"), ("true", "yes"), ("false", "no")])
 
 
 class LibraryFileFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     file_format = django_filters.ChoiceFilter(choices=FileFormat.choices, label="Format")
-    lossless = django_filters.TypedChoiceFilter(
-        field_name="quality__is_lossless",
-        choices=YES_NO,
-        coerce=lambda value: value in (True, "True", "true", "1"),
-        label="Lossless",
-        empty_label="any",
+    lossless = django_filters.BooleanFilter(
+        field_name="quality__is_lossless", label="Lossless", widget=ANY_YES_NO
     )
-    hires = django_filters.TypedChoiceFilter(
-        field_name="quality__is_hires",
-        choices=YES_NO,
-        coerce=lambda value: value in (True, "True", "true", "1"),
-        label="Hi-res",
-        empty_label="any",
+    hires = django_filters.BooleanFilter(
+        field_name="quality__is_hires", label="Hi-res", widget=ANY_YES_NO
     )
     score_min = django_filters.NumberFilter(
         field_name="quality__quality_score", lookup_expr="gte", label="Score from"

@@ -54,4 +54,4 @@ class LibraryFileTable(tables.Table):
 
     def render_quality_score(self, value, record):
         css = "good" if value >= 80 else "warn" if value >= 50 else "bad"
-        return format_html('<span class="badge {}">{:.1f}</span>', css, value)
+        return format_html('<span class="badge {}">{}</span>', css, f"{value:.1f}")
