@@ -5,14 +5,19 @@ from django import forms
 
 from dedup.dashboard_selectors import DEFAULT_MIN_SCORE_DIFF
 from dedup.models import DedupHistory, DeletionReason, MatchedBy
+from quality.filters import ANY_YES_NO
 
 
 class DedupSessionFilter(django_filters.FilterSet):
     """Narrows the history rows that make up each session's totals."""
 
-    deletion_reason = django_filters.ChoiceFilter(choices=DeletionReason.choices, label="Reason")
-    matched_by = django_filters.ChoiceFilter(choices=MatchedBy.choices, label="Matched by")
-    can_recover = django_filters.BooleanFilter(label="Recoverable")
+    deletion_reason = django_filters.ChoiceFilter(
+        choices=DeletionReason.choices, label="Reason", empty_label="any"
+    )
+    matched_by = django_filters.ChoiceFilter(
+        choices=MatchedBy.choices, label="Matched by", empty_label="any"
+    )
+    can_recover = django_filters.BooleanFilter(label="Recoverable", widget=ANY_YES_NO)
 
     class Meta:
         model = DedupHistory

@@ -14,6 +14,7 @@ CHART_WIDTH = 600
 CHART_HEIGHT = 180
 PLOT_TOP = 16  # room for the value above the tallest bar
 PLOT_BOTTOM = 24  # room for the labels under the bars
+PLOT_SIDE = 16  # room for half a label left of the first bar and right of the last
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def bar_chart(
     baseline = height - PLOT_BOTTOM
     plot_height = baseline - PLOT_TOP
     top = max((value for _, value in items), default=0) or 1
-    slot = width / max(len(items), 1)
+    slot = (width - 2 * PLOT_SIDE) / max(len(items), 1)
     gap = min(slot * 0.2, 8)
     bars = []
     for index, (label, value) in enumerate(items):
@@ -80,7 +81,7 @@ def bar_chart(
                 label=label,
                 value=value,
                 value_text=value_format.format(value),
-                x=round(index * slot + gap / 2, 2),
+                x=round(PLOT_SIDE + index * slot + gap / 2, 2),
                 y=round(baseline - bar_height, 2),
                 width=round(slot - gap, 2),
                 height=round(bar_height, 2),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db.models import Avg, Count, F, IntegerField, Max, Q, Sum, Value
 from django.db.models.functions import Cast, Least
+from django.utils.dateparse import parse_datetime
 
 from dedup.models import DedupHistory
 from musicquality.backups import library_backups_list
@@ -82,7 +84,7 @@ class FormatRow:
 
 @dataclass(frozen=True)
 class ScanRun:
-    finished_at: str | None
+    finished_at: datetime.datetime | None
     files: int | None
     seconds: float | None
 
@@ -161,7 +163,7 @@ def last_scan_get() -> ScanRun | None:
     if stats is None:
         return None
     return ScanRun(
-        finished_at=_iso_text(stats.last_index_time or stats.created_at),
+        finished_at=_as_datetime(stats.last_index_time or stats.created_at),
         files=stats.total_files,
         seconds=stats.index_duration,
     )
@@ -171,11 +173,11 @@ def last_analysis_get() -> ScanRun | None:
     last = FileQuality.objects.aggregate(last=Max("analyzed_at"))["last"]
     if last is None:
         return None
-    return ScanRun(finished_at=_iso_text(last), files=None, seconds=None)
+    return ScanRun(finished_at=_as_datetime(last), files=None, seconds=None)
 
 
-def _iso_text(value) -> str | None:
-    return value if value is None or isinstance(value, str) else value.isoformat()
+def _as_datetime(value) -> datetime.datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else value
 
 
 def library_overview_get() -> LibraryOverview:
@@ -240,7 +242,11 @@ def health_get() -> dict:
         "analysis_backlog": backlog,
         "database_size_bytes": db_size,
         "last_analysis": {
-            "finished_at": last_analysis.finished_at if last_analysis else None,
+            "finished_at": (
+                last_analysis.finished_at.isoformat()
+                if last_analysis and last_analysis.finished_at
+                else None
+            ),
             "files_per_second": last_analysis.files_per_second if last_analysis else None,
         },
         "alerts": [

@@ -11,7 +11,9 @@ ANY_YES_NO = forms.Select(choices=[("", "any"), ("true", "yes"), ("false", "no")
 
 class LibraryFileFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    file_format = django_filters.ChoiceFilter(choices=FileFormat.choices, label="Format")
+    file_format = django_filters.ChoiceFilter(
+        choices=FileFormat.choices, label="Format", empty_label="any"
+    )
     lossless = django_filters.BooleanFilter(
         field_name="quality__is_lossless", label="Lossless", widget=ANY_YES_NO
     )
