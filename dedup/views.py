@@ -23,9 +23,8 @@ def dashboard(request):
     pairs = duplicate_pairs_with_quality_gap(min_diff=pair_form.min_diff_value())
     sessions_table = DedupSessionTable(dedup_sessions(session_filter.qs), prefix="s-")
     pairs_table = DuplicatePairTable(pairs, prefix="p-")
-    config = RequestConfig(request, paginate={"per_page": 25})
-    config.configure(sessions_table)
-    config.configure(pairs_table)
+    RequestConfig(request, paginate={"per_page": 10}).configure(sessions_table)
+    RequestConfig(request, paginate={"per_page": 20}).configure(pairs_table)
     per_day = deletions_per_day(now=now)
     context = {
         "reasons": deletions_by_reason(since=recent_cutoff(now=now)),

@@ -6,12 +6,18 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db.models import Avg, Count, F, IntegerField, Max, Q, Sum, Value
-from django.db.models.functions import Cast, Least
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils.dateparse import parse_datetime
 
 from dedup.models import DedupHistory
 from musicquality.backups import library_backups_list
+from musicquality.distribution import (
+    BIN_KEYS,
+    FormatRow,
+    QualityDistribution,
+    quality_distribution,
+    score_bin_bounds,
+)
 from musicquality.library_db import library_db_path, open_readonly
 from musicquality.schema import SCHEMA_VERSION_KEY, V2_TABLES, SchemaReport, schema_report
 from quality.hashing import is_hash_marker
@@ -68,18 +74,6 @@ def library_status_get(*, path: Path, check_integrity: bool = True) -> LibrarySt
 # The report's alerts (§10.3): a backlog above this many files, a database above this size.
 BACKLOG_WARN_FILES = 1000
 DB_SIZE_WARN_BYTES = 500 * 1024 * 1024
-SCORE_BIN_WIDTH = 10
-
-
-@dataclass(frozen=True)
-class FormatRow:
-    """One line of the report's Appendix B query 3."""
-
-    file_format: str
-    file_count: int
-    avg_score: float | None
-    lossless_count: int
-    hires_count: int
 
 
 @dataclass(frozen=True)
@@ -99,15 +93,31 @@ class ScanRun:
 class LibraryOverview:
     files: int
     total_size: int
-    analysed: int
-    lossless: int
-    hires: int
-    formats: list[FormatRow]
-    score_bins: list[tuple[str, int]]
+    distribution: QualityDistribution
     backlog: int
     db_size: int
     last_scan: ScanRun | None
     last_analysis: ScanRun | None
+
+    @property
+    def formats(self) -> list[FormatRow]:
+        return self.distribution.formats
+
+    @property
+    def score_bins(self) -> list[tuple[str, int]]:
+        return self.distribution.score_bins
+
+    @property
+    def analysed(self) -> int:
+        return self.distribution.analysed
+
+    @property
+    def lossless(self) -> int:
+        return self.distribution.lossless
+
+    @property
+    def hires(self) -> int:
+        return self.distribution.hires
 
     @property
     def lossy(self) -> int:
@@ -137,11 +147,6 @@ class LibraryOverview:
         return self.share(self.hires)
 
 
-def score_bin_labels() -> list[str]:
-    """``0–10``, ``10–20``, ..., ``90–100``: a score of exactly 100 falls in the last bin."""
-    return [f"{start}–{start + SCORE_BIN_WIDTH}" for start in range(0, 100, SCORE_BIN_WIDTH)]
-
-
 def library_db_size() -> int:
     """Bytes on disk: the database file plus its write-ahead log, which can grow large."""
     path = library_db_path()
@@ -149,12 +154,59 @@ def library_db_size() -> int:
     return sum(p.stat().st_size for p in (path, wal) if p.exists())
 
 
-def analysis_backlog_count() -> int:
-    """Active files with no analysis, or whose file changed after it was analysed."""
+def _inactive_files() -> QuerySet[LibraryFile]:
+    return LibraryFile.objects.filter(Q(is_active=False) | Q(is_active__isnull=True))
+
+
+def stale_analyses_count() -> int:
+    """Active files analysed before their file last changed."""
+    return FileQuality.objects.filter(
+        library_file__is_active=True, analyzed_at__lt=F("library_file__file_mtime")
+    ).count()
+
+
+def analysis_backlog_count(*, active_files: int | None = None, analysed: int | None = None) -> int:
+    """Active files with no analysis, or whose file changed after it was analysed.
+
+    Pass the counts when they are already known (the overview has them) to save a join.
+    """
+    if active_files is None or analysed is None:
+        active_files = LibraryFile.objects.filter(is_active=True).count()
+        analysed = (
+            FileQuality.objects.count()
+            - FileQuality.objects.filter(library_file_id__in=_inactive_files().values("id")).count()
+        )
+    return active_files - analysed + stale_analyses_count()
+
+
+def _distribution_rows(queryset: QuerySet[FileQuality]) -> QuerySet:
+    bins = {}
+    for index, key in enumerate(BIN_KEYS):
+        low, high = score_bin_bounds(index)
+        bounds = Q(quality_score__gte=low) if index else Q()
+        if high is not None:
+            bounds &= Q(quality_score__lt=high)
+        bins[key] = Count("id", filter=bounds)
     return (
-        LibraryFile.objects.filter(is_active=True)
-        .filter(Q(quality__isnull=True) | Q(quality__analyzed_at__lt=F("file_mtime")))
-        .count()
+        queryset.order_by()
+        .values("file_format")
+        .annotate(
+            file_count=Count("id"),
+            score_sum=Sum("quality_score"),
+            lossless_count=Count("id", filter=Q(is_lossless=True)),
+            hires_count=Count("id", filter=Q(is_hires=True)),
+            **bins,
+        )
+    )
+
+
+def quality_distribution_get() -> QualityDistribution:
+    """Query 3 and the histogram over active files (see :mod:`musicquality.distribution`)."""
+    return quality_distribution(
+        rows=_distribution_rows(FileQuality.objects.all()),
+        minus=_distribution_rows(
+            FileQuality.objects.filter(library_file_id__in=_inactive_files().values("id"))
+        ),
     )
 
 
@@ -185,38 +237,14 @@ def library_overview_get() -> LibraryOverview:
     totals = LibraryFile.objects.filter(is_active=True).aggregate(
         files=Count("id"), total_size=Sum("file_size")
     )
-    analysed = FileQuality.objects.filter(library_file__is_active=True)
-    formats = [
-        FormatRow(**row)
-        for row in analysed.values("file_format")
-        .annotate(
-            file_count=Count("id"),
-            avg_score=Avg("quality_score"),
-            lossless_count=Count("id", filter=Q(is_lossless=True)),
-            hires_count=Count("id", filter=Q(is_hires=True)),
-        )
-        .order_by("-file_count", "file_format")
-    ]
-    bins = dict(
-        analysed.annotate(
-            bin=Least(
-                Cast(F("quality_score") / SCORE_BIN_WIDTH, IntegerField()),
-                Value(100 // SCORE_BIN_WIDTH - 1),
-            )
-        )
-        .values("bin")
-        .annotate(n=Count("id"))
-        .values_list("bin", "n")
-    )
+    distribution = quality_distribution_get()
     return LibraryOverview(
         files=totals["files"],
         total_size=totals["total_size"] or 0,
-        analysed=sum(row.file_count for row in formats),
-        lossless=sum(row.lossless_count for row in formats),
-        hires=sum(row.hires_count for row in formats),
-        formats=formats,
-        score_bins=[(label, bins.get(index, 0)) for index, label in enumerate(score_bin_labels())],
-        backlog=analysis_backlog_count(),
+        distribution=distribution,
+        backlog=analysis_backlog_count(
+            active_files=totals["files"], analysed=distribution.analysed
+        ),
         db_size=library_db_size(),
         last_scan=last_scan_get(),
         last_analysis=last_analysis_get(),

@@ -16,7 +16,7 @@ class LibraryFileListView(SingleTableMixin, FilterView):
     table_class = LibraryFileTable
     filterset_class = LibraryFileFilter
     template_name = "quality/file_list.html"
-    paginate_by = 50
+    table_pagination = {"per_page": 25}
 
     def get_queryset(self):
         return LibraryFile.objects.filter(is_active=True).select_related("quality")
