@@ -7,6 +7,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 
@@ -44,7 +45,8 @@ def admin_account_ensure(*, username: str, password: str) -> AdminAccount:
     The password is (re)set either way, so the printed credentials always work.
     """
     user_model = get_user_model()
-    user, created = user_model.objects.get_or_create(**{user_model.USERNAME_FIELD: username})
+    lookup: dict[str, Any] = {user_model.USERNAME_FIELD: username}
+    user, created = user_model.objects.get_or_create(**lookup)
     user.is_active = user.is_staff = user.is_superuser = True
     user.set_password(password)
     user.save()
