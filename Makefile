@@ -47,6 +47,7 @@ system-deps:
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	MUSICQUALITY_DEBUG=1 $(VENV)/bin/mypy
 	MUSICQUALITY_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 test: install system-deps lint

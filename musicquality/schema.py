@@ -326,7 +326,7 @@ def schema_report(cursor) -> SchemaReport:
     )
 
 
-def _check_existing(cursor) -> None:
+def schema_v2_preflight(cursor) -> None:
     """Refuse same-named tables or indexes whose layout is not v2.0.0's (nothing altered)."""
     ref_tables, ref_indexes = reference_layouts()
     existing_tables = table_names(cursor)
@@ -387,7 +387,7 @@ def schema_v2_apply(cursor) -> None:
     anything when same-named objects have another layout, and after, when verification
     fails, so that the caller's rollback leaves the file as it was.
     """
-    _check_existing(cursor)
+    schema_v2_preflight(cursor)
     for statement in LEGACY_LIBRARY_DDL:
         cursor.execute(statement)
     for statement in V2_TABLES_DDL.values():

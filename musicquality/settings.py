@@ -25,11 +25,16 @@ def _env_flag(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name}={value!r}: use 1/0, true/false, yes/no or on/off")
 
 
-def _env_path(name: str, default: Path | None) -> Path | None:
+def _env_path(name: str, default: Path) -> Path:
     value = os.environ.get(name)
     if not value:
         return default
     return Path(value).expanduser().resolve()
+
+
+def _env_optional_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else None
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -114,8 +119,8 @@ WSGI_APPLICATION = "musicquality.wsgi.application"
 
 LIBRARY_DB = _env_path("MUSICQUALITY_LIBRARY_DB", VAR_DIR / "library_index.db")
 APP_DB = _env_path("MUSICQUALITY_APP_DB", VAR_DIR / "app.sqlite3")
-STREAMING_DB = _env_path("MUSICQUALITY_STREAMING_DB", None)
-BACKUP_DIR = _env_path("MUSICQUALITY_BACKUP_DIR", None)
+STREAMING_DB = _env_optional_path("MUSICQUALITY_STREAMING_DB")
+BACKUP_DIR = _env_optional_path("MUSICQUALITY_BACKUP_DIR")
 QUARANTINE_DIR = _env_path("MUSICQUALITY_QUARANTINE_DIR", VAR_DIR / "quarantine")
 LIBRARY_ROOTS = [
     Path(root).expanduser().resolve()

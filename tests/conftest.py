@@ -8,7 +8,19 @@ import pytest
 from tests.settings import TEST_VAR_DIR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = Path(os.environ.get("MUSICQUALITY_SHARED_DIR", REPO_ROOT.parent / "shared"))
+
+
+def _shared_dir() -> Path:
+    """``shared/`` (design report, audio corpus) sits beside the checkout, as in CI."""
+    if os.environ.get("MUSICQUALITY_SHARED_DIR"):
+        return Path(os.environ["MUSICQUALITY_SHARED_DIR"])
+    for candidate in (REPO_ROOT.parent / "shared", REPO_ROOT.parent.parent / "shared"):
+        if candidate.is_dir():
+            return candidate
+    return REPO_ROOT.parent / "shared"
+
+
+SHARED_DIR = _shared_dir()
 CORPUS_DIR = SHARED_DIR / "corpus" / "beets"
 
 # The library alias and Django's own, for tests that touch the music database.

@@ -6,14 +6,14 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
 from musicquality.backups import BackupError, library_backup_create
-from musicquality.library_db import LibraryDatabaseError, Purpose, library_db_check, library_db_path
-from musicquality.schema import BOOKKEEPING_TABLES
-
-
-def _has_tables(alias: str) -> bool:
-    with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        return bool({row[0] for row in cursor.fetchall()} - BOOKKEEPING_TABLES)
+from musicquality.library_db import (
+    LibraryDatabaseError,
+    Purpose,
+    library_db_check,
+    library_db_path,
+    open_readonly,
+)
+from musicquality.schema import BOOKKEEPING_TABLES, SchemaError, schema_v2_preflight, table_names
 
 
 class Command(DjangoMigrateCommand):
@@ -29,20 +29,28 @@ class Command(DjangoMigrateCommand):
         return super().handle(*args, **options)
 
     def _prepare_library(self, options) -> None:
+        """Refuse a bad file and back up a good one, touching it only read-only until then."""
         path = library_db_path()
         try:
             library_db_check(path=path, purpose=Purpose.MIGRATE)
         except LibraryDatabaseError as error:
             raise CommandError(str(error)) from None
-        if not path.exists() or options["plan"] or not _has_tables("library"):
+        if not path.exists() or options["plan"]:
             return
-        executor = MigrationExecutor(connections["library"])
-        targets = executor.loader.graph.leaf_nodes()
-        if options["app_label"]:
-            targets = None  # a targeted migrate (e.g. a rollback): back up whenever it runs
-        plan = executor.migration_plan(targets) if targets else [True]
-        if not plan:
-            return
+        conn = open_readonly(path)
+        try:
+            cursor = conn.cursor()
+            if not table_names(cursor) - BOOKKEEPING_TABLES:
+                return
+            schema_v2_preflight(cursor)
+        except SchemaError as error:
+            raise CommandError(f"library database {path}: {error}") from None
+        finally:
+            conn.close()
+        if not options["app_label"]:
+            executor = MigrationExecutor(connections["library"])
+            if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+                return
         try:
             backup = library_backup_create(db_path=path)
         except BackupError as error:
