@@ -1,13 +1,28 @@
-"""Read-only facts about the library database, for ``schema_status`` and ``/health``."""
+"""Read-only facts about the library database: ``schema_status``, the overview page, ``/health``."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.utils.dateparse import parse_datetime
+
+from dedup.models import DedupHistory
 from musicquality.backups import library_backups_list
-from musicquality.library_db import open_readonly
-from musicquality.schema import V2_TABLES, SchemaReport, schema_report
+from musicquality.distribution import (
+    BIN_KEYS,
+    FormatRow,
+    QualityDistribution,
+    quality_distribution,
+    score_bin_bounds,
+)
+from musicquality.library_db import library_db_path, open_readonly
+from musicquality.schema import SCHEMA_VERSION_KEY, V2_TABLES, SchemaReport, schema_report
+from quality.hashing import is_hash_marker
+from quality.models import FileQuality, LibraryFile, LibrarySetting, LibraryStats
+from upgrades.models import UpgradeCandidate
 
 COUNTED_TABLES = ("library_index", *V2_TABLES)
 
@@ -51,4 +66,298 @@ def library_status_get(*, path: Path, check_integrity: bool = True) -> LibrarySt
         row_counts=counts,
         integrity=integrity,
         last_backup=backups[-1] if backups else None,
+    )
+
+
+# --- overview dashboard and /health ------------------------------------------------------
+
+# The report's alerts (§10.3): a backlog above this many files, a database above this size.
+BACKLOG_WARN_FILES = 1000
+DB_SIZE_WARN_BYTES = 500 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ScanRun:
+    finished_at: datetime.datetime | None
+    files: int | None
+    seconds: float | None
+
+    @property
+    def files_per_second(self) -> float | None:
+        if not self.files or not self.seconds:
+            return None
+        return self.files / self.seconds
+
+
+@dataclass(frozen=True)
+class LibraryOverview:
+    files: int
+    total_size: int
+    distribution: QualityDistribution
+    backlog: int
+    db_size: int
+    last_scan: ScanRun | None
+    last_analysis: ScanRun | None
+
+    @property
+    def formats(self) -> list[FormatRow]:
+        return self.distribution.formats
+
+    @property
+    def score_bins(self) -> list[tuple[str, int]]:
+        return self.distribution.score_bins
+
+    @property
+    def analysed(self) -> int:
+        return self.distribution.analysed
+
+    @property
+    def lossless(self) -> int:
+        return self.distribution.lossless
+
+    @property
+    def hires(self) -> int:
+        return self.distribution.hires
+
+    @property
+    def lossy(self) -> int:
+        return self.analysed - self.lossless
+
+    @property
+    def backlog_warn(self) -> bool:
+        return self.backlog > BACKLOG_WARN_FILES
+
+    @property
+    def db_size_warn(self) -> bool:
+        return self.db_size > DB_SIZE_WARN_BYTES
+
+    def share(self, count: int) -> float:
+        return 100 * count / self.analysed if self.analysed else 0.0
+
+    @property
+    def lossless_share(self) -> float:
+        return self.share(self.lossless)
+
+    @property
+    def lossy_share(self) -> float:
+        return self.share(self.lossy)
+
+    @property
+    def hires_share(self) -> float:
+        return self.share(self.hires)
+
+
+def library_db_size() -> int:
+    """Bytes on disk: the database file plus its write-ahead log, which can grow large."""
+    path = library_db_path()
+    wal = path.with_name(path.name + "-wal")
+    return sum(p.stat().st_size for p in (path, wal) if p.exists())
+
+
+def _inactive_files() -> QuerySet[LibraryFile]:
+    return LibraryFile.objects.filter(Q(is_active=False) | Q(is_active__isnull=True))
+
+
+def stale_analyses_count() -> int:
+    """Active files analysed before their file last changed."""
+    return FileQuality.objects.filter(
+        library_file__is_active=True, analyzed_at__lt=F("library_file__file_mtime")
+    ).count()
+
+
+def analysis_backlog_count(*, active_files: int | None = None, analysed: int | None = None) -> int:
+    """Active files with no analysis, or whose file changed after it was analysed.
+
+    Pass the counts when they are already known (the overview has them) to save a join.
+    """
+    if active_files is None or analysed is None:
+        active_files = LibraryFile.objects.filter(is_active=True).count()
+        analysed = (
+            FileQuality.objects.count()
+            - FileQuality.objects.filter(library_file_id__in=_inactive_files().values("id")).count()
+        )
+    return active_files - analysed + stale_analyses_count()
+
+
+def _distribution_rows(queryset: QuerySet[FileQuality]) -> QuerySet:
+    bins = {}
+    for index, key in enumerate(BIN_KEYS):
+        low, high = score_bin_bounds(index)
+        bounds = Q(quality_score__gte=low) if index else Q()
+        if high is not None:
+            bounds &= Q(quality_score__lt=high)
+        bins[key] = Count("id", filter=bounds)
+    return (
+        queryset.order_by()
+        .values("file_format")
+        .annotate(
+            file_count=Count("id"),
+            score_sum=Sum("quality_score"),
+            lossless_count=Count("id", filter=Q(is_lossless=True)),
+            hires_count=Count("id", filter=Q(is_hires=True)),
+            **bins,
+        )
+    )
+
+
+def quality_distribution_get() -> QualityDistribution:
+    """Query 3 and the histogram over active files (see :mod:`musicquality.distribution`)."""
+    return quality_distribution(
+        rows=_distribution_rows(FileQuality.objects.all()),
+        minus=_distribution_rows(
+            FileQuality.objects.filter(library_file_id__in=_inactive_files().values("id"))
+        ),
+    )
+
+
+def last_scan_get() -> ScanRun | None:
+    stats = LibraryStats.objects.order_by("-id").first()
+    if stats is None:
+        return None
+    return ScanRun(
+        finished_at=_as_datetime(stats.last_index_time or stats.created_at),
+        files=stats.total_files,
+        seconds=stats.index_duration,
+    )
+
+
+def last_analysis_get() -> ScanRun | None:
+    last = FileQuality.objects.aggregate(last=Max("analyzed_at"))["last"]
+    if last is None:
+        return None
+    return ScanRun(finished_at=_as_datetime(last), files=None, seconds=None)
+
+
+def _as_datetime(value) -> datetime.datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+def library_overview_get() -> LibraryOverview:
+    """Everything the overview page shows, in a handful of aggregate queries."""
+    totals = LibraryFile.objects.filter(is_active=True).aggregate(
+        files=Count("id"), total_size=Sum("file_size")
+    )
+    distribution = quality_distribution_get()
+    return LibraryOverview(
+        files=totals["files"],
+        total_size=totals["total_size"] or 0,
+        distribution=distribution,
+        backlog=analysis_backlog_count(
+            active_files=totals["files"], analysed=distribution.analysed
+        ),
+        db_size=library_db_size(),
+        last_scan=last_scan_get(),
+        last_analysis=last_analysis_get(),
+    )
+
+
+def health_get() -> dict:
+    """Monitoring facts: counts and sizes only, never a path, a tag or a user name."""
+    version = LibrarySetting.objects.filter(key=SCHEMA_VERSION_KEY).first()
+    last_analysis = last_analysis_get()
+    backlog = analysis_backlog_count()
+    db_size = library_db_size()
+    return {
+        "status": "ok",
+        "schema_version": version.value if version else None,
+        "row_counts": {
+            "library_index": LibraryFile.objects.count(),
+            "library_index_active": LibraryFile.objects.filter(is_active=True).count(),
+            "file_quality": FileQuality.objects.count(),
+            "dedup_history": DedupHistory.objects.count(),
+            "upgrade_candidates": UpgradeCandidate.objects.count(),
+        },
+        "analysis_backlog": backlog,
+        "database_size_bytes": db_size,
+        "last_analysis": {
+            "finished_at": (
+                last_analysis.finished_at.isoformat()
+                if last_analysis and last_analysis.finished_at
+                else None
+            ),
+            "files_per_second": last_analysis.files_per_second if last_analysis else None,
+        },
+        "alerts": [
+            alert
+            for alert, raised in (
+                ("analysis_backlog_above_1000", backlog > BACKLOG_WARN_FILES),
+                ("database_size_above_500MB", db_size > DB_SIZE_WARN_BYTES),
+            )
+            if raised
+        ],
+    }
+
+
+# --- one file: /files/<id>/ ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateFile:
+    library_file: LibraryFile
+    same_content: bool
+    same_metadata: bool
+
+
+@dataclass(frozen=True)
+class FileDetail:
+    library_file: LibraryFile
+    quality: FileQuality | None
+    duplicates: list[DuplicateFile]
+    history: list[DedupHistory]
+    candidate: UpgradeCandidate | None
+
+
+def _same_hashes(library_file: LibraryFile, *, metadata_field: str, content_field: str) -> Q:
+    """Rows that share this file's metadata hash, or its sampled content hash (not a marker)."""
+    match = Q(**{metadata_field: library_file.metadata_hash})
+    if not is_hash_marker(library_file.file_content_hash):
+        match |= Q(**{content_field: library_file.file_content_hash})
+    return match
+
+
+def file_detail_get(*, file_id: int) -> FileDetail | None:
+    """A library row with its analysis, duplicate group, deletion history and candidate.
+
+    The duplicate group is what ``find_duplicates`` would consider: other active files with
+    the same metadata hash or the same sampled content hash. The history is every
+    ``dedup_history`` row that kept this file, was this row, or shares one of its hashes.
+    """
+    library_file = (
+        LibraryFile.objects.select_related("quality", "upgrade_candidate")
+        .filter(pk=file_id)
+        .first()
+    )
+    if library_file is None:
+        return None
+    duplicates = (
+        LibraryFile.objects.filter(is_active=True)
+        .filter(
+            _same_hashes(
+                library_file, metadata_field="metadata_hash", content_field="file_content_hash"
+            )
+        )
+        .exclude(pk=library_file.pk)
+        .select_related("quality")
+        .order_by("-quality__quality_score", "file_path")
+    )
+    history = DedupHistory.objects.filter(
+        Q(kept_file_id=file_id)
+        | Q(original_library_id=file_id)
+        | _same_hashes(
+            library_file, metadata_field="metadata_hash", content_field="file_content_hash"
+        )
+    ).order_by("-deleted_at", "-id")
+    return FileDetail(
+        library_file=library_file,
+        quality=getattr(library_file, "quality", None),
+        duplicates=[
+            DuplicateFile(
+                library_file=other,
+                same_content=other.file_content_hash == library_file.file_content_hash,
+                same_metadata=other.metadata_hash == library_file.metadata_hash,
+            )
+            for other in duplicates
+        ],
+        history=list(history),
+        candidate=getattr(library_file, "upgrade_candidate", None),
     )

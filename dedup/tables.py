@@ -1,0 +1,70 @@
+"""Tables of the ``/dedup/`` dashboard: dedup sessions and duplicates with a quality gap."""
+
+import django_tables2 as tables
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.html import format_html
+
+# A plain path: the admin registers dedup_history (issue 4) independently of this page.
+ADMIN_HISTORY_URL = "/admin/dedup/deduphistory/"
+NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
+
+
+class DedupSessionTable(tables.Table):
+    deletion_session_id = tables.Column(verbose_name="Session")
+    started = tables.Column()
+    files = tables.Column(attrs=NUMERIC)
+    bytes_freed = tables.Column(verbose_name="Freed", attrs=NUMERIC)
+    avg_score = tables.Column(verbose_name="Avg score deleted", attrs=NUMERIC, default="—")
+    recoverable = tables.Column(attrs=NUMERIC)
+
+    class Meta:
+        attrs = {"id": "sessions-table"}
+        order_by = ("-started",)
+
+    def render_deletion_session_id(self, value):
+        return format_html(
+            '<a class="mono" href="{}?deletion_session_id={}" title="{}">{}</a>',
+            ADMIN_HISTORY_URL,
+            value,
+            value,
+            value[:8],
+        )
+
+    def render_started(self, value):
+        return str(value)[:16].replace("T", " ")
+
+    def render_bytes_freed(self, value):
+        return filesizeformat(value)
+
+    def render_avg_score(self, value):
+        return f"{value:.1f}"
+
+
+class DuplicatePairTable(tables.Table):
+    artist = tables.Column(default="—")
+    title = tables.Column(default="—")
+    path1 = tables.Column(verbose_name="File 1", attrs={"td": {"class": "path"}})
+    score1 = tables.Column(verbose_name="Score 1", attrs=NUMERIC)
+    path2 = tables.Column(verbose_name="File 2", attrs={"td": {"class": "path"}})
+    score2 = tables.Column(verbose_name="Score 2", attrs=NUMERIC)
+    score_diff = tables.Column(verbose_name="Difference", attrs=NUMERIC)
+
+    class Meta:
+        attrs = {"id": "pairs-table"}
+        order_by = ("-score_diff",)
+
+    def render_path1(self, value, record):
+        return format_html('<a href="{}">{}</a>', reverse("file_detail", args=[record.id1]), value)
+
+    def render_path2(self, value, record):
+        return format_html('<a href="{}">{}</a>', reverse("file_detail", args=[record.id2]), value)
+
+    def render_score1(self, value):
+        return f"{value:.1f}"
+
+    def render_score2(self, value):
+        return f"{value:.1f}"
+
+    def render_score_diff(self, value):
+        return f"{value:.1f}"

@@ -1,0 +1,88 @@
+"""The library's quality distribution (report query 3 and the score histogram), as plain sums.
+
+The page needs both per format, over the files still in the library. Joining 50,000
+``file_quality`` rows to ``library_index`` to filter ``is_active`` costs more than the whole
+page budget, so the selector sums every analysis through the ``file_quality`` indexes and
+subtracts the sums over the (usually few) inactive files. Sums subtract exactly; averages
+do not, which is why the rows carry ``score_sum`` and the average is taken at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+SCORE_BIN_WIDTH = 10
+SCORE_BINS = 100 // SCORE_BIN_WIDTH
+SUMMED = ("file_count", "score_sum", "lossless_count", "hires_count")
+BIN_KEYS = tuple(f"bin{index}" for index in range(SCORE_BINS))
+
+
+@dataclass(frozen=True)
+class FormatRow:
+    """One line of the report's Appendix B query 3."""
+
+    file_format: str
+    file_count: int
+    avg_score: float | None
+    lossless_count: int
+    hires_count: int
+
+
+@dataclass(frozen=True)
+class QualityDistribution:
+    formats: list[FormatRow]
+    score_bins: list[tuple[str, int]]
+
+    @property
+    def analysed(self) -> int:
+        return sum(row.file_count for row in self.formats)
+
+    @property
+    def lossless(self) -> int:
+        return sum(row.lossless_count for row in self.formats)
+
+    @property
+    def hires(self) -> int:
+        return sum(row.hires_count for row in self.formats)
+
+
+def score_bin_bounds(index: int) -> tuple[float, float | None]:
+    """``[low, high)`` of bin ``index``; the last bin has no upper bound (a 100 falls in it)."""
+    low = index * SCORE_BIN_WIDTH
+    return low, (low + SCORE_BIN_WIDTH if index < SCORE_BINS - 1 else None)
+
+
+def score_bin_labels() -> list[str]:
+    return [f"{low}–{low + SCORE_BIN_WIDTH}" for low in range(0, 100, SCORE_BIN_WIDTH)]
+
+
+def quality_distribution(
+    *, rows: Iterable[Mapping], minus: Iterable[Mapping] = ()
+) -> QualityDistribution:
+    """Per-format sums in ``rows`` less those in ``minus``: formats by count, then the bins."""
+    totals: dict[str, dict[str, float]] = {}
+    for sign, source in ((1, rows), (-1, minus)):
+        for row in source:
+            entry = totals.setdefault(row["file_format"], dict.fromkeys(SUMMED + BIN_KEYS, 0))
+            for key in SUMMED + BIN_KEYS:
+                entry[key] += sign * (row[key] or 0)
+    formats = sorted(
+        (
+            FormatRow(
+                file_format=fmt,
+                file_count=int(entry["file_count"]),
+                avg_score=entry["score_sum"] / entry["file_count"],
+                lossless_count=int(entry["lossless_count"]),
+                hires_count=int(entry["hires_count"]),
+            )
+            for fmt, entry in totals.items()
+            if entry["file_count"] > 0
+        ),
+        key=lambda row: (-row.file_count, row.file_format),
+    )
+    bins = [
+        (label, int(sum(entry[key] for entry in totals.values())))
+        for label, key in zip(score_bin_labels(), BIN_KEYS, strict=True)
+    ]
+    return QualityDistribution(formats=formats, score_bins=bins)

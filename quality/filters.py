@@ -1,0 +1,43 @@
+"""The search form of ``/files/``: free text over tags and path, and quality filters."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from quality.models import FileFormat, LibraryFile
+
+ANY_YES_NO = forms.Select(choices=[("", "any"), ("true", "yes"), ("false", "no")])
+
+
+class LibraryFileFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    file_format = django_filters.ChoiceFilter(
+        choices=FileFormat.choices, label="Format", empty_label="any"
+    )
+    lossless = django_filters.BooleanFilter(
+        field_name="quality__is_lossless", label="Lossless", widget=ANY_YES_NO
+    )
+    hires = django_filters.BooleanFilter(
+        field_name="quality__is_hires", label="Hi-res", widget=ANY_YES_NO
+    )
+    score_min = django_filters.NumberFilter(
+        field_name="quality__quality_score", lookup_expr="gte", label="Score from"
+    )
+    score_max = django_filters.NumberFilter(
+        field_name="quality__quality_score", lookup_expr="lte", label="Score to"
+    )
+
+    class Meta:
+        model = LibraryFile
+        fields = ["q", "file_format", "lossless", "hires", "score_min", "score_max"]
+
+    def search(self, queryset, name, value):
+        """Every word must appear in the artist, title, album or path (case-insensitive)."""
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(artist__icontains=word)
+                | Q(title__icontains=word)
+                | Q(album__icontains=word)
+                | Q(file_path__icontains=word)
+            )
+        return queryset

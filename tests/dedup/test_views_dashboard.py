@@ -1,0 +1,93 @@
+import pytest
+from django.urls import reverse
+
+from tests.conftest import LIBRARY_DBS
+from tests.ui_fixtures import (
+    EXPECTED,
+    SESSION_LAST_WEEK,
+    SESSION_OLD,
+    SESSION_TODAY,
+    small_library_make,
+)
+
+
+@pytest.fixture
+def library():
+    return small_library_make()
+
+
+@pytest.fixture
+def staff_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_dashboard_deletions_by_reason_in_the_last_30_days(staff_client, library):
+    response = staff_client.get(reverse("dedup_dashboard"))
+    assert response.status_code == 200
+    reasons = {
+        r.deletion_reason: (r.count, r.avg_quality_deleted, r.bytes_freed)
+        for r in response.context["reasons"]
+    }
+    assert reasons.keys() == EXPECTED["reasons_30_days"].keys()
+    for reason, (count, avg, size) in EXPECTED["reasons_30_days"].items():
+        assert reasons[reason] == (count, pytest.approx(avg), size)
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_dashboard_chart_has_30_days_ending_today(staff_client, library):
+    context = staff_client.get(reverse("dedup_dashboard")).context
+    bars = context["per_day_chart"].bars
+    assert len(bars) == 30
+    assert bars[-1].value == 3  # three rows today
+    assert sum(bar.value for bar in bars) == 4  # + one ten days ago; the 40-day-old row is out
+    assert bars[-11].value == 1
+    assert context["deleted_recently"] == 4
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_dashboard_sessions_with_totals(staff_client, library):
+    table = staff_client.get(reverse("dedup_dashboard")).context["sessions_table"]
+    rows = {row.record["deletion_session_id"]: row.record for row in table.paginated_rows}
+    assert list(rows) == [SESSION_TODAY, SESSION_LAST_WEEK, SESSION_OLD]  # newest first
+    today = rows[SESSION_TODAY]
+    assert (today["files"], today["bytes_freed"], today["recoverable"]) == (3, 15_000_000, 3)
+    assert rows[SESSION_LAST_WEEK]["recoverable"] == 0
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_dashboard_sessions_filter_by_reason(staff_client, library):
+    table = staff_client.get(
+        reverse("dedup_dashboard"), {"deletion_reason": "lower_quality"}
+    ).context["sessions_table"]
+    rows = {row.record["deletion_session_id"]: row.record["files"] for row in table.paginated_rows}
+    assert rows == {SESSION_TODAY: 1, SESSION_LAST_WEEK: 1}
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_dashboard_duplicate_pairs_with_links_to_both_files(staff_client, library):
+    response = staff_client.get(reverse("dedup_dashboard"))
+    pairs = [row.record for row in response.context["pairs_table"].paginated_rows]
+    assert len(pairs) == EXPECTED["pairs"]
+    pair = pairs[0]
+    assert (pair.id1, pair.id2) == (library.mp3_128.pk, library.flac_hires.pk)
+    assert pair.score_diff == pytest.approx(67.3)
+    html = response.content.decode()
+    for file in (library.mp3_128, library.flac_hires):
+        assert f'href="{reverse("file_detail", args=[file.pk])}"' in html
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_dashboard_pair_threshold_from_the_form(staff_client, library):
+    context = staff_client.get(reverse("dedup_dashboard"), {"min_diff": "0.5"}).context
+    assert context["pair_count"] == 2
+    context = staff_client.get(reverse("dedup_dashboard"), {"min_diff": "abc"}).context
+    assert context["pair_count"] == 1  # an invalid value falls back to the report's 20
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_dashboard_of_an_empty_database(staff_client):
+    response = staff_client.get(reverse("dedup_dashboard"))
+    assert response.context["reasons"] == [] and response.context["pair_count"] == 0
+    assert response.context["per_day_chart"].is_empty

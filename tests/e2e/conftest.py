@@ -1,0 +1,129 @@
+"""A real server and a real browser: gunicorn in production settings, Debian's chromium.
+
+The server is a subprocess on 127.0.0.1 (free port) over database files in a temporary
+folder, like ``make demo``: DEBUG off, static files collected and served by whitenoise.
+Tests check what the browser shows against the database read directly with ``sqlite3``.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, manage_env, run_manage
+
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+ADMIN_USER = "admin"
+
+
+@dataclass(frozen=True)
+class Site:
+    base_url: str
+    password: str
+    library_db: Path
+    folder: Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer on {url} within {timeout} s")
+
+
+def site_start(folder: Path, *, streaming_db: Path | None = None):
+    """Collect static files, create the admin account, start gunicorn; yield a Site."""
+    overrides = {
+        "MUSICQUALITY_DEBUG": "0",
+        "MUSICQUALITY_SECRET_KEY": "e2e-only-secret-key-0123456789-0123456789-0123456789",
+        "MUSICQUALITY_STATIC_ROOT": str(folder / "static"),
+    }
+    if streaming_db is not None:
+        overrides["MUSICQUALITY_STREAMING_DB"] = str(streaming_db)
+    env = manage_env(folder, **overrides)
+    for args in (
+        ("collectstatic", "--noinput", "-v0"),
+        ("ensure_admin", "--username", ADMIN_USER, "--password-file", str(folder / "pw.txt")),
+    ):
+        result = run_manage(env, *args)
+        assert result.returncode == 0, result.stderr
+    port = free_port()
+    log = (folder / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--access-logfile", "-", "musicquality.wsgi"],
+        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base_url, server)
+        yield Site(
+            base_url=base_url,
+            password=(folder / "pw.txt").read_text().strip(),
+            library_db=folder / "library_index.db",
+            folder=folder,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def synthetic_site(tmp_path_factory):
+    """A 600-file library made of rows only (bench/synthetic_library.py): for the dashboards."""
+    from bench.synthetic_library import build
+
+    folder = tmp_path_factory.mktemp("e2e-synthetic")
+    build(folder, files=600, seed=6)
+    yield from site_start(folder)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def log_in(browser, site: Site, *, viewport=None):
+    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
+    page.goto(site.base_url + "/")
+    assert page.url.startswith(site.base_url + "/login/")
+    page.fill("#id_username", ADMIN_USER)
+    page.fill("#id_password", site.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(site.base_url + "/")
+    return page
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,207 @@
+"""Log in, open every page in chromium, and check what it shows against the database."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import sqlite3
+
+import pytest
+
+from tests.e2e.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def query(site, sql: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{site.library_db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def number(text: str) -> int:
+    return int(re.sub(r"[^\d]", "", text))
+
+
+@pytest.fixture
+def page(browser, synthetic_site):
+    page = log_in(browser, synthetic_site)
+    yield page
+    page.close()
+
+
+def test_anonymous_visitor_is_sent_to_login(browser, synthetic_site):
+    page = browser.new_page()
+    page.goto(synthetic_site.base_url + "/dedup/")
+    assert page.url == synthetic_site.base_url + "/login/?next=/dedup/"
+    assert page.locator("h1").inner_text() == "Log in"
+    screenshot(page, "login")
+    page.close()
+
+
+def test_overview_numbers_match_the_database(page, synthetic_site):
+    site = synthetic_site
+    [(files, size)] = query(
+        site, "SELECT count(*), sum(file_size) FROM library_index WHERE is_active = 1"
+    )
+    [(backlog,)] = query(
+        site,
+        "SELECT count(*) FROM library_index li LEFT JOIN file_quality fq "
+        "ON fq.library_file_id = li.id WHERE li.is_active = 1 "
+        "AND (fq.id IS NULL OR fq.analyzed_at < li.file_mtime)",
+    )
+    assert number(page.inner_text("#files-count")) == files
+    assert int(page.get_attribute("#total-size", "data-bytes")) == size
+    assert number(page.inner_text("#backlog-count")) == backlog
+    # Appendix B query 3, over the files still in the library
+    expected = query(
+        site,
+        "SELECT fq.file_format, COUNT(*), AVG(quality_score), "
+        "SUM(CASE WHEN is_lossless = 1 THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN is_hires = 1 THEN 1 ELSE 0 END) FROM file_quality fq "
+        "JOIN library_index li ON li.id = fq.library_file_id WHERE li.is_active = 1 "
+        "GROUP BY fq.file_format ORDER BY COUNT(*) DESC",
+    )
+    rows = page.locator("#formats tbody tr")
+    assert rows.count() == len(expected)
+    for index, (fmt, count, avg, lossless, hires) in enumerate(expected):
+        cells = rows.nth(index).locator("td").all_inner_texts()
+        assert cells[0] == fmt
+        assert [number(cells[1]), float(cells[2]), number(cells[3]), number(cells[4])] == [
+            count,
+            round(avg, 1),
+            lossless,
+            hires,
+        ]
+    bins = {
+        label: n
+        for label, n in query(
+            site,
+            "SELECT min(CAST(quality_score / 10 AS INTEGER), 9), count(*) FROM file_quality fq "
+            "JOIN library_index li ON li.id = fq.library_file_id WHERE li.is_active = 1 "
+            "GROUP BY 1",
+        )
+    }
+    bars = page.locator("svg.chart g[data-label]")
+    assert bars.count() == 10
+    for index in range(10):
+        assert float(bars.nth(index).get_attribute("data-value")) == bins.get(index, 0)
+    stylesheet = page.evaluate("getComputedStyle(document.querySelector('.topbar')).display")
+    assert stylesheet == "flex"  # the CSS came through whitenoise's manifest storage
+    screenshot(page, "overview")
+
+
+def test_overview_on_a_phone(browser, synthetic_site):
+    page = log_in(browser, synthetic_site, viewport={"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the overview scrolls sideways on a phone"
+    screenshot(page, "overview-phone")
+    page.close()
+
+
+def test_files_table_sorts_and_filters(page, synthetic_site):
+    site = synthetic_site
+    page.click("nav >> text=Files")
+    [(files,)] = query(site, "SELECT count(*) FROM library_index WHERE is_active = 1")
+    assert number(page.inner_text("#result-count")) == files
+    page.click("#files-table th >> text=Score")
+    page.click("#files-table th >> text=Score")  # second click: descending
+    assert "sort=-quality_score" in page.url
+    [(best,)] = query(site, "SELECT max(quality_score) FROM file_quality")
+    first_score = page.locator("#files-table tbody tr").first.locator("td").nth(7).inner_text()
+    assert float(first_score) == best
+    screenshot(page, "files-sorted")
+
+    page.fill("#id_q", "Artist 0001")
+    page.select_option("#id_file_format", "mp3")
+    page.fill("#id_score_max", "60")
+    page.click("#file-filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*score_max=60.*"))
+    [(count,)] = query(
+        site,
+        "SELECT count(*) FROM library_index li JOIN file_quality fq ON fq.library_file_id = li.id "
+        "WHERE li.is_active = 1 AND li.file_format = 'mp3' AND fq.quality_score <= 60 AND "
+        "(li.artist LIKE '%Artist%' OR li.title LIKE '%Artist%' OR li.album LIKE '%Artist%' "
+        " OR li.file_path LIKE '%Artist%') AND (li.artist LIKE '%0001%' OR li.title LIKE "
+        "'%0001%' OR li.album LIKE '%0001%' OR li.file_path LIKE '%0001%')",
+    )
+    assert count > 0
+    assert number(page.inner_text("#result-count")) == count
+    assert page.locator("#files-table tbody tr").count() == min(count, 25)  # one page
+    screenshot(page, "files-filtered")
+
+
+def test_file_detail_from_the_table(page, synthetic_site):
+    site = synthetic_site
+    [(file_id, path, score)] = query(
+        site,
+        "SELECT li.id, li.file_path, fq.quality_score FROM library_index li "
+        "JOIN file_quality fq ON fq.library_file_id = li.id "
+        "WHERE li.metadata_hash IN (SELECT metadata_hash FROM library_index "
+        "GROUP BY metadata_hash HAVING count(*) > 1) ORDER BY li.id LIMIT 1",
+    )
+    page.goto(site.base_url + f"/files/?q={path.rsplit('/', 1)[1].split()[0]}")
+    page.click(f"#files-table tr[data-id='{file_id}'] td >> nth=1 >> a")
+    page.wait_for_url(site.base_url + f"/files/{file_id}/")
+    assert page.inner_text("#file-path") == path
+    assert float(page.inner_text("#quality-score")) == score
+    [(others,)] = query(
+        site,
+        "SELECT count(*) FROM library_index WHERE is_active = 1 AND id <> ? AND "
+        "(metadata_hash = (SELECT metadata_hash FROM library_index WHERE id = ?) OR "
+        "file_content_hash = (SELECT file_content_hash FROM library_index WHERE id = ?))",
+        (file_id, file_id, file_id),
+    )
+    assert others >= 1
+    assert page.locator("#duplicates tbody tr").count() == others
+    screenshot(page, "file-detail")
+
+
+def test_dedup_dashboard_numbers_match_the_database(page, synthetic_site):
+    site = synthetic_site
+    page.click("nav >> text=Duplicates")
+    cutoff = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=30)).isoformat()
+    expected = query(  # Appendix B query 2 with an ISO cut-off (the column holds 'T' text)
+        site,
+        "SELECT deletion_reason, COUNT(*), AVG(quality_score), SUM(file_size) "
+        "FROM dedup_history WHERE deleted_at >= ? GROUP BY deletion_reason",
+        (cutoff,),
+    )
+    rows = page.locator("#reasons-table tbody tr[data-reason]")
+    assert rows.count() == len(expected)
+    shown = {
+        rows.nth(i).get_attribute("data-reason"): rows.nth(i).locator("td").all_inner_texts()
+        for i in range(rows.count())
+    }
+    for reason, count, avg, size in expected:
+        cells = shown[reason]
+        assert number(cells[1]) == count
+        assert float(cells[2]) == round(avg, 1)
+        assert float(cells[3]) == round(size / 1024**3, 3)
+    [(sessions,)] = query(site, "SELECT count(DISTINCT deletion_session_id) FROM dedup_history")
+    assert page.locator("#sessions-table tbody tr").count() == min(sessions, 10)  # one page
+    [(pairs,)] = query(  # Appendix B query 4, files still in the library
+        site,
+        "SELECT count(*) FROM library_index li1 JOIN library_index li2 "
+        "ON li1.metadata_hash = li2.metadata_hash "
+        "JOIN file_quality fq1 ON li1.id = fq1.library_file_id "
+        "JOIN file_quality fq2 ON li2.id = fq2.library_file_id "
+        "WHERE li1.id < li2.id AND li1.is_active = 1 AND li2.is_active = 1 "
+        "AND ABS(fq1.quality_score - fq2.quality_score) > 20",
+    )
+    assert number(page.inner_text("#pair-count")) == pairs
+    screenshot(page, "dedup")
+    page.locator("#pairs-table tbody tr").first.locator("td").nth(2).locator("a").click()
+    assert re.search(r"/files/\d+/$", page.url)
+
+
+def test_health_has_counts_and_no_paths(browser, synthetic_site):
+    response = browser.new_context().request.get(synthetic_site.base_url + "/health")
+    assert response.status == 200
+    data = response.json()
+    [(rows,)] = query(synthetic_site, "SELECT count(*) FROM library_index")
+    assert data["row_counts"]["library_index"] == rows
+    assert "/music" not in json.dumps(data) and "/tmp" not in json.dumps(data)

@@ -1,0 +1,112 @@
+import re
+
+import pytest
+from django.urls import URLResolver, get_resolver, reverse
+
+from tests.conftest import LIBRARY_DBS
+from tests.ui_fixtures import EXPECTED, small_library_make
+
+
+@pytest.fixture
+def library():
+    return small_library_make()
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_overview_context_matches_the_fixture_library(client, admin_user, library):
+    client.force_login(admin_user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    o = response.context["overview"]
+    assert o.files == EXPECTED["files"]
+    assert o.total_size == EXPECTED["total_size"]
+    assert o.analysed == EXPECTED["analysed"]
+    assert (o.lossless, o.lossy, o.hires) == (2, 4, 1)
+    assert o.lossless_share == pytest.approx(100 * 2 / 6)
+    assert o.backlog == EXPECTED["backlog"]
+    assert not o.backlog_warn
+    assert o.db_size > 0 and not o.db_size_warn
+    formats = {
+        row.file_format: (row.file_count, row.avg_score, row.lossless_count, row.hires_count)
+        for row in o.formats
+    }
+    assert formats.keys() == EXPECTED["formats"].keys()
+    for fmt, (count, avg, lossless, hires) in EXPECTED["formats"].items():
+        assert formats[fmt] == (count, pytest.approx(avg), lossless, hires)
+    assert [row.file_format for row in o.formats] == ["mp3", "flac", "m4a"]
+    bins = dict(o.score_bins)
+    assert len(bins) == 10
+    assert {label: n for label, n in bins.items() if n} == EXPECTED["score_bins"]
+    assert o.last_scan.files == 7 and o.last_scan.files_per_second == pytest.approx(14)
+    assert o.last_analysis is not None
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_overview_page_shows_the_figures_and_a_chart(client, admin_user, library):
+    client.force_login(admin_user)
+    html = client.get(reverse("home")).content.decode()
+    assert 'id="files-count">7<' in html
+    assert "<svg" in html and 'data-label="80–90" data-value="3"' in html
+    assert 'href="/files/?file_format=flac"' in html
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_overview_warns_above_the_backlog_alert(client, admin_user, monkeypatch, library):
+    monkeypatch.setattr("musicquality.selectors.BACKLOG_WARN_FILES", 1)
+    client.force_login(admin_user)
+    response = client.get(reverse("home"))
+    assert response.context["overview"].backlog_warn
+    assert 'id="backlog-alert"' in response.content.decode()
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_overview_of_an_empty_library(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get(reverse("home"))
+    o = response.context["overview"]
+    assert (o.files, o.total_size, o.analysed, o.backlog) == (0, 0, 0, 0)
+    assert o.lossless_share == 0 and o.last_scan is None and o.last_analysis is None
+    assert "never: run" in response.content.decode()
+
+
+PUBLIC_URL_NAMES = {"login", "logout", "health"}
+
+
+def site_page_urls() -> list[str]:
+    """Every page of the project's own URLconf (the admin has its own login)."""
+    urls = []
+
+    def walk(patterns, prefix):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if entry.app_name != "admin":
+                    walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif entry.name not in PUBLIC_URL_NAMES:
+                route = re.sub(r"<int:\w+>", "1", prefix + str(entry.pattern))
+                urls.append("/" + route)
+
+    walk(get_resolver().url_patterns, "")
+    return urls
+
+
+def test_every_page_is_checked():
+    assert {"/", "/files/", "/files/1/", "/dedup/"} <= set(site_page_urls())
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+@pytest.mark.parametrize("url", site_page_urls())
+def test_anonymous_users_are_sent_to_the_login_page(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login") + "?next=")
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_login_page_then_overview(client, django_user_model):
+    django_user_model.objects.create_user(username="ana", password="a long pass phrase")
+    assert client.get(reverse("login")).status_code == 200
+    response = client.post(
+        reverse("login"), {"username": "ana", "password": "a long pass phrase"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("home")
+    assert "Log out" in response.content.decode()

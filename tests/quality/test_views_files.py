@@ -1,0 +1,95 @@
+import pytest
+from django.urls import reverse
+
+from tests.conftest import LIBRARY_DBS
+from tests.ui_fixtures import small_library_make
+
+
+@pytest.fixture
+def library():
+    return small_library_make()
+
+
+@pytest.fixture
+def staff_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def listed_ids(response) -> list[int]:
+    return [row.record.pk for row in response.context["table"].paginated_rows]
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_file_list_shows_active_files_sorted_by_artist(staff_client, library):
+    response = staff_client.get(reverse("file_list"))
+    assert response.status_code == 200
+    ids = listed_ids(response)
+    assert library.gone.pk not in ids
+    assert len(ids) == 7
+    assert ids[:2] == sorted([library.flac.pk, library.mp3_320.pk])  # Alpha first
+    assert response.context["table"].paginator.count == 7
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "second"}, {"mp3_128", "flac_hires"}),
+        ({"q": "alpha song"}, {"flac", "mp3_320"}),
+        ({"q": "/music/Gamma/"}, {"aac"}),
+        (
+            {"q": "Album"},
+            {"flac", "mp3_320", "mp3_128", "flac_hires", "aac", "wav_new", "mp3_copy"},
+        ),
+        ({"file_format": "flac"}, {"flac", "flac_hires"}),
+        ({"lossless": "true"}, {"flac", "flac_hires"}),
+        ({"lossless": "false"}, {"mp3_320", "mp3_128", "aac", "mp3_copy"}),
+        ({"hires": "true"}, {"flac_hires"}),
+        ({"score_min": "80", "score_max": "86"}, {"flac", "mp3_320"}),
+        ({"score_max": "40", "file_format": "mp3"}, {"mp3_128", "mp3_copy"}),
+    ],
+)
+def test_file_list_filters(staff_client, library, query, expected):
+    response = staff_client.get(reverse("file_list"), query)
+    assert set(listed_ids(response)) == {getattr(library, name).pk for name in expected}
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_file_list_sorts_by_score(staff_client, library):
+    response = staff_client.get(reverse("file_list"), {"sort": "-quality_score"})
+    ids = listed_ids(response)
+    assert ids[:3] == [library.flac_hires.pk, library.aac.pk, library.flac.pk]
+    html = response.content.decode()
+    assert f'href="{reverse("file_detail", args=[library.flac_hires.pk])}"' in html
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_file_detail_context(staff_client, library):
+    response = staff_client.get(reverse("file_detail", args=[library.mp3_128.pk]))
+    assert response.status_code == 200
+    detail = response.context["detail"]
+    assert detail.library_file == library.mp3_128
+    assert detail.quality.quality_score == 32.7
+    duplicates = {d.library_file.pk: (d.same_content, d.same_metadata) for d in detail.duplicates}
+    assert duplicates == {
+        library.flac_hires.pk: (False, True),
+        library.mp3_copy.pk: (True, False),
+    }
+    assert [h.pk for h in detail.history] == [library.history[0].pk]
+    assert detail.candidate == library.candidate
+    html = response.content.decode()
+    assert library.mp3_128.file_path in html and "72.3" in html
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_file_detail_of_a_file_never_analysed(staff_client, library):
+    response = staff_client.get(reverse("file_detail", args=[library.wav_new.pk]))
+    detail = response.context["detail"]
+    assert detail.quality is None and detail.candidate is None and detail.duplicates == []
+    assert 'id="not-analysed"' in response.content.decode()
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_file_detail_of_an_unknown_id_is_404(staff_client, library):
+    assert staff_client.get(reverse("file_detail", args=[999_999])).status_code == 404
