@@ -28,6 +28,8 @@ from dedup.services.files import (
 )
 from dedup.services.notes import note_append
 from quality.hashing import content_hash_sampled
+from quality.services.analysis import file_quality_refresh
+from quality.services.scanning import library_file_index
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +65,6 @@ def _reindex(target: Path) -> tuple[int, bool]:
 
     Raises ``ValueError`` when the file is not readable audio (it is back, just not indexed).
     """
-    from quality.services.analysis import file_quality_refresh
-    from quality.services.scanning import library_file_index
-
     library_file = library_file_index(path=target)
     quality = file_quality_refresh(library_file=library_file)
     return library_file.id, quality is not None

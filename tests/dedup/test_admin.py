@@ -118,3 +118,20 @@ def test_the_recover_action_reports_refusals(admin_client, rows, dedup_settings)
     text = " ".join(str(m) for m in response.context["messages"])
     assert "outside the quarantine directory" in text
     assert DedupHistory.objects.get(id=rows[0].id).can_recover is True
+
+
+def test_the_recover_action_moves_files_back(admin_client, dedup_library):
+    from dedup.services.dedupe import dedupe_apply, dedupe_plan
+
+    lib = dedup_library
+    dedupe_apply(groups=dedupe_plan(min_confidence=0.9).groups)
+    ids = list(DedupHistory.objects.values_list("id", flat=True))
+    response = admin_client.post(
+        reverse(CHANGELIST),
+        {"action": "recover_selected", "_selected_action": ids, "index": 0},
+        follow=True,
+    )
+    text = " ".join(str(m) for m in response.context["messages"])
+    assert "2 files recovered" in text
+    assert lib.path("a2").exists() and lib.path("a3").exists()
+    assert not DedupHistory.objects.filter(can_recover=True).exists()

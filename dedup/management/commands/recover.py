@@ -12,8 +12,8 @@ from musicquality.commands import LibraryCommand
 class Command(LibraryCommand):
     help = (
         "Move quarantined files back (by dedup_history id, or a whole --session), re-index "
-        "and re-analyse them. Never overwrites an existing file: use --to DIR to restore "
-        "elsewhere."
+        "and re-analyse them. Dry run unless --apply. Never overwrites an existing file: use "
+        "--to DIR to restore elsewhere."
     )
     requires_schema_v2 = True
 
@@ -26,7 +26,9 @@ class Command(LibraryCommand):
             help="restore under DIR (same sub-path as in the library) instead of the original path",
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="only say where each file would go"
+            "--apply",
+            action="store_true",
+            help="really move the files back (default: only say where each would go)",
         )
 
     def handle(self, *args, **options):
@@ -38,7 +40,7 @@ class Command(LibraryCommand):
         to = Path(os.path.abspath(Path(options["to"]).expanduser())) if options["to"] else None
         if to is not None and to.exists() and not to.is_dir():
             raise CommandError(f"--to {to} is not a folder: give a folder to restore into")
-        if options["dry_run"]:
+        if not options["apply"]:
             self._dry_run(ids=ids, session=session, to=to)
             return
         try:
@@ -74,4 +76,6 @@ class Command(LibraryCommand):
                 self.stdout.write(f"#{history.id} {history.recovery_path} -> {target} ({state})")
             except DedupRefused as error:
                 self.stdout.write(self.style.ERROR(f"#{history.id}: {error}"))
-        self.stdout.write(self.style.NOTICE("Dry run: nothing changed."))
+        self.stdout.write(
+            self.style.NOTICE("Dry run: nothing changed. Run again with --apply to recover.")
+        )

@@ -1,8 +1,11 @@
+from pathlib import Path
+
 import pytest
 
 from dedup.models import DeletionReason, MatchedBy
 from dedup.services.find import duplicates_find
 from tests.conftest import LIBRARY_DBS
+from tests.dedup.helpers import sha256
 
 pytestmark = pytest.mark.django_db(databases=LIBRARY_DBS)
 
@@ -79,3 +82,49 @@ def test_inactive_rows_are_ignored(dedup_library):
     )
     report = duplicates_find()
     assert all(g.matched_by == MatchedBy.METADATA_HASH for g in report.groups)
+
+
+def test_groups_on_a_demo_library(tmp_path, dedup_settings):
+    """``make_demo_library`` knows which files it made as exact copies (under ``Copies/``) and
+    as the same track in another format (``[spec]`` suffix, same tags and length)."""
+    from quality.services.analysis import file_quality_analyze_all
+    from quality.services.demo import KIND_DUPLICATE, KIND_OTHER_FORMAT, demo_library_make
+    from quality.services.scanning import library_scan
+
+    demo = demo_library_make(out=tmp_path / "demo", files=80, seed=11, workers=1)
+    assert demo.by_kind.get(KIND_DUPLICATE) and demo.by_kind.get(KIND_OTHER_FORMAT)
+    library_scan(roots=[demo.music_dir], workers=1)
+    file_quality_analyze_all(workers=1)
+    report = duplicates_find()
+
+    exact = [g for g in report.groups if g.matched_by == MatchedBy.CONTENT_HASH]
+    in_exact_groups: set[str] = set()
+    for group in exact:
+        members = [group.keeper.file_path] + [r.candidate.file_path for r in group.removals]
+        assert len({sha256(Path(p)) for p in members}) == 1  # checked here, independently
+        in_exact_groups.update(members)
+    copies = [p for p in (demo.music_dir / "Copies").iterdir()]
+    assert len(copies) == demo.by_kind[KIND_DUPLICATE]
+    assert all(str(p) in in_exact_groups for p in copies)
+    # the generator may also place the same track twice with the same master: more is fine
+    assert sum(len(g.removals) for g in exact) >= len(copies)
+
+    in_recording_groups = {
+        c.file_path
+        for g in report.groups
+        if g.matched_by == MatchedBy.METADATA_HASH
+        for c in [g.keeper, *(r.candidate for r in g.removals)]
+    }
+    other_format = [
+        p
+        for p in demo.music_dir.rglob("*")
+        if p.is_file() and " [" in p.name and p not in demo.corrupt
+    ]
+    assert other_format
+    assert all(str(p) in in_recording_groups for p in other_format)
+    for group in report.groups:
+        if group.matched_by == MatchedBy.METADATA_HASH:
+            for removal in group.removals:
+                assert removal.confidence < 0.9
+                if removal.reason == DeletionReason.LOWER_QUALITY:
+                    assert removal.candidate.quality_score < group.keeper.quality_score
