@@ -103,8 +103,10 @@ def synthetic_site(tmp_path_factory):
     yield from site_start(folder)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Module-scoped: Playwright's sync API keeps an asyncio loop running in this thread
+    while it is open, and Django refuses ORM calls from tests that run after it then."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
