@@ -12,4 +12,5 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("files/", include("quality.urls")),
     path("dedup/", include("dedup.urls")),
+    path("upgrades/", include("upgrades.urls")),
 ]

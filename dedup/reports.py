@@ -1,0 +1,88 @@
+"""Duplicate reports as plain data for ``--json`` and ``--csv`` (no I/O here)."""
+
+from __future__ import annotations
+
+from dedup.rules import Candidate, DuplicateGroup, DuplicateReport
+
+CSV_COLUMNS = (
+    "group",
+    "matched_by",
+    "confirmed",
+    "role",
+    "library_id",
+    "file_path",
+    "file_format",
+    "file_size",
+    "quality_score",
+    "reason",
+    "confidence",
+)
+
+
+def _file_dict(candidate: Candidate) -> dict:
+    return {
+        "library_id": candidate.id,
+        "file_path": candidate.file_path,
+        "file_format": candidate.file_format,
+        "file_size": candidate.file_size,
+        "quality_score": candidate.quality_score,
+        "duration": candidate.duration,
+    }
+
+
+def group_as_dict(group: DuplicateGroup) -> dict:
+    return {
+        "group": group.number,
+        "matched_by": str(group.matched_by),
+        "confirmed": group.confirmed,
+        "confidence": group.confidence,
+        "bytes_reclaimable": group.bytes_reclaimable,
+        "keeper": _file_dict(group.keeper),
+        "others": [
+            {
+                **_file_dict(removal.candidate),
+                "reason": str(removal.reason),
+                "confidence": removal.confidence,
+            }
+            for removal in group.removals
+        ],
+    }
+
+
+def report_as_dict(report: DuplicateReport) -> dict:
+    return {
+        "totals": {
+            "groups": len(report.groups),
+            "files": report.files,
+            "bytes_reclaimable": report.bytes_reclaimable,
+        },
+        "groups": [group_as_dict(group) for group in report.groups],
+        "unconfirmed": [candidate.file_path for candidate in report.unconfirmed],
+    }
+
+
+def report_csv_rows(report: DuplicateReport) -> list[dict]:
+    """One row per file: the keeper of each group first, then the files it would replace."""
+    rows = []
+    for group in report.groups:
+        common = {
+            "group": group.number,
+            "matched_by": str(group.matched_by),
+            "confirmed": int(group.confirmed),
+        }
+        keeper = _file_dict(group.keeper)
+        keeper.pop("duration")
+        rows.append({**common, "role": "keep", **keeper, "reason": "", "confidence": ""})
+        for removal in group.removals:
+            other = _file_dict(removal.candidate)
+            other.pop("duration")
+            rows.append(
+                {
+                    **common,
+                    "role": "remove",
+                    **other,
+                    "reason": str(removal.reason),
+                    "confidence": removal.confidence,
+                }
+            )
+    return rows

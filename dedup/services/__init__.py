@@ -1,0 +1,1 @@
+"""Writes (and filesystem work) for duplicates: find, dedupe/resume, recover, purge."""

@@ -1,0 +1,65 @@
+"""Finding duplicate groups in the library: read-only, but it reads whole files.
+
+The sampled ``file_content_hash`` only suggests that two files are identical; each suggested
+exact group is confirmed here by comparing its members' full contents before it is reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path, PurePath
+
+from dedup.rules import (
+    DEFAULT_MAX_DURATION_DELTA,
+    Candidate,
+    DuplicateReport,
+    duplicate_groups_build,
+)
+from dedup.selectors import duplicate_candidates_list
+from dedup.services.files import files_identical
+
+logger = logging.getLogger(__name__)
+
+
+def candidates_identical(first: Candidate, second: Candidate) -> bool:
+    """Full-content comparison of two candidates' files; False when either cannot be read."""
+    try:
+        return files_identical(Path(first.file_path), Path(second.file_path))
+    except OSError as error:
+        logger.warning("cannot read %s to confirm a duplicate: %s", error.filename, error)
+        return False
+
+
+def duplicates_find(
+    *,
+    prefer: Sequence[PurePath] = (),
+    max_duration_delta: float = DEFAULT_MAX_DURATION_DELTA,
+    confirm: bool = True,
+    on_compared: Callable[[], None] | None = None,
+) -> DuplicateReport:
+    """Group the active library into duplicate groups, keeper first (see ``dedup.rules``).
+
+    ``confirm=False`` skips the full-content reads; exact groups are then reported as
+    unconfirmed suggestions.
+    """
+
+    def same_content(first: Candidate, second: Candidate) -> bool:
+        identical = candidates_identical(first, second)
+        if on_compared is not None:
+            on_compared()
+        return identical
+
+    report = duplicate_groups_build(
+        duplicate_candidates_list(),
+        same_content=same_content if confirm else None,
+        prefer=prefer,
+        max_duration_delta=max_duration_delta,
+    )
+    logger.info(
+        "%d duplicate groups, %d files, %d bytes reclaimable",
+        len(report.groups),
+        report.files,
+        report.bytes_reclaimable,
+    )
+    return report

@@ -1,0 +1,61 @@
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from musicquality.commands import LibraryCommand
+from quality.progress import ProgressBar
+from quality.services.scanning import library_scan
+
+PROBLEMS_LISTED = 50
+
+
+class Command(LibraryCommand):
+    help = (
+        "Index the audio files under PATH... into library_index, in the Music Tools format. "
+        "Incremental: unchanged files (same size and mtime) are skipped, changed ones updated "
+        "in place, vanished ones marked inactive (never deleted). Writes a library_stats row."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="music folder")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes reading files (default: all cores)",
+        )
+
+    def handle(self, *args, **options):
+        roots = [path.expanduser() for path in options["paths"]]
+        for root in roots:
+            if not root.is_dir():
+                raise CommandError(
+                    f"{root} is not a folder: give the folder(s) that hold your music"
+                )
+        if options["workers"] is not None and options["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        bar = ProgressBar(self.stdout, label="Scanning")
+        result = library_scan(roots=roots, workers=options["workers"], progress=bar.update)
+        bar.close()
+        out = self.stdout
+        for problem in result.problems[:PROBLEMS_LISTED]:
+            out.write(f"  {problem.kind}: {problem.path} ({problem.message})")
+        if len(result.problems) > PROBLEMS_LISTED:
+            out.write(f"  ... and {len(result.problems) - PROBLEMS_LISTED} more")
+        kinds: dict[str, int] = {}
+        for problem in result.problems:
+            kinds[problem.kind] = kinds.get(problem.kind, 0) + 1
+        out.write(
+            f"{result.found} audio files found: {result.added} added, {result.updated} updated, "
+            f"{result.completed} completed with tags, {result.unchanged} unchanged, "
+            f"{result.vanished} vanished (marked inactive)"
+        )
+        if kinds:
+            out.write("Problems: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())))
+        stats = result.stats
+        out.write(
+            self.style.SUCCESS(
+                f"Library: {stats.total_files} active files, {stats.total_size / 1e9:.2f} GB. "
+                f"Scan took {result.seconds:.1f} s ({result.files_per_second:,.0f} files/s)."
+            )
+        )

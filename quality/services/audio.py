@@ -1,0 +1,607 @@
+"""The audio facts of one file, read from what is inside the container, never from its name.
+
+This module runs in worker processes and does no database work: :func:`audio_properties_read`
+takes a path and returns :class:`AudioProperties` or raises :class:`AudioReadError` with a
+``kind`` the summary can count. Every failure of a parser on a damaged file becomes
+``AudioReadError``; nothing else escapes (the fuzz test holds it to that).
+
+Why not simply ``mutagen.File()``: it guesses the type partly from the extension, parses every
+tag (cover art included) and leaves gaps this product cares about. Here the container is
+recognised from its first bytes, only the stream information is parsed (mutagen's info classes,
+or a few lines of our own for FLAC, WAV and AIFF), and the gaps are filled:
+
+- MP3 ``bitrate_mode`` only from a LAME/Xing/Info/VBRI header (mutagen's reading); no header,
+  no mode. Vorbis: the identification header's max/nominal/min (Vorbis I spec §4.2.2: all
+  three equal = CBR; a max or min set = VBR within limits; only nominal = "VBR or ABR", so
+  unknown).
+- MP3 inside WAV is MP3; ALAC inside M4A is ALAC; WMA Lossless inside ASF is lossless.
+- MP4: the bitrate is the real average (sample sizes / duration, as ffprobe and mediainfo
+  report it), not the header's claim; AAC's channel count comes from the
+  AudioSpecificConfig, which the sample entry often gets wrong.
+- Opus always decodes at 48 kHz. A lossy stream without a header bitrate gets audio bytes × 8
+  / duration.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from array import array
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from mutagen.aac import AACInfo
+from mutagen.aiff import read_float
+from mutagen.asf import ASF
+from mutagen.dsdiff import DSDIFF
+from mutagen.dsf import DSF
+from mutagen.monkeysaudio import MonkeysAudio
+from mutagen.mp3 import BitrateMode, MPEGInfo
+from mutagen.mp4 import MP4Info
+from mutagen.mp4._as_entry import ES_Descriptor
+from mutagen.mp4._atom import Atoms
+from mutagen.musepack import Musepack
+from mutagen.oggflac import OggFLAC
+from mutagen.oggopus import OggOpus
+from mutagen.oggspeex import OggSpeex
+from mutagen.oggvorbis import OggVorbis
+from mutagen.trueaudio import TrueAudio
+from mutagen.wavpack import WavPack
+
+from quality.score import is_lossless_codec
+
+HEAD_BYTES = 128
+MIN_SAMPLE_RATE = 1000
+MAX_SAMPLE_RATE = 50_000_000
+MAX_CHANNELS = 64
+MAX_FLAC_BLOCKS = 4096
+ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
+
+
+class AudioReadError(Exception):
+    """The file gives no audio facts; ``kind`` is one of the ``KIND_*`` values."""
+
+    KIND_MISSING = "missing"
+    KIND_UNREADABLE = "unreadable"
+    KIND_EMPTY = "empty"
+    KIND_NOT_AUDIO = "not audio"
+    KIND_CORRUPT = "corrupt"
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass(frozen=True, slots=True)
+class AudioProperties:
+    codec: str
+    bitrate: int | None  # kbps
+    sample_rate: int | None
+    bit_depth: int | None  # lossless/PCM only
+    channels: int | None
+    bitrate_mode: str | None
+    duration: float | None
+
+    @property
+    def is_lossless(self) -> bool:
+        return is_lossless_codec(self.codec)
+
+
+def audio_properties_read(path: Path | str) -> AudioProperties:
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below, errors classified first
+    except FileNotFoundError:
+        raise AudioReadError(AudioReadError.KIND_MISSING, "file not found") from None
+    except OSError as error:
+        raise AudioReadError(AudioReadError.KIND_UNREADABLE, error.strerror or str(error)) from None
+    with handle:
+        try:
+            size = os.fstat(handle.fileno()).st_size
+            if size == 0:
+                raise AudioReadError(AudioReadError.KIND_EMPTY, "zero-byte file")
+            props = _read(handle, size)
+        except AudioReadError:
+            raise
+        except OSError as error:
+            raise AudioReadError(AudioReadError.KIND_UNREADABLE, str(error)) from None
+        except Exception as error:  # any parser failure on a damaged file
+            raise AudioReadError(
+                AudioReadError.KIND_CORRUPT, f"{type(error).__name__}: {error}"
+            ) from None
+    return _checked(props)
+
+
+def _checked(props: AudioProperties) -> AudioProperties:
+    """Reject values no real stream has: a parser that read garbage must not make a row."""
+    if props.sample_rate is not None and not (
+        MIN_SAMPLE_RATE <= props.sample_rate <= MAX_SAMPLE_RATE
+    ):
+        raise AudioReadError(
+            AudioReadError.KIND_CORRUPT, f"implausible sample rate {props.sample_rate}"
+        )
+    if props.channels is not None and not (1 <= props.channels <= MAX_CHANNELS):
+        raise AudioReadError(AudioReadError.KIND_CORRUPT, f"implausible channels {props.channels}")
+    if props.duration is not None and not (0 <= props.duration < 1e7):
+        raise AudioReadError(AudioReadError.KIND_CORRUPT, f"implausible duration {props.duration}")
+    return props
+
+
+def _read(handle, size: int) -> AudioProperties:
+    offset = 0
+    head = handle.read(HEAD_BYTES)
+    while head[:3] == b"ID3" and len(head) >= 10:
+        offset += _id3_size(head)
+        handle.seek(offset)
+        head = handle.read(HEAD_BYTES)
+    if not head:
+        raise AudioReadError(AudioReadError.KIND_CORRUPT, "nothing after the ID3 tag")
+    reader = _reader_for(head)
+    if reader is None:
+        raise AudioReadError(AudioReadError.KIND_NOT_AUDIO, "no known audio container")
+    handle.seek(offset)
+    return reader(handle, size, offset, head)
+
+
+def _id3_size(head: bytes) -> int:
+    flags = head[5]
+    body = (head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]
+    return 10 + body + (10 if flags & 0x10 else 0)
+
+
+def _reader_for(head: bytes):
+    if head.startswith(b"fLaC"):
+        return _read_flac
+    if head.startswith(b"OggS"):
+        return _read_ogg
+    if head[4:8] == b"ftyp":
+        return _read_mp4
+    if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+        return _read_wav
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return _read_aiff
+    if head.startswith(ASF_GUID):
+        return _read_asf
+    if head.startswith(b"MAC "):
+        return _read_ape
+    if head.startswith(b"wvpk"):
+        return _read_wavpack
+    if head.startswith((b"TTA1", b"TTA2")):
+        return _read_tta
+    if head.startswith(b"DSD "):
+        return _read_dsf
+    if head.startswith(b"FRM8"):
+        return _read_dsdiff
+    if head.startswith((b"MPCK", b"MP+")):
+        return _read_musepack
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        if head[1] & 0x06 == 0:
+            return _read_adts
+        return _read_mpeg
+    return None
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _kbps(bits_per_second: float | None) -> int | None:
+    if not bits_per_second or bits_per_second < 0:
+        return None
+    return round(bits_per_second / 1000)
+
+
+def _estimated_kbps(audio_bytes: int, duration: float | None) -> int | None:
+    if not duration or duration <= 0 or audio_bytes <= 0:
+        return None
+    return _kbps(audio_bytes * 8 / duration)
+
+
+def _trailing_tag_bytes(handle, size: int) -> int:
+    """Bytes of ID3v1 and APEv2 tags at the end of the file (not audio)."""
+    trailing = 0
+    if size >= 128:
+        handle.seek(size - 128)
+        if handle.read(3) == b"TAG":
+            trailing += 128
+    if size - trailing >= 32:
+        handle.seek(size - trailing - 32)
+        footer = handle.read(32)
+        if footer.startswith(b"APETAGEX"):
+            tag_size, _items, flags = struct.unpack("<III", footer[12:24])
+            trailing += tag_size + (32 if flags & 0x80000000 else 0)
+    return min(trailing, size)
+
+
+def _props(
+    codec: str,
+    *,
+    bitrate: int | None,
+    sample_rate: int | None,
+    channels: int | None,
+    duration: float | None,
+    bit_depth: int | None = None,
+    bitrate_mode: str | None = None,
+) -> AudioProperties:
+    lossless = is_lossless_codec(codec)
+    return AudioProperties(
+        codec=codec,
+        bitrate=bitrate,
+        sample_rate=int(sample_rate) if sample_rate else None,
+        bit_depth=int(bit_depth) if lossless and bit_depth else None,
+        channels=int(channels) if channels else None,
+        bitrate_mode=None if lossless else bitrate_mode,
+        duration=float(duration) if duration is not None else None,
+    )
+
+
+# --- MPEG audio, ADTS ---------------------------------------------------------------------
+
+MP3_MODES = {BitrateMode.CBR: "CBR", BitrateMode.VBR: "VBR", BitrateMode.ABR: "ABR"}
+
+
+def _mpeg_props(handle, offset: int, audio_bytes: int) -> AudioProperties:
+    info = MPEGInfo(handle, offset)
+    codec = "MP3" if info.layer == 3 else f"MP{info.layer}"
+    return _props(
+        codec,
+        bitrate=_kbps(info.bitrate) or _estimated_kbps(audio_bytes, info.length),
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        duration=info.length,
+        bitrate_mode=MP3_MODES.get(info.bitrate_mode),
+    )
+
+
+def _read_mpeg(handle, size, offset, head):
+    return _mpeg_props(handle, offset, size - offset - _trailing_tag_bytes(handle, size))
+
+
+def _read_adts(handle, size, offset, head):
+    info = AACInfo(handle)
+    return _props(
+        "AAC",
+        bitrate=_kbps(info.bitrate),
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        duration=info.length,
+    )
+
+
+# --- FLAC ----------------------------------------------------------------------------------
+
+
+def _read_flac(handle, size, offset, head):
+    handle.seek(offset + 4)
+    streaminfo = None
+    for _ in range(MAX_FLAC_BLOCKS):
+        header = handle.read(4)
+        if len(header) < 4:
+            raise AudioReadError(AudioReadError.KIND_CORRUPT, "FLAC metadata truncated")
+        last, block_type = header[0] & 0x80, header[0] & 0x7F
+        length = int.from_bytes(header[1:4], "big")
+        if block_type == 0:
+            streaminfo = handle.read(length)
+        else:
+            handle.seek(length, os.SEEK_CUR)
+        if last:
+            break
+    else:
+        raise AudioReadError(AudioReadError.KIND_CORRUPT, "FLAC metadata never ends")
+    audio_offset = handle.tell()
+    if streaminfo is None or len(streaminfo) < 18 or audio_offset > size:
+        raise AudioReadError(AudioReadError.KIND_CORRUPT, "FLAC STREAMINFO missing or truncated")
+    packed = int.from_bytes(streaminfo[10:18], "big")
+    sample_rate = packed >> 44
+    channels = ((packed >> 41) & 0x7) + 1
+    bit_depth = ((packed >> 36) & 0x1F) + 1
+    total_samples = packed & 0xFFFFFFFFF
+    duration = total_samples / sample_rate if sample_rate and total_samples else None
+    return _props(
+        "FLAC",
+        bitrate=_estimated_kbps(size - audio_offset, duration),
+        sample_rate=sample_rate,
+        channels=channels,
+        duration=duration,
+        bit_depth=bit_depth,
+    )
+
+
+# --- Ogg -----------------------------------------------------------------------------------
+
+
+def _vorbis_mode(maximum: int, nominal: int, minimum: int) -> str | None:
+    maximum, nominal, minimum = (max(0, v) for v in (maximum, nominal, minimum))
+    if nominal and maximum == nominal == minimum:
+        return "CBR"
+    if (maximum or minimum) and not maximum == minimum == nominal:
+        return "VBR"
+    return None
+
+
+def _read_ogg(handle, size, offset, head):
+    packet = head[27 + head[26] :] if len(head) > 27 else b""
+    if packet.startswith(b"\x01vorbis"):
+        maximum, nominal, minimum = struct.unpack("<3i", packet[16:28])
+        info = OggVorbis(handle).info
+        return _props(
+            "Vorbis",
+            bitrate=_kbps(info.bitrate) or _estimated_kbps(size, info.length),
+            sample_rate=info.sample_rate,
+            channels=info.channels,
+            duration=info.length,
+            bitrate_mode=_vorbis_mode(maximum, nominal, minimum),
+        )
+    if packet.startswith(b"OpusHead"):
+        info = OggOpus(handle).info
+        return _props(
+            "Opus",
+            bitrate=_kbps(getattr(info, "bitrate", 0)) or _estimated_kbps(size, info.length),
+            sample_rate=48000,
+            channels=info.channels,
+            duration=info.length,
+        )
+    if packet.startswith(b"\x7fFLAC"):
+        info = OggFLAC(handle).info
+        return _props(
+            "FLAC",
+            bitrate=_estimated_kbps(size, info.length),
+            sample_rate=info.sample_rate,
+            channels=info.channels,
+            duration=info.length,
+            bit_depth=info.bits_per_sample,
+        )
+    if packet.startswith(b"Speex   "):
+        info = OggSpeex(handle).info
+        return _props(
+            "Speex",
+            bitrate=_kbps(info.bitrate) or _estimated_kbps(size, info.length),
+            sample_rate=info.sample_rate,
+            channels=info.channels,
+            duration=info.length,
+        )
+    raise AudioReadError(AudioReadError.KIND_NOT_AUDIO, "Ogg stream of no known audio codec")
+
+
+# --- MP4 -----------------------------------------------------------------------------------
+
+MP4_CODECS = {
+    "alac": "ALAC",
+    "ac-3": "AC-3",
+    "ec-3": "E-AC-3",
+    "flac": "FLAC",
+    "fLaC": "FLAC",
+    "Opus": "Opus",
+    "opus": "Opus",
+    "mp4a.69": "MP3",
+    "mp4a.6B": "MP3",
+    "mp4a.6b": "MP3",
+}
+AAC_CHANNEL_CONFIGS = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 8}
+
+
+def _mp4_sample_bytes(handle, trak) -> int | None:
+    """Sum of the sample sizes of the track (``stsz``): the audio bytes, as ffprobe counts."""
+    try:
+        stsz = trak[b"mdia", b"minf", b"stbl", b"stsz"]
+    except KeyError:
+        return None
+    ok, data = stsz.read(handle)
+    if not ok or len(data) < 12:
+        return None
+    sample_size, count = struct.unpack(">II", data[4:12])
+    if sample_size:
+        return sample_size * count
+    sizes = array("I", data[12 : 12 + 4 * count])
+    if array("I", b"\x00\x00\x00\x01")[0] != 1:
+        sizes.byteswap()
+    return sum(sizes)
+
+
+def _aac_channels(handle, trak) -> int | None:
+    """Channel count from the AudioSpecificConfig, which the sample entry often gets wrong."""
+    stsd = trak[b"mdia", b"minf", b"stbl", b"stsd"]
+    ok, data = stsd.read(handle)
+    at = data.find(b"esds") if ok else -1
+    if at < 4:
+        return None
+    esds_size = int.from_bytes(data[at - 4 : at], "big")
+    payload = data[at + 8 : at - 4 + esds_size]
+    if not payload or payload[0] != ES_Descriptor.TAG:
+        return None
+    descriptor = ES_Descriptor.parse(BytesIO(payload[1:]))
+    specific = descriptor.decConfigDescr.decSpecificInfo
+    if specific is None:
+        return None
+    return AAC_CHANNEL_CONFIGS.get(getattr(specific, "channelConfiguration", 0))
+
+
+def _read_mp4(handle, size, offset, head):
+    atoms = Atoms(handle)
+    info = MP4Info(atoms, handle)
+    trak = None
+    for candidate in atoms[b"moov"].findall(b"trak"):
+        ok, data = candidate[b"mdia", b"hdlr"].read(handle)
+        if ok and data[8:12] == b"soun":
+            trak = candidate
+            break
+    if trak is None or not info.codec:
+        raise AudioReadError(AudioReadError.KIND_NOT_AUDIO, "MP4 file without an audio track")
+    codec_id = info.codec
+    codec = MP4_CODECS.get(codec_id, MP4_CODECS.get(codec_id.split(".")[0], ""))
+    if not codec:
+        codec = "AAC" if codec_id.startswith("mp4a.40") else codec_id
+    channels = info.channels
+    sample_bytes = _mp4_sample_bytes(handle, trak)
+    if codec == "AAC":
+        channels = _aac_channels(handle, trak) or channels
+    bitrate = _estimated_kbps(sample_bytes or 0, info.length) or _kbps(info.bitrate)
+    return _props(
+        codec,
+        bitrate=bitrate,
+        sample_rate=info.sample_rate,
+        channels=channels,
+        duration=info.length,
+        bit_depth=info.bits_per_sample,
+    )
+
+
+# --- RIFF WAVE, AIFF -----------------------------------------------------------------------
+
+WAVE_FORMATS = {
+    0x0001: "PCM",
+    0x0003: "PCM",
+    0x0006: "A-law",
+    0x0007: "µ-law",
+    0x0002: "ADPCM",
+    0x0011: "ADPCM",
+    0x0050: "MP2",
+    0x0055: "MP3",
+    0x00FF: "AAC",
+    0x1610: "AAC",
+    0x0160: "WMA",
+    0x0161: "WMA",
+    0x0162: "WMA",
+    0x0163: "WMA Lossless",
+    0xF1AC: "FLAC",
+}
+WAVE_FORMAT_EXTENSIBLE = 0xFFFE
+
+
+def _riff_chunks(handle, start: int, end: int, *, big_endian: bool):
+    order = ">" if big_endian else "<"
+    position = start
+    while position + 8 <= end:
+        handle.seek(position)
+        header = handle.read(8)
+        if len(header) < 8:
+            return
+        chunk_id, chunk_size = header[:4], struct.unpack(order + "I", header[4:])[0]
+        yield chunk_id, position + 8, chunk_size
+        position += 8 + chunk_size + (chunk_size & 1)
+
+
+def _read_wav(handle, size, offset, head):
+    fmt = None
+    data_offset = data_size = None
+    for chunk_id, start, chunk_size in _riff_chunks(handle, offset + 12, size, big_endian=False):
+        if chunk_id == b"fmt ":
+            handle.seek(start)
+            fmt = handle.read(min(chunk_size, 40))
+        elif chunk_id == b"data":
+            data_offset = start
+            data_size = min(chunk_size, size - start)
+            if chunk_size == 0xFFFFFFFF:  # RF64: real size in ds64
+                data_size = size - start
+            break
+    if fmt is None or len(fmt) < 16 or data_offset is None:
+        raise AudioReadError(AudioReadError.KIND_CORRUPT, "WAV without fmt or data chunk")
+    tag, channels, sample_rate, byte_rate, _align, bits = struct.unpack("<HHIIHH", fmt[:16])
+    if tag == WAVE_FORMAT_EXTENSIBLE and len(fmt) >= 26:
+        tag = struct.unpack("<H", fmt[24:26])[0]
+    codec = WAVE_FORMATS.get(tag, f"WAV format 0x{tag:04x}")
+    if codec in ("MP3", "MP2"):
+        return _mpeg_props(handle, data_offset, data_size)
+    duration = data_size / byte_rate if byte_rate else None
+    return _props(
+        codec,
+        bitrate=_kbps(byte_rate * 8) if codec == "PCM" else _estimated_kbps(data_size, duration),
+        sample_rate=sample_rate,
+        channels=channels,
+        duration=duration,
+        bit_depth=bits,
+    )
+
+
+AIFC_PCM = {b"NONE", b"sowt", b"twos", b"raw ", b"in24", b"in32", b"fl32", b"FL32", b"fl64"}
+
+
+def _read_aiff(handle, size, offset, head):
+    comm = None
+    for chunk_id, start, chunk_size in _riff_chunks(handle, offset + 12, size, big_endian=True):
+        if chunk_id == b"COMM":
+            handle.seek(start)
+            comm = handle.read(min(chunk_size, 22))
+            break
+    if comm is None or len(comm) < 18:
+        raise AudioReadError(AudioReadError.KIND_CORRUPT, "AIFF without COMM chunk")
+    channels, frames, bits = struct.unpack(">hIh", comm[:8])
+    sample_rate = int(read_float(comm[8:18]))
+    compression = comm[18:22] if head[8:12] == b"AIFC" and len(comm) >= 22 else b"NONE"
+    codec = "PCM" if compression in AIFC_PCM else f"AIFC {compression.decode('latin-1')}"
+    duration = frames / sample_rate if sample_rate else None
+    bitrate = _kbps(sample_rate * bits * channels) if codec == "PCM" else None
+    return _props(
+        codec,
+        bitrate=bitrate,
+        sample_rate=sample_rate,
+        channels=channels,
+        duration=duration,
+        bit_depth=bits,
+    )
+
+
+# --- other containers (mutagen's stream info) ----------------------------------------------
+
+
+def _read_asf(handle, size, offset, head):
+    info = ASF(handle).info
+    description = f"{info.codec_type} {info.codec_name}"
+    if "Lossless" in description:
+        codec = "WMA Lossless"
+    elif "Voice" in description:
+        codec = "WMA Voice"
+    elif info.codec_type or info.codec_name:
+        codec = "WMA"
+    else:
+        raise AudioReadError(AudioReadError.KIND_NOT_AUDIO, "ASF file without an audio stream")
+    return _props(
+        codec,
+        bitrate=_kbps(info.bitrate),
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        duration=info.length,
+    )
+
+
+def _lossless_props(codec: str, info, handle, size: int, offset: int) -> AudioProperties:
+    audio_bytes = size - offset - _trailing_tag_bytes(handle, size)
+    return _props(
+        codec,
+        bitrate=_kbps(getattr(info, "bitrate", 0)) or _estimated_kbps(audio_bytes, info.length),
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        duration=info.length,
+        bit_depth=info.bits_per_sample,
+    )
+
+
+def _read_ape(handle, size, offset, head):
+    return _lossless_props("APE", MonkeysAudio(handle).info, handle, size, offset)
+
+
+def _read_wavpack(handle, size, offset, head):
+    return _lossless_props("WavPack", WavPack(handle).info, handle, size, offset)
+
+
+def _read_tta(handle, size, offset, head):
+    return _lossless_props("TTA", TrueAudio(handle).info, handle, size, offset)
+
+
+def _read_dsf(handle, size, offset, head):
+    return _lossless_props("DSD", DSF(handle).info, handle, size, offset)
+
+
+def _read_dsdiff(handle, size, offset, head):
+    return _lossless_props("DSD", DSDIFF(handle).info, handle, size, offset)
+
+
+def _read_musepack(handle, size, offset, head):
+    info = Musepack(handle).info
+    audio_bytes = size - offset - _trailing_tag_bytes(handle, size)
+    return _props(
+        "Musepack",
+        bitrate=_kbps(info.bitrate) or _estimated_kbps(audio_bytes, info.length),
+        sample_rate=info.sample_rate,
+        channels=info.channels,
+        duration=info.length,
+    )

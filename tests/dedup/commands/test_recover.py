@@ -1,0 +1,49 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from dedup.models import DedupHistory
+from dedup.services.dedupe import dedupe_apply, dedupe_plan
+from tests.conftest import LIBRARY_DBS
+from tests.dedup.helpers import library_db_checksum, sha256, tree_checksum
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=LIBRARY_DBS)
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command("recover", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def session(dedup_library):
+    return dedupe_apply(groups=dedupe_plan(min_confidence=0.9).groups).session_id
+
+
+def test_recover_a_session(dedup_library, session):
+    lib = dedup_library
+    text = run("--session", session)
+    assert "2 recovered, 0 not recovered" in text
+    assert sha256(lib.path("a2")) == sha256(lib.path("a1"))
+    assert not DedupHistory.objects.filter(can_recover=True).exists()
+
+
+def test_dry_run_changes_nothing(dedup_library, session, tmp_path):
+    before = (tree_checksum(tmp_path), library_db_checksum())
+    text = run("--session", session, "--dry-run")
+    assert f"-> {dedup_library.path('a2')} (recoverable)" in text
+    assert (tree_checksum(tmp_path), library_db_checksum()) == before
+
+
+def test_nothing_to_recover_is_an_error(dedup_library, session):
+    with pytest.raises(CommandError, match="give dedup_history ids or --session"):
+        run()
+    with pytest.raises(CommandError, match="no dedup_history rows"):
+        run("--session", "not-a-session")
+    ids = [str(i) for i in DedupHistory.objects.values_list("id", flat=True)]
+    dedup_library.path("a2").write_bytes(b"occupied")
+    dedup_library.path("a3").write_bytes(b"occupied")
+    with pytest.raises(CommandError, match="no file recovered"):
+        run(*ids)

@@ -1,0 +1,210 @@
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests.conftest import LIBRARY_DBS
+from tests.factories import file_quality_make, library_file_make
+from tests.upgrades.conftest import csrf_token_from, staff_user_make
+from upgrades.models import UpgradeCandidate, UserAction
+from upgrades.services import upgrade_candidates_act, upgrade_candidates_identify
+
+pytestmark = pytest.mark.django_db(databases=LIBRARY_DBS)
+
+CHANGELIST = "/admin/upgrades/upgradecandidate/"
+
+
+def candidates_make(scores):
+    for n, score in enumerate(scores):
+        library_file = library_file_make(artist=f"Artist {n}", title=f"Song {n}")
+        file_quality_make(library_file, quality_score=score, bitrate=96 + n)
+    upgrade_candidates_identify(streaming_db=None)
+    return list(UpgradeCandidate.objects.order_by("current_quality_score"))
+
+
+def rows_in(response) -> list[str]:
+    """Artists in the order the changelist shows them."""
+    return re.findall(
+        r'<th class="field-artist"><a href="[^"]+">([^<]+)</a>', response.content.decode()
+    )
+
+
+def test_changelist_shows_pending_first_then_priority_and_counts(staff_client):
+    low, mid, high = candidates_make([10.0, 30.0, 60.0])  # low score = high priority
+    upgrade_candidates_act(candidate_ids=[low.id], action="approved")
+
+    response = staff_client.get(CHANGELIST)
+
+    assert response.status_code == 200
+    # pending first (mid before high by priority), then the approved one
+    assert rows_in(response) == [mid.artist, high.artist, low.artist]
+    page = response.content.decode()
+    assert 'data-action="pending">pending: <strong>2</strong>' in page
+    assert 'data-action="approved">approved: <strong>1</strong>' in page
+    assert f'href="/files/{mid.library_file_id}/"' in page
+    assert "97 kbps" in page
+    for column in ("current_format", "current_quality_score", "priority_score", "availability"):
+        assert f"column-{column}" in page
+
+
+def test_filters_and_search(staff_client):
+    low, mid, high = candidates_make([0.0, 40.0, 69.0])
+    UpgradeCandidate.objects.filter(pk=high.pk).update(isrc="USRC17607839")
+    # priorities: 0 → 50+15+5 = 70 (high); 40 → 46.5 (medium); 69 → 29.4 (low)
+    assert rows_in(staff_client.get(CHANGELIST, {"priority_band": "high"})) == [low.artist]
+    assert rows_in(staff_client.get(CHANGELIST, {"priority_band": "medium"})) == [mid.artist]
+    assert rows_in(staff_client.get(CHANGELIST, {"priority_band": "low"})) == [high.artist]
+    assert rows_in(staff_client.get(CHANGELIST, {"q": "USRC17607839"})) == [high.artist]
+    assert rows_in(staff_client.get(CHANGELIST, {"q": '"Song 1"'})) == [mid.artist]
+    assert rows_in(staff_client.get(CHANGELIST, {"q": low.file_path})) == [low.artist]
+    filtered = staff_client.get(
+        CHANGELIST, {"user_action__exact": "pending", "current_format__exact": "mp3"}
+    )
+    assert len(rows_in(filtered)) == 3
+    assert rows_in(staff_client.get(CHANGELIST, {"available_on_service__exact": "none"})) == []
+
+
+@pytest.mark.parametrize(
+    ("action", "user_action"),
+    [
+        ("approve", UserAction.APPROVED),
+        ("reject", UserAction.REJECTED),
+        ("ignore", UserAction.IGNORED),
+        ("mark_completed", UserAction.COMPLETED),
+    ],
+)
+def test_each_action_through_the_confirmation_page(staff_client, action, user_action):
+    first, second, untouched = candidates_make([10.0, 20.0, 30.0])
+    token = csrf_token_from(staff_client.get(CHANGELIST))
+    selection = {"_selected_action": [first.pk, second.pk], "action": action}
+
+    confirm = staff_client.post(CHANGELIST, {**selection, "index": 0, "csrfmiddlewaretoken": token})
+
+    assert confirm.status_code == 200
+    assert 'name="note"' in confirm.content.decode()
+    assert UpgradeCandidate.objects.get(pk=first.pk).user_action == UserAction.PENDING
+    done = staff_client.post(
+        CHANGELIST,
+        {
+            **selection,
+            "apply": "yes",
+            "note": "from the admin",
+            "csrfmiddlewaretoken": csrf_token_from(confirm),
+        },
+        follow=True,
+    )
+    assert done.status_code == 200
+    assert f"2 candidates set to {user_action}." in done.content.decode()
+    for candidate in UpgradeCandidate.objects.filter(pk__in=[first.pk, second.pk]):
+        assert candidate.user_action == user_action
+        assert candidate.action_at is not None
+        assert candidate.notes.endswith("from the admin")
+    assert UpgradeCandidate.objects.get(pk=untouched.pk).user_action == UserAction.PENDING
+
+
+def test_action_without_a_note_and_already_decided_ones(staff_client):
+    first, second = candidates_make([10.0, 20.0])
+    upgrade_candidates_act(candidate_ids=[first.pk], action="approved")
+    token = csrf_token_from(staff_client.get(CHANGELIST))
+    done = staff_client.post(
+        CHANGELIST,
+        {
+            "_selected_action": [first.pk, second.pk],
+            "action": "approve",
+            "apply": "yes",
+            "note": "",
+            "csrfmiddlewaretoken": token,
+        },
+        follow=True,
+    )
+    assert "1 candidate set to approved; 1 already approved" in done.content.decode()
+    assert UpgradeCandidate.objects.get(pk=second.pk).notes is None
+
+
+def test_actions_need_the_csrf_token(staff_client):
+    (candidate,) = candidates_make([10.0])
+    response = staff_client.post(
+        CHANGELIST,
+        {"_selected_action": [candidate.pk], "action": "approve", "apply": "yes"},
+    )
+    assert response.status_code == 403
+    assert UpgradeCandidate.objects.get().user_action == UserAction.PENDING
+
+
+def test_non_staff_and_anonymous_users_are_refused():
+    (candidate,) = candidates_make([10.0])
+    anonymous = Client(enforce_csrf_checks=True)
+    assert anonymous.get(CHANGELIST).status_code == 302
+    member = Client(enforce_csrf_checks=True)
+    member.force_login(User.objects.create_user(username="listener", password="x-long-password"))
+    response = member.get(CHANGELIST)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    change = f"{CHANGELIST}{candidate.pk}/change/"
+    assert member.post(change, {"user_action": "approved"}).status_code in (302, 403)
+    assert UpgradeCandidate.objects.get().user_action == UserAction.PENDING
+
+
+def test_staff_without_change_permission_gets_no_actions():
+    (candidate,) = candidates_make([10.0])
+    viewer = Client(enforce_csrf_checks=True)
+    viewer.force_login(staff_user_make(username="viewer", permissions=("view",)))
+    page = viewer.get(CHANGELIST).content.decode()
+    assert 'value="approve"' not in page
+    token = csrf_token_from(viewer.get(CHANGELIST))
+    viewer.post(
+        CHANGELIST,
+        {
+            "_selected_action": [candidate.pk],
+            "action": "approve",
+            "apply": "yes",
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert UpgradeCandidate.objects.get().user_action == UserAction.PENDING
+
+
+def test_change_form_edits_notes_and_action(staff_client):
+    (candidate,) = candidates_make([10.0])
+    url = f"{CHANGELIST}{candidate.pk}/change/"
+    form_page = staff_client.get(url)
+    assert form_page.status_code == 200
+    assert f'href="/files/{candidate.library_file_id}/"' in form_page.content.decode()
+    response = staff_client.post(
+        url,
+        {
+            "user_action": "approved",
+            "notes": "Qobuz has the 24/96",
+            "csrfmiddlewaretoken": csrf_token_from(form_page),
+        },
+    )
+    assert response.status_code == 302
+    edited = UpgradeCandidate.objects.get()
+    assert (edited.user_action, edited.notes) == ("approved", "Qobuz has the 24/96")
+    assert edited.action_at is not None
+    assert edited.priority_score == candidate.priority_score  # read-only fields untouched
+
+
+def test_change_form_refuses_an_unknown_action(staff_client):
+    (candidate,) = candidates_make([10.0])
+    url = f"{CHANGELIST}{candidate.pk}/change/"
+    response = staff_client.post(
+        url,
+        {
+            "user_action": "bought",
+            "notes": "",
+            "csrfmiddlewaretoken": csrf_token_from(staff_client.get(url)),
+        },
+    )
+    assert response.status_code == 200
+    assert "user_action &#x27;bought&#x27; is not allowed: use one of pending, approved" in (
+        response.content.decode()
+    )
+    assert UpgradeCandidate.objects.get().user_action == UserAction.PENDING
+
+
+def test_no_add_or_delete_in_the_admin(staff_client):
+    candidates_make([10.0])
+    assert staff_client.get(f"{CHANGELIST}add/").status_code == 403
+    assert 'value="delete_selected"' not in staff_client.get(CHANGELIST).content.decode()

@@ -1,0 +1,208 @@
+import datetime
+
+import pytest
+
+from upgrades import rules
+from upgrades.rules import Availability, Listening
+
+NOW = datetime.datetime(2026, 1, 8, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(
+    ("score", "gap"),
+    [
+        (85.0, 0.0),  # CD-quality already: no gap
+        (100.0, 0.0),  # above the target never goes negative
+        (42.5, 25.0),  # half-way: half of the 50 points
+        (0.0, 50.0),  # the maximum
+    ],
+)
+def test_quality_gap_at_zero_mid_and_max(score, gap):
+    assert rules.quality_gap(current_score=score) == pytest.approx(gap)
+
+
+@pytest.mark.parametrize(
+    ("availability", "points"),
+    [(Availability.AVAILABLE, 30), (Availability.UNKNOWN, 15), (Availability.NOT_FOUND, 0)],
+)
+@pytest.mark.parametrize(
+    ("listening", "user_points"),
+    [(Listening.RECENT_PLAYLIST, 20), (Listening.IN_PLAYLIST, 15), (Listening.NO_PLAYLIST, 5)],
+)
+def test_priority_is_the_sum_for_every_branch(availability, points, listening, user_points):
+    # 128 kbps MP3 scores 32.7 (DESIGN.md §5): gap = 50 × (85 − 32.7) / 85 = 30.7647…
+    expected = round(50 * (85 - 32.7) / 85 + points + user_points, 1)
+    assert (
+        rules.upgrade_priority(current_score=32.7, availability=availability, listening=listening)
+        == expected
+    )
+
+
+def test_priority_extremes():
+    assert (
+        rules.upgrade_priority(
+            current_score=0,
+            availability=Availability.AVAILABLE,
+            listening=Listening.RECENT_PLAYLIST,
+        )
+        == 100.0
+    )
+    assert (
+        rules.upgrade_priority(
+            current_score=90, availability=Availability.NOT_FOUND, listening=Listening.NO_PLAYLIST
+        )
+        == 5.0
+    )
+
+
+def test_priority_hand_computed_value():
+    # 192 kbps MP3 = 50 points; gap = 50 × 35 / 85 = 20.588…; + 30 + 15 = 65.588… → 65.6
+    assert (
+        rules.upgrade_priority(
+            current_score=50.0, availability=Availability.AVAILABLE, listening=Listening.IN_PLAYLIST
+        )
+        == 65.6
+    )
+
+
+def test_potential_gain():
+    assert rules.potential_quality_gain(current_score=32.7) == 52.3
+    assert rules.potential_quality_gain(current_score=90.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("alac", "lossless", "override", "expected"),
+    [
+        (0, 0, None, "FLAC"),
+        (3, 10, None, "FLAC"),
+        (5, 10, None, "FLAC"),  # a tie is not "most"
+        (6, 10, None, "ALAC"),
+        (6, 10, "flac", "FLAC"),
+        (0, 10, "alac", "ALAC"),
+        (0, 0, " wav ", "WAV"),
+    ],
+)
+def test_recommended_format(alac, lossless, override, expected):
+    assert rules.recommended_format(
+        alac_files=alac, lossless_files=lossless, override=override
+    ) == (expected)
+
+
+def test_unknown_format_is_refused_with_the_allowed_list():
+    with pytest.raises(ValueError, match="FLAC, ALAC, WAV"):
+        rules.format_choice("mp3")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Beyoncé", "BEYONCE"),
+        ("Sigur Rós", "sigur ros"),
+        ("AC/DC", "ac dc"),
+        ("ACDC", "AC-DC"),
+        ("Guns N' Roses", "guns n roses"),
+        ("Don't Stop Me Now!", "dont stop me now"),
+        ("Simon & Garfunkel", "Simon and Garfunkel"),
+        ("  Hello,   World ", "hello world"),
+        ("Motörhead", "MOTORHEAD"),
+    ],
+)
+def test_name_normalisation_ignores_case_accents_punctuation(a, b):
+    assert rules.name_normalise(a) == rules.name_normalise(b)
+
+
+def test_name_normalisation_keeps_different_words_apart():
+    assert rules.name_normalise("Hello") != rules.name_normalise("Hallo")
+    assert rules.name_key(artist="A", title="B C") != rules.name_key(artist="A B", title="C")
+
+
+def test_name_key_needs_artist_and_title():
+    assert rules.name_key(artist="Artist", title=None) is None
+    assert rules.name_key(artist="  ", title="Song") is None
+    assert rules.name_key(artist="?!", title="Song") is None
+
+
+def test_isrc_normalise():
+    assert rules.isrc_normalise("us-rc1-76-07839") == "USRC17607839"
+    assert rules.isrc_normalise(" USRC17607839 ") == "USRC17607839"
+    assert rules.isrc_normalise("") is None
+    assert rules.isrc_normalise(None) is None
+
+
+@pytest.mark.parametrize(
+    ("seconds", "ms", "agree"),
+    [
+        (200.0, 200_000, True),
+        (200.0, 203_000, True),  # exactly 3 s
+        (200.0, 197_000, True),
+        (200.0, 203_001, False),
+        (200.0, 196_500, False),
+        (None, 100_000, True),  # unknown duration: the name decides
+        (200.0, None, True),
+    ],
+)
+def test_duration_window(seconds, ms, agree):
+    assert rules.durations_agree(file_seconds=seconds, track_ms=ms) is agree
+
+
+def test_listening_from_playlists():
+    recent = NOW - datetime.timedelta(days=29, hours=23)
+    old = NOW - datetime.timedelta(days=31)
+    assert rules.listening_from_playlists(last_added=[old, recent], now=NOW) is (
+        Listening.RECENT_PLAYLIST
+    )
+    assert rules.listening_from_playlists(last_added=[old], now=NOW) is Listening.IN_PLAYLIST
+    assert rules.listening_from_playlists(last_added=[None], now=NOW) is Listening.IN_PLAYLIST
+    assert rules.listening_from_playlists(last_added=[], now=NOW) is Listening.NO_PLAYLIST
+
+
+def test_timestamp_parse_reads_legacy_and_django_spellings():
+    legacy = rules.timestamp_parse("2026-01-08T12:00:00.123456+00:00")
+    django = rules.timestamp_parse("2026-01-08 12:00:00.123456")
+    assert legacy == django
+    assert rules.timestamp_parse("yesterday") is None
+
+
+def test_availability_decide():
+    unknown = rules.availability_decide(checked=False, services=["tidal"])
+    assert (unknown.availability, unknown.service) == (Availability.UNKNOWN, "unknown")
+    none = rules.availability_decide(checked=True, services=[])
+    assert (none.availability, none.service, none.service_quality) == (
+        Availability.NOT_FOUND,
+        "none",
+        None,
+    )
+    found = rules.availability_decide(checked=True, services=["spotify", "tidal", "deezer"])
+    # lossless beats lossy; among equals, the name decides (stable)
+    assert (found.availability, found.service, found.service_quality) == (
+        Availability.AVAILABLE,
+        "deezer",
+        "lossless",
+    )
+    assert rules.availability_decide(checked=True, services=["qobuz", "tidal"]).service == "qobuz"
+    odd = rules.availability_decide(checked=True, services=["napster"])
+    assert (odd.availability, odd.service_quality) == (Availability.AVAILABLE, "unknown")
+
+
+def test_service_quality_table():
+    assert rules.service_quality("Tidal") == "lossless"
+    assert rules.service_quality("spotify") == "lossy"
+    assert rules.service_quality("qobuz") == "hi-res lossless"
+
+
+def test_note_appended_keeps_what_was_there():
+    assert rules.note_appended(None, "buy on Qobuz", when="2026-01-08T12:00") == (
+        "[2026-01-08] buy on Qobuz"
+    )
+    assert rules.note_appended("mine", "auto", when="2026-01-09T00:00") == (
+        "mine\n[2026-01-09] auto"
+    )
+    assert rules.note_appended("mine", "  ", when="2026-01-09") == "mine"
+
+
+@pytest.mark.parametrize(
+    ("priority", "band"),
+    [(100, "high"), (70, "high"), (69.9, "medium"), (40, "medium"), (5, "low")],
+)
+def test_priority_band(priority, band):
+    assert rules.priority_band(priority) == band

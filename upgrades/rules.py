@@ -1,0 +1,260 @@
+"""The business rules of upgrade candidates, as pure functions of plain values.
+
+Everything here is a formula or a table from DESIGN.md §6 (priority), the issue (matching,
+recommended format) or the services' published quality, kept apart from storage so that a
+test can call each rule with hand-made inputs and a reader finds each formula in one place.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: The score a CD-quality lossless copy gets (DESIGN.md §5: lossless base 85).
+TARGET_SCORE = 85.0
+#: Files analysed as lossy and scoring below this are candidates (the report's Phase 2).
+DEFAULT_THRESHOLD = 70.0
+#: A name match must agree on duration within this many seconds.
+DURATION_WINDOW_SECONDS = 3.0
+#: A playlist that gained a track within this many days marks its tracks as "recently played".
+RECENT_PLAYLIST_DAYS = 30
+
+RECOMMENDED_FORMATS = ("FLAC", "ALAC", "WAV")
+
+#: What each streaming service sells at best, by the name Music Tools stores in
+#: ``tracks.service``. The one place this mapping lives; a service missing here is
+#: ``unknown`` (it still counts as available for the priority).
+SERVICE_QUALITY = {
+    "qobuz": "hi-res lossless",
+    "tidal": "lossless",
+    "deezer": "lossless",
+    "amazon": "lossless",
+    "amazon_music": "lossless",
+    "apple": "lossless",
+    "apple_music": "lossless",
+    "bandcamp": "lossless",
+    "spotify": "lossy",
+    "youtube": "lossy",
+    "youtube_music": "lossy",
+    "soundcloud": "lossy",
+}
+SERVICE_QUALITY_UNKNOWN = "unknown"
+_SERVICE_QUALITY_RANK = {
+    "hi-res lossless": 0,
+    "lossless": 1,
+    SERVICE_QUALITY_UNKNOWN: 2,
+    "lossy": 3,
+}
+
+#: ``available_on_service`` values that are not a service name.
+SERVICE_UNKNOWN = "unknown"
+SERVICE_NONE = "none"
+
+
+class Availability(enum.Enum):
+    """Whether a streaming service has the track, with its DESIGN.md §6 points."""
+
+    AVAILABLE = 30
+    UNKNOWN = 15
+    NOT_FOUND = 0
+
+
+class Listening(enum.Enum):
+    """The "user factor" of DESIGN.md §6, from playlist membership, with its points."""
+
+    RECENT_PLAYLIST = 20
+    IN_PLAYLIST = 15
+    NO_PLAYLIST = 5
+
+
+def quality_gap(*, current_score: float, target_score: float = TARGET_SCORE) -> float:
+    """0–50 points: how far the file is below a lossless copy, proportionally."""
+    return 50.0 * max(0.0, target_score - current_score) / target_score
+
+
+def upgrade_priority(
+    *,
+    current_score: float,
+    availability: Availability,
+    listening: Listening,
+    target_score: float = TARGET_SCORE,
+) -> float:
+    """DESIGN.md §6: gap + availability + user factor, 0–100, one decimal."""
+    gap = quality_gap(current_score=current_score, target_score=target_score)
+    return round(gap + availability.value + listening.value, 1)
+
+
+def potential_quality_gain(*, current_score: float, target_score: float = TARGET_SCORE) -> float:
+    """Score points gained by replacing the file with a CD-quality lossless copy."""
+    return round(max(0.0, target_score - current_score), 1)
+
+
+def recommended_format(*, alac_files: int, lossless_files: int, override: str | None) -> str:
+    """FLAC, unless most of the user's lossless files are ALAC (they live in Apple's world),
+    or the user asked for a format."""
+    if override:
+        return format_choice(override)
+    return "ALAC" if lossless_files and alac_files * 2 > lossless_files else "FLAC"
+
+
+def format_choice(value: str) -> str:
+    """A ``--format`` value in the stored spelling, or ``ValueError`` saying what is allowed."""
+    upper = value.strip().upper()
+    if upper not in RECOMMENDED_FORMATS:
+        raise ValueError(
+            f"format {value!r} is not supported: use one of {', '.join(RECOMMENDED_FORMATS)}"
+        )
+    return upper
+
+
+def is_still_candidate(*, is_lossless: bool, score: float, threshold: float) -> bool:
+    return not is_lossless and score < threshold
+
+
+def completion_reason(
+    *,
+    is_lossless: bool,
+    score: float,
+    codec: str | None,
+    threshold: float,
+    replaced_by: str | None = None,
+) -> str:
+    """Why a candidate no longer needs an upgrade, as the note the user reads: its file was
+    upgraded in place, or replaced by another file (``replaced_by``, its path)."""
+    if is_lossless:
+        quality = f"lossless ({codec or 'lossless'}, score {score:.1f})"
+        return f"replaced by {replaced_by}, {quality}" if replaced_by else f"file is now {quality}"
+    level = f"scores {score:.1f}, at or above the threshold {threshold:g}"
+    return f"replaced by {replaced_by}, which {level}" if replaced_by else f"file now {level}"
+
+
+# --- matching ---------------------------------------------------------------------------
+
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def name_normalise(value: str | None) -> str:
+    """Case-, accent-, punctuation- and spacing-insensitive form of an artist or title:
+    ``"Beyoncé"``, ``"BEYONCE"`` → ``"beyonce"``; ``"AC/DC"``, ``"ACDC"`` → ``"acdc"``.
+
+    ``&`` reads as "and" so that "Simon & Garfunkel" and "Simon and Garfunkel" meet.
+    """
+    if not value:
+        return ""
+    value = value.replace("&", " and ")
+    if not value.isascii():
+        decomposed = unicodedata.normalize("NFKD", value)
+        value = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NOT_WORD.sub("", value.casefold())
+
+
+def name_key(*, artist: str | None, title: str | None) -> str | None:
+    """The key two tracks share when they have the same artist and title, or None when
+    either is missing (nothing to match on)."""
+    artist_n, title_n = name_normalise(artist), name_normalise(title)
+    if not artist_n or not title_n:
+        return None
+    return f"{artist_n}\x1f{title_n}"
+
+
+def isrc_normalise(value: str | None) -> str | None:
+    """ISRCs are written with or without hyphens and in either case; compare one spelling."""
+    if not value:
+        return None
+    compact = re.sub(r"[\s-]", "", value).upper()
+    return compact or None
+
+
+def durations_agree(
+    *, file_seconds: float | None, track_ms: int | None, window: float = DURATION_WINDOW_SECONDS
+) -> bool:
+    """True when the durations are within ``window`` seconds, or when either is unknown
+    (the name alone then decides: the streaming data often lacks durations)."""
+    if file_seconds is None or track_ms is None:
+        return True
+    return abs(file_seconds - track_ms / 1000.0) <= window
+
+
+def best_service(services: Iterable[str]) -> str:
+    """The service to recommend among those that have the track: best quality, then name."""
+    return min(services, key=lambda s: (_SERVICE_QUALITY_RANK[service_quality(s)], s))
+
+
+def service_quality(service: str) -> str:
+    return SERVICE_QUALITY.get(service.strip().lower(), SERVICE_QUALITY_UNKNOWN)
+
+
+@dataclass(frozen=True)
+class AvailabilityVerdict:
+    availability: Availability
+    service: str
+    service_quality: str | None
+
+
+def availability_decide(*, checked: bool, services: Iterable[str]) -> AvailabilityVerdict:
+    """``unknown`` when there is no streaming DB or nothing to match on (``checked`` False);
+    else the best service that has the track, or ``none``."""
+    if not checked:
+        return AvailabilityVerdict(Availability.UNKNOWN, SERVICE_UNKNOWN, None)
+    services = list(services)
+    if not services:
+        return AvailabilityVerdict(Availability.NOT_FOUND, SERVICE_NONE, None)
+    service = best_service(services)
+    return AvailabilityVerdict(Availability.AVAILABLE, service, service_quality(service))
+
+
+def listening_from_playlists(
+    *, last_added: Iterable[datetime.datetime | None], now: datetime.datetime
+) -> Listening:
+    """DESIGN.md §6 user factor from the playlists holding the track.
+
+    ``last_added`` has, per playlist the track is in, the latest ``playlist_tracks.added_at``
+    of that playlist (when it last gained a track; None when unknown).
+    """
+    recent_since = now - datetime.timedelta(days=RECENT_PLAYLIST_DAYS)
+    seen_any = False
+    for moment in last_added:
+        seen_any = True
+        if moment is not None and moment >= recent_since:
+            return Listening.RECENT_PLAYLIST
+    return Listening.IN_PLAYLIST if seen_any else Listening.NO_PLAYLIST
+
+
+def timestamp_parse(value: str | None) -> datetime.datetime | None:
+    """A legacy (``T``, with offset) or Django (space, naive = UTC) timestamp, or None."""
+    if not value:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+PRIORITY_BANDS = {
+    "high": (70.0, None),
+    "medium": (40.0, 70.0),
+    "low": (None, 40.0),
+}
+
+
+def priority_band(priority: float) -> str:
+    """high ≥ 70 (a big gap and a way to get it), medium 40–70, low < 40."""
+    for band, (low, high) in PRIORITY_BANDS.items():
+        if (low is None or priority >= low) and (high is None or priority < high):
+            return band
+    raise AssertionError(priority)
+
+
+def note_appended(existing: str | None, addition: str | None, *, when: str) -> str | None:
+    """The notes with ``addition`` on a new dated line: a user's notes are never replaced."""
+    if not addition or not addition.strip():
+        return existing
+    line = f"[{when[:10]}] {addition.strip()}"
+    return f"{existing.rstrip()}\n{line}" if existing and existing.strip() else line

@@ -1,0 +1,165 @@
+"""Reads on upgrade candidates and the files they come from."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from quality.models import FileQuality
+from upgrades.models import UpgradeCandidate, UserAction
+
+
+@dataclass(frozen=True, slots=True)
+class EligibleFile:
+    """An active, analysed, lossy file below the threshold, with what identify needs."""
+
+    library_file_id: int
+    file_path: str
+    filename: str
+    artist: str | None
+    title: str | None
+    album: str | None
+    duration: float | None
+    file_format: str
+    bitrate: int | None
+    quality_score: float
+
+
+def upgrade_eligible_files(*, threshold: float) -> list[EligibleFile]:
+    rows = (
+        FileQuality.objects.filter(
+            library_file__is_active=True, is_lossless=False, quality_score__lt=threshold
+        )
+        .order_by("library_file_id")
+        .values_list(
+            "library_file_id",
+            "library_file__file_path",
+            "library_file__filename",
+            "library_file__artist",
+            "library_file__title",
+            "library_file__album",
+            "library_file__duration",
+            "file_format",
+            "bitrate",
+            "quality_score",
+        )
+    )
+    return [EligibleFile(*row) for row in rows]
+
+
+def lossless_alac_counts() -> tuple[int, int]:
+    """(ALAC files, lossless files) among analysed files, to pick the recommended format."""
+    counts = FileQuality.objects.filter(is_lossless=True).aggregate(
+        lossless=Count("id"),
+        alac=Count("id", filter=Q(codec__iexact="alac")),
+    )
+    return counts["alac"], counts["lossless"]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownCandidate:
+    """What a previous run stored that this run may keep: the tags it read, and when."""
+
+    id: int
+    file_path: str
+    artist: str
+    title: str
+    album: str | None
+    isrc: str | None
+    last_updated: datetime.datetime | None
+
+
+def upgrade_candidates_known() -> dict[int, KnownCandidate]:
+    rows = UpgradeCandidate.objects.values_list(
+        "library_file_id", "id", "file_path", "artist", "title", "album", "isrc", "last_updated"
+    )
+    return {row[0]: KnownCandidate(*row[1:]) for row in rows}
+
+
+def upgrade_candidates_outgrown(*, threshold: float) -> QuerySet:
+    """Open candidates (pending or approved) whose file is now lossless or scores at or above
+    the threshold: the upgrade happened."""
+    return UpgradeCandidate.objects.filter(
+        user_action__in=[UserAction.PENDING, UserAction.APPROVED]
+    ).filter(
+        Q(library_file__quality__is_lossless=True)
+        | Q(library_file__quality__quality_score__gte=threshold)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    """An open candidate whose file vanished from the library, and the active analysed file
+    that took its place (same recording by metadata hash, or same name in the same folder)."""
+
+    candidate_id: int
+    notes: str | None
+    file_path: str
+    is_lossless: bool
+    quality_score: float
+    codec: str | None
+
+
+def upgrade_candidates_replaced() -> list[Replacement]:
+    """Open candidates whose file is no longer active (the scanner marks a vanished file
+    ``is_active = 0``), each with the best active analysed file standing for the same track.
+    Vanished files are few, so one small query each is fine."""
+    replacements = []
+    vanished = UpgradeCandidate.objects.filter(
+        user_action__in=[UserAction.PENDING, UserAction.APPROVED],
+        library_file__is_active=False,
+    ).values_list("id", "notes", "library_file__file_path", "library_file__metadata_hash")
+    for candidate_id, notes, old_path, old_hash in vanished:
+        stem = old_path.rsplit(".", 1)[0]
+        best = (
+            FileQuality.objects.filter(library_file__is_active=True)
+            .filter(
+                Q(library_file__metadata_hash=old_hash)
+                | Q(library_file__file_path__startswith=f"{stem}.")
+            )
+            .order_by("-is_lossless", "-quality_score")
+            .values_list("library_file__file_path", "is_lossless", "quality_score", "codec")
+        )
+        for path, is_lossless, score, codec in best:
+            if path.startswith(f"{stem}.") and "/" in path[len(stem) :]:
+                continue  # a folder named like the file, not the file's new extension
+            replacements.append(
+                Replacement(candidate_id, notes, path, bool(is_lossless), score, codec)
+            )
+            break
+    return replacements
+
+
+def upgrade_action_counts() -> dict[str, int]:
+    """Candidates per ``user_action``, every action present (0 when none); a NULL action
+    counts as pending, the column's default."""
+    counts = dict.fromkeys(UserAction.values, 0)
+    rows = UpgradeCandidate.objects.order_by().values("user_action").annotate(n=Count("id"))
+    for row in rows:
+        action = row["user_action"] or UserAction.PENDING
+        counts[action] = counts.get(action, 0) + row["n"]
+    return counts
+
+
+def upgrade_availability_counts(*, user_action: str | None = None) -> list[tuple[str, int]]:
+    """Candidates per ``available_on_service``, most first."""
+    queryset = UpgradeCandidate.objects.all()
+    if user_action is not None:
+        queryset = queryset.filter(user_action=user_action)
+    rows = queryset.order_by().values("available_on_service").annotate(n=Count("id"))
+    counts = [(row["available_on_service"] or "unknown", row["n"]) for row in rows]
+    return sorted(counts, key=lambda item: (-item[1], item[0]))
+
+
+def upgrade_candidates_top(*, limit: int = 10) -> QuerySet:
+    return UpgradeCandidate.objects.filter(user_action=UserAction.PENDING).order_by(
+        "-priority_score", "id"
+    )[:limit]
+
+
+def upgrade_candidates_with_action(*, user_action: str) -> QuerySet:
+    return UpgradeCandidate.objects.filter(user_action=user_action).order_by(
+        "-priority_score", "artist", "title"
+    )

@@ -1,0 +1,394 @@
+"""Writes on upgrade candidates: identify them from the analysed library, and the user's triage.
+
+``upgrade_candidates_identify`` is re-runnable: it refreshes scores and availability of the
+candidates it finds, but the decision columns (``user_action``, ``action_at``, ``notes``)
+belong to the user and are only ever written by the triage functions below, except the one
+case where the facts settle the matter: the file was upgraded, so the candidate is completed
+(with a note saying why).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from django.db import connections, transaction
+
+from musicquality.fields import utc_now_iso
+from upgrades import rules
+from upgrades.models import UpgradeCandidate, UserAction, validate_user_action
+from upgrades.selectors import (
+    EligibleFile,
+    KnownCandidate,
+    lossless_alac_counts,
+    upgrade_candidates_known,
+    upgrade_candidates_outgrown,
+    upgrade_candidates_replaced,
+    upgrade_candidates_with_action,
+    upgrade_eligible_files,
+)
+from upgrades.streaming import NOTHING_TO_MATCH, StreamingCatalog, streaming_catalog_load
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+DB = "library"
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class IdentifySummary:
+    threshold: float
+    recommended_format: str
+    streaming_db: Path | None
+    streaming_tracks: int = 0
+    new: int = 0
+    refreshed: int = 0
+    completed: int = 0
+    tags_read: int = 0
+    matched_by_isrc: int = 0
+    matched_by_name: int = 0
+    by_availability: Counter = field(default_factory=Counter)
+
+    @property
+    def candidates(self) -> int:
+        return self.new + self.refreshed
+
+
+@dataclass(frozen=True, slots=True)
+class FileTags:
+    artist: str | None
+    title: str | None
+    album: str | None
+    isrc: str | None
+
+
+def upgrade_candidates_identify(
+    *,
+    threshold: float = rules.DEFAULT_THRESHOLD,
+    format_override: str | None = None,
+    streaming_db: Path | None,
+    on_progress: ProgressCallback | None = None,
+) -> IdentifySummary:
+    """Create or refresh a candidate for every active lossy file scoring below ``threshold``,
+    and complete the open candidates whose file has since been upgraded.
+
+    Raises ``ValueError`` for a bad threshold or format and
+    :class:`~upgrades.streaming.StreamingDatabaseError` for an unreadable streaming DB, before
+    anything is written.
+    """
+    if not 0 < threshold <= 100:
+        raise ValueError(f"threshold {threshold:g} is out of range: give a score in (0, 100]")
+    override = rules.format_choice(format_override) if format_override else None
+    now = datetime.datetime.now(datetime.UTC)
+    catalog = streaming_catalog_load(path=streaming_db, now=now) if streaming_db else None
+    alac, lossless = lossless_alac_counts()
+    summary = IdentifySummary(
+        threshold=threshold,
+        recommended_format=rules.recommended_format(
+            alac_files=alac, lossless_files=lossless, override=override
+        ),
+        streaming_db=streaming_db,
+        streaming_tracks=catalog.track_count if catalog else 0,
+    )
+    known = upgrade_candidates_known()
+    files = upgrade_eligible_files(threshold=threshold)
+    stamp = now.isoformat()
+    for start in range(0, len(files), BATCH_SIZE):
+        batch = files[start : start + BATCH_SIZE]
+        rows = [
+            _candidate_row(f, known.get(f.library_file_id), catalog, summary, stamp) for f in batch
+        ]
+        _candidates_upsert(rows)
+        if on_progress:
+            on_progress(start + len(batch), len(files))
+    summary.completed = _candidates_complete_outgrown(threshold=threshold, stamp=stamp)
+    logger.info(
+        "identify: %d new, %d refreshed, %d completed (threshold %g)",
+        summary.new,
+        summary.refreshed,
+        summary.completed,
+        threshold,
+    )
+    return summary
+
+
+def _candidate_row(
+    eligible: EligibleFile,
+    known: KnownCandidate | None,
+    catalog: StreamingCatalog | None,
+    summary: IdentifySummary,
+    stamp: str,
+) -> tuple:
+    tags = _file_tags(eligible, known, summary)
+    artist = tags.artist or eligible.artist
+    title = tags.title or eligible.title
+    if catalog is None:
+        match = NOTHING_TO_MATCH
+    else:
+        match = catalog.match(
+            isrc=tags.isrc, artist=artist, title=title, duration=eligible.duration
+        )
+        if match.matched_by == "isrc":
+            summary.matched_by_isrc += 1
+        elif match.matched_by == "name":
+            summary.matched_by_name += 1
+    verdict = rules.availability_decide(
+        checked=match.checked, services=(track.service for track in match.tracks)
+    )
+    score = eligible.quality_score
+    priority = rules.upgrade_priority(
+        current_score=score, availability=verdict.availability, listening=match.listening
+    )
+    if known is None:
+        summary.new += 1
+    else:
+        summary.refreshed += 1
+    summary.by_availability[verdict.service] += 1
+    return (
+        eligible.library_file_id,
+        eligible.file_path,
+        eligible.file_format,
+        eligible.bitrate,
+        score,
+        artist or "",
+        title or Path(eligible.filename).stem,
+        tags.album or eligible.album,
+        eligible.duration,
+        rules.isrc_normalise(tags.isrc),
+        summary.recommended_format,
+        rules.potential_quality_gain(current_score=score),
+        priority,
+        verdict.service,
+        verdict.service_quality,
+        stamp if catalog is not None else None,
+        UserAction.PENDING.value,
+        stamp,
+        stamp,
+    )
+
+
+def _file_tags(
+    eligible: EligibleFile, known: KnownCandidate | None, summary: IdentifySummary
+) -> FileTags:
+    """Tags of the file, read again only when it is new to us or changed since the last run:
+    tag parsing is the slow part of identify, and a re-run mostly meets unchanged files."""
+    path = Path(eligible.file_path)
+    try:
+        mtime = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC)
+    except OSError:
+        mtime = None
+    if known is not None and known.file_path == eligible.file_path:
+        unchanged = mtime is None or (
+            known.last_updated is not None and mtime <= known.last_updated
+        )
+        if unchanged:
+            return FileTags(known.artist or None, known.title or None, known.album, known.isrc)
+    if mtime is None:
+        return FileTags(None, None, None, None)
+    summary.tags_read += 1
+    return _tags_read(path)
+
+
+def _tags_read(path: Path) -> FileTags:
+    from quality.services.tags import tags_read
+
+    try:
+        tags = tags_read(path=path)
+    except Exception as error:  # an unreadable tag must not stop a run over the library
+        logger.warning("cannot read tags of %s: %s", path, error)
+        return FileTags(None, None, None, None)
+    return FileTags(tags.artist, tags.title, tags.album, tags.isrc)
+
+
+_UPSERT_COLUMNS = (
+    "library_file_id",
+    "file_path",
+    "current_format",
+    "current_bitrate",
+    "current_quality_score",
+    "artist",
+    "title",
+    "album",
+    "duration",
+    "isrc",
+    "recommended_format",
+    "potential_quality_gain",
+    "priority_score",
+    "available_on_service",
+    "service_quality",
+    "checked_at",
+    "user_action",
+    "identified_at",
+    "last_updated",
+)
+#: Refreshed on a re-run; ``user_action``, ``action_at``, ``notes`` and ``identified_at`` not.
+_REFRESHED_COLUMNS = tuple(
+    c for c in _UPSERT_COLUMNS if c not in {"library_file_id", "user_action", "identified_at"}
+)
+_UPSERT_SQL = (
+    f"INSERT INTO {UpgradeCandidate._meta.db_table} ({', '.join(_UPSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _UPSERT_COLUMNS)}) "
+    "ON CONFLICT(library_file_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _REFRESHED_COLUMNS)
+)
+
+
+def _candidates_upsert(rows: list[tuple]) -> None:
+    """One statement per batch: an ORM save per row would cost more than the matching."""
+    with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+        cursor.executemany(_UPSERT_SQL, rows)
+
+
+def _candidates_complete_outgrown(*, threshold: float, stamp: str) -> int:
+    """Complete the open candidates whose file was upgraded in place (re-analysed as lossless
+    or scoring at or above the threshold) or replaced by such a file (the old one vanished)."""
+    reasons: list[tuple[int, str | None, str]] = []
+    for candidate_id, notes, is_lossless, score, codec in upgrade_candidates_outgrown(
+        threshold=threshold
+    ).values_list(
+        "id",
+        "notes",
+        "library_file__quality__is_lossless",
+        "library_file__quality__quality_score",
+        "library_file__quality__codec",
+    ):
+        why = rules.completion_reason(
+            is_lossless=bool(is_lossless), score=score, codec=codec, threshold=threshold
+        )
+        reasons.append((candidate_id, notes, why))
+    for replacement in upgrade_candidates_replaced():
+        if rules.is_still_candidate(
+            is_lossless=replacement.is_lossless,
+            score=replacement.quality_score,
+            threshold=threshold,
+        ):
+            continue
+        why = rules.completion_reason(
+            is_lossless=replacement.is_lossless,
+            score=replacement.quality_score,
+            codec=replacement.codec,
+            threshold=threshold,
+            replaced_by=replacement.file_path,
+        )
+        reasons.append((replacement.candidate_id, replacement.notes, why))
+    rows = [
+        (
+            stamp,
+            stamp,
+            rules.note_appended(notes, f"completed automatically: {why}", when=stamp),
+            pk,
+        )
+        for pk, notes, why in reasons
+    ]
+    table = UpgradeCandidate._meta.db_table
+    with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET user_action = 'completed', action_at = ?, last_updated = ?, "
+            "notes = ? WHERE id = ?",
+            rows,
+        )
+    return len(rows)
+
+
+# --- triage --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    action: str
+    changed: int
+    unchanged: int
+
+
+def upgrade_candidates_act(
+    *, candidate_ids: Iterable[int], action: str, note: str | None = None
+) -> ActionResult:
+    """Set the user's decision on candidates: ``action_at`` now, ``note`` appended to their
+    notes. Those already at ``action`` are left as they are (their ``action_at`` keeps the
+    moment of the decision). Raises ``ValidationError`` for an action outside the allowed set.
+    """
+    validate_user_action(action)
+    ids = sorted(set(candidate_ids))
+    stamp = utc_now_iso()
+    changed = 0
+    with transaction.atomic(using=DB):
+        for start in range(0, len(ids), BATCH_SIZE):
+            chunk = UpgradeCandidate.objects.filter(pk__in=ids[start : start + BATCH_SIZE])
+            to_change = chunk.exclude(user_action=action)
+            if note and note.strip():
+                for candidate_id, notes in to_change.values_list("id", "notes"):
+                    UpgradeCandidate.objects.filter(pk=candidate_id).update(
+                        user_action=action,
+                        action_at=stamp,
+                        last_updated=stamp,
+                        notes=rules.note_appended(notes, note, when=stamp),
+                    )
+                    changed += 1
+            else:
+                changed += to_change.update(user_action=action, action_at=stamp, last_updated=stamp)
+    logger.info("%d upgrade candidates set to %s", changed, action)
+    return ActionResult(action=action, changed=changed, unchanged=len(ids) - changed)
+
+
+def upgrade_candidate_edit(
+    *, candidate: UpgradeCandidate, user_action: str, notes: str | None
+) -> UpgradeCandidate:
+    """Save an edit of one candidate's decision and notes (the admin change form);
+    ``action_at`` moves only when the action changes."""
+    validate_user_action(user_action)
+    stamp = utc_now_iso()
+    fields = ["notes", "last_updated"]
+    previous = (
+        UpgradeCandidate.objects.filter(pk=candidate.pk).values_list("user_action", flat=True).get()
+    )
+    if previous != user_action:
+        candidate.action_at = stamp
+        fields += ["user_action", "action_at"]
+    candidate.user_action = user_action
+    candidate.notes = notes or None
+    candidate.last_updated = stamp
+    candidate.save(update_fields=fields)
+    return candidate
+
+
+# --- export --------------------------------------------------------------------------------
+
+#: CSV column → candidate field, in the order of the file.
+EXPORT_COLUMNS = {
+    "artist": "artist",
+    "title": "title",
+    "album": "album",
+    "isrc": "isrc",
+    "service": "available_on_service",
+    "service_quality": "service_quality",
+    "current_format": "current_format",
+    "current_bitrate": "current_bitrate",
+    "current_quality_score": "current_quality_score",
+    "priority_score": "priority_score",
+    "recommended_format": "recommended_format",
+    "file_path": "file_path",
+}
+
+
+def upgrade_candidates_export(*, user_action: str, out: TextIO) -> int:
+    """Write the candidates with ``user_action`` as CSV, highest priority first (the shopping
+    list); returns the number of rows."""
+    validate_user_action(user_action)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    rows = upgrade_candidates_with_action(user_action=user_action).values_list(
+        *EXPORT_COLUMNS.values()
+    )
+    for row in rows:
+        writer.writerow(["" if value is None else value for value in row])
+        count += 1
+    return count

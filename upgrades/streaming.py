@@ -1,0 +1,183 @@
+"""Read the Music Tools ``music_tools.db`` (streaming tracks and playlists), read-only.
+
+The whole catalogue is loaded once per run into dictionaries keyed by ISRC and by normalised
+artist + title, then every candidate is matched in memory: one pass over each table instead
+of a query per file, which is what keeps 50,000 files × 50,000 tracks within seconds. The file
+is opened with a plain ``mode=ro`` SQLite connection (the Django ``streaming`` alias exists only
+when ``MUSICQUALITY_STREAMING_DB`` is set, and a run may be pointed at another file); nothing
+here can write to it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from upgrades.rules import (
+    Listening,
+    durations_agree,
+    isrc_normalise,
+    listening_from_playlists,
+    name_key,
+    timestamp_parse,
+)
+
+logger = logging.getLogger(__name__)
+
+STREAMING_TABLES = ("tracks", "playlists", "playlist_tracks")
+
+
+class StreamingDatabaseError(Exception):
+    """The streaming database cannot be read; the message names the file and what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamingTrack:
+    id: str
+    service: str
+    duration_ms: int | None
+    listening: Listening
+
+
+@dataclass(frozen=True)
+class TrackMatch:
+    """The streaming tracks that are the same recording as a library file.
+
+    ``checked`` is False when the file had nothing to match on (no ISRC, no artist + title):
+    its availability is then unknown rather than "not found".
+    """
+
+    checked: bool
+    matched_by: str | None
+    tracks: tuple[StreamingTrack, ...]
+
+    @property
+    def listening(self) -> Listening:
+        if not self.tracks:
+            return Listening.NO_PLAYLIST
+        return max((t.listening for t in self.tracks), key=lambda signal: signal.value)
+
+
+NOTHING_TO_MATCH = TrackMatch(checked=False, matched_by=None, tracks=())
+
+
+@dataclass
+class StreamingCatalog:
+    path: Path
+    by_isrc: dict[str, list[StreamingTrack]] = field(default_factory=dict)
+    by_name: dict[str, list[StreamingTrack]] = field(default_factory=dict)
+    track_count: int = 0
+
+    def match(
+        self,
+        *,
+        isrc: str | None,
+        artist: str | None,
+        title: str | None,
+        duration: float | None,
+    ) -> TrackMatch:
+        """ISRC first (it names the recording exactly); else artist + title, normalised, with
+        the duration within the window so that a live or extended version does not count."""
+        isrc_n = isrc_normalise(isrc)
+        key = name_key(artist=artist, title=title)
+        if isrc_n is None and key is None:
+            return NOTHING_TO_MATCH
+        if isrc_n is not None and isrc_n in self.by_isrc:
+            return TrackMatch(checked=True, matched_by="isrc", tracks=tuple(self.by_isrc[isrc_n]))
+        if key is not None:
+            tracks = tuple(
+                track
+                for track in self.by_name.get(key, ())
+                if durations_agree(file_seconds=duration, track_ms=track.duration_ms)
+            )
+            if tracks:
+                return TrackMatch(checked=True, matched_by="name", tracks=tracks)
+        return TrackMatch(checked=True, matched_by=None, tracks=())
+
+
+def streaming_db_path() -> Path | None:
+    return settings.STREAMING_DB
+
+
+def streaming_catalog_load(*, path: Path, now: datetime.datetime) -> StreamingCatalog:
+    """Load every track of ``path`` with its playlist signal (DESIGN.md §6 user factor)."""
+    if not path.is_file():
+        raise StreamingDatabaseError(
+            f"streaming database {path} does not exist: set MUSICQUALITY_STREAMING_DB to your "
+            "Music Tools music_tools.db, or unset it to run without availability data"
+        )
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as error:
+        raise StreamingDatabaseError(f"streaming database {path}: {error}") from None
+    try:
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        missing = [name for name in STREAMING_TABLES if name not in tables]
+        if missing:
+            raise StreamingDatabaseError(
+                f"streaming database {path} has no {', '.join(missing)} table: point "
+                "MUSICQUALITY_STREAMING_DB at the Music Tools music_tools.db"
+            )
+        listening = _track_listening(conn, now=now)
+        catalog = StreamingCatalog(path=path)
+        by_isrc: defaultdict[str, list[StreamingTrack]] = defaultdict(list)
+        by_name: defaultdict[str, list[StreamingTrack]] = defaultdict(list)
+        for track_id, name, artist, duration, isrc, service in conn.execute(
+            "SELECT id, name, artist, duration, isrc, service FROM tracks"
+        ):
+            track = StreamingTrack(
+                id=track_id,
+                service=(service or "").strip().lower(),
+                duration_ms=int(duration) if isinstance(duration, int | float) else None,
+                listening=listening.get(track_id, Listening.NO_PLAYLIST),
+            )
+            catalog.track_count += 1
+            isrc_n = isrc_normalise(isrc)
+            if isrc_n is not None:
+                by_isrc[isrc_n].append(track)
+            key = name_key(artist=artist, title=name)
+            if key is not None:
+                by_name[key].append(track)
+    except sqlite3.Error as error:
+        raise StreamingDatabaseError(
+            f"streaming database {path} cannot be read ({error}): check it is the Music Tools "
+            "music_tools.db"
+        ) from None
+    finally:
+        conn.close()
+    catalog.by_isrc = dict(by_isrc)
+    catalog.by_name = dict(by_name)
+    logger.info("loaded %d streaming tracks from %s", catalog.track_count, path)
+    return catalog
+
+
+def _track_listening(conn: sqlite3.Connection, *, now: datetime.datetime) -> dict[str, Listening]:
+    """Per track in any playlist: whether one of its playlists gained a track recently.
+
+    Timestamps are parsed rather than compared as text, since Music Tools and Django write
+    different spellings of the same moment.
+    """
+    playlist_last: dict[str, datetime.datetime | None] = {}
+    memberships: defaultdict[str, set[str]] = defaultdict(set)
+    for playlist_id, track_id, added_at in conn.execute(
+        "SELECT playlist_id, track_id, added_at FROM playlist_tracks"
+    ):
+        memberships[track_id].add(playlist_id)
+        moment = timestamp_parse(added_at)
+        previous = playlist_last.get(playlist_id)
+        if previous is None or (moment is not None and moment > previous):
+            playlist_last[playlist_id] = moment
+    return {
+        track_id: listening_from_playlists(
+            last_added=(playlist_last[p] for p in playlists), now=now
+        )
+        for track_id, playlists in memberships.items()
+    }

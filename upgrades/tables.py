@@ -1,0 +1,31 @@
+import django_tables2 as tables
+
+from upgrades.links import candidate_admin_url, file_detail_url
+from upgrades.models import UpgradeCandidate
+
+
+class UpgradeCandidateTable(tables.Table):
+    artist = tables.Column(linkify=lambda record: candidate_admin_url(record.pk))
+    title = tables.Column(linkify=lambda record: file_detail_url(record.library_file_id))
+    current_format = tables.Column(verbose_name="Format")
+    current_bitrate = tables.Column(verbose_name="kbps")
+    current_quality_score = tables.Column(verbose_name="Score")
+    priority_score = tables.Column(verbose_name="Priority")
+    available_on_service = tables.Column(verbose_name="Service")
+    user_action = tables.Column(verbose_name="Action")
+
+    class Meta:
+        model = UpgradeCandidate
+        fields = (
+            "artist",
+            "title",
+            "current_format",
+            "current_bitrate",
+            "current_quality_score",
+            "priority_score",
+            "available_on_service",
+            "user_action",
+        )
+        order_by = ("-priority_score",)
+        attrs = {"class": "table upgrade-candidates", "id": "upgrade-candidates"}
+        empty_text = "No candidates match: run `manage.py identify_upgrades`, or widen the filter."
