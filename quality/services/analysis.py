@@ -127,7 +127,7 @@ def quality_row(
 
 def _analyse_chunk(chunk: Sequence[tuple[int, str, str]]) -> list:
     """Worker: ``(id, row values)`` or ``(id, AnalysisError)`` per file."""
-    out = []
+    out: list[tuple[int, tuple | AnalysisError]] = []
     for library_file_id, path, file_format in chunk:
         try:
             props = audio_properties_read(path)

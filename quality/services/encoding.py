@@ -22,6 +22,7 @@ from pathlib import Path
 import av
 import numpy as np
 import soundfile
+from av.audio.stream import AudioStream
 from mutagen.ogg import OggPage
 
 LAME_METHOD_ABR = 2
@@ -70,6 +71,7 @@ def audio_encode(*, path: Path, spec: EncodeSpec, seconds: float = 1.0, seed: in
         return path
     with av.open(str(path), "w", options={"fflags": "+bitexact"}) as container:
         stream = container.add_stream(spec.codec, rate=spec.sample_rate, layout=spec.layout)
+        assert isinstance(stream, AudioStream)
         if spec.bit_rate:
             stream.bit_rate = spec.bit_rate
         if spec.sample_fmt:
@@ -81,7 +83,7 @@ def audio_encode(*, path: Path, spec: EncodeSpec, seconds: float = 1.0, seed: in
             stream.options = options
         if spec.vbr_quality is not None:
             context = stream.codec_context
-            context.qscale = spec.vbr_quality
+            context.qscale = spec.vbr_quality  # type: ignore[assignment]  # stub says bool
             context.flags = context.flags | av.codec.context.Flags.qscale
         channels = stream.layout.nb_channels
         data = signal_make(

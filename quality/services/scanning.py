@@ -211,7 +211,8 @@ def library_file_index(*, path: Path) -> LibraryFile:
     info = os.stat(path_text)
     row, problem = file_row_read(path_text, info.st_size, info.st_mtime)
     if row is None:
-        raise ValueError(f"{path_text}: {problem.kind} ({problem.message})")
+        reason = f"{problem.kind} ({problem.message})" if problem else "not indexed"
+        raise ValueError(f"{path_text}: {reason}")
     rows_upsert([row])
     return LibraryFile.objects.using(DB).get(file_path=path_text)
 

@@ -3,10 +3,7 @@
 import textwrap
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
-from musicquality.commands import LibraryCommand
 from tests.conftest import manage_env, run_manage
 from tests.legacy import legacy_library_create, legacy_row
 
@@ -37,24 +34,23 @@ def test_page_before_migration_says_what_to_run(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
 
 
-class NeedsV2Command(LibraryCommand):
-    requires_schema_v2 = True
+V2_COMMANDS = [
+    ("analyze_quality",),
+    ("find_duplicates",),
+    ("dedupe",),
+    ("recover", "1"),
+    ("purge_quarantine", "--older-than", "30d"),
+    ("identify_upgrades",),
+    ("upgrades_export", "--action", "approved", "--csv", "out.csv"),
+]
 
-    def handle(self, *args, **options):
-        self.stdout.write("ran")
 
-
-def test_command_needing_v2_before_migration(tmp_path, settings):
-    from django.db import connections
-
+@pytest.mark.parametrize("args", V2_COMMANDS, ids=lambda a: a[0])
+def test_command_needing_v2_before_migration(tmp_path, args):
     path = legacy_library_create(tmp_path / "library_index.db", [legacy_row(1)])
-    connections["library"].close()
-    original = connections["library"].settings_dict["NAME"]
-    connections["library"].settings_dict["NAME"] = str(path)
-    try:
-        with pytest.raises(
-            CommandError, match=r"run `python manage.py migrate --database=library`"
-        ):
-            call_command(NeedsV2Command())
-    finally:
-        connections["library"].settings_dict["NAME"] = original
+    result = run_manage(manage_env(tmp_path), *args)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert str(path) in lines[0]
+    assert "run `python manage.py migrate --database=library`" in lines[0]
