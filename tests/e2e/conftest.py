@@ -8,6 +8,7 @@ Tests check what the browser shows against the database read directly with ``sql
 from __future__ import annotations
 
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -123,6 +124,15 @@ def log_in(browser, site: Site, *, viewport=None):
     page.click("button[type=submit]")
     page.wait_for_url(site.base_url + "/")
     return page
+
+
+def query(site: Site, sql: str, params=()) -> list[tuple]:
+    """Rows read straight from the site's library database, read-only, for the expectations."""
+    conn = sqlite3.connect(f"file:{site.library_db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
 
 
 def screenshot(page, name: str) -> None:

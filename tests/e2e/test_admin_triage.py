@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import log_in, query, screenshot
 
 pytestmark = pytest.mark.e2e
 
 
 def test_approve_a_candidate_in_the_admin(browser, synthetic_site):
     site = synthetic_site
-    conn = sqlite3.connect(f"file:{site.library_db}?mode=ro", uri=True)
-    [(candidate_id,)] = conn.execute(
+    [(candidate_id,)] = query(
+        site,
         "SELECT id FROM upgrade_candidates WHERE user_action = 'pending' "
-        "ORDER BY priority_score DESC, id LIMIT 1"
-    ).fetchall()
-    conn.close()
+        "ORDER BY priority_score DESC, id LIMIT 1",
+    )
     page = log_in(browser, site)
     page.click("nav >> text=Admin")
     page.goto(site.base_url + "/admin/upgrades/upgradecandidate/?user_action__exact=pending")
@@ -30,11 +27,10 @@ def test_approve_a_candidate_in_the_admin(browser, synthetic_site):
     page.click("input[type=submit][value=Approve]")
     assert "1 candidate set to approved" in page.inner_text(".messagelist")
     screenshot(page, "admin-approved")
-    conn = sqlite3.connect(f"file:{site.library_db}?mode=ro", uri=True)
-    [(action, action_at, notes)] = conn.execute(
+    [(action, action_at, notes)] = query(
+        site,
         "SELECT user_action, action_at, notes FROM upgrade_candidates WHERE id = ?",
         (candidate_id,),
-    ).fetchall()
-    conn.close()
+    )
     assert action == "approved" and action_at and "buy the FLAC" in (notes or "")
     page.close()

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import log_in, query, screenshot
 
 pytestmark = pytest.mark.e2e
-
-
-def query(site, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{site.library_db}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def test_overview_and_detail_of_a_scanned_library(browser, demo_site):
