@@ -168,7 +168,7 @@ def build(out: Path, *, files: int, seed: int = 1) -> None:
         "user_action, identified_at, last_updated) "
         "SELECT li.id, li.file_path, li.file_format, fq.bitrate, fq.quality_score, li.artist, "
         "li.title, li.album, li.duration, 'flac', 85 - fq.quality_score, "
-        "50 * (85 - fq.quality_score) / 85 + 15 + 5, 'unknown', 'pending', ?, ? "
+        "ROUND(50 * (85 - fq.quality_score) / 85 + 15 + 5, 1), 'unknown', 'pending', ?, ? "
         "FROM library_index li JOIN file_quality fq ON fq.library_file_id = li.id "
         "WHERE fq.is_lossless = 0 AND fq.quality_score < 70",
         (iso(now), iso(now)),

@@ -22,6 +22,7 @@ from musicquality.library_db import library_db_path, open_readonly
 from musicquality.schema import SCHEMA_VERSION_KEY, V2_TABLES, SchemaReport, schema_report
 from quality.hashing import is_hash_marker
 from quality.models import FileQuality, LibraryFile, LibrarySetting, LibraryStats
+from quality.score import quality_score_parts
 from upgrades.models import UpgradeCandidate
 
 COUNTED_TABLES = ("library_index", *V2_TABLES)
@@ -305,6 +306,31 @@ class FileDetail:
     duplicates: list[DuplicateFile]
     history: list[DedupHistory]
     candidate: UpgradeCandidate | None
+
+    @property
+    def score_parts(self) -> list[tuple[str, float]]:
+        """The stored analysis's score, term by term, by the current formula."""
+        if self.quality is None:
+            return []
+        return quality_score_parts(
+            codec=self.quality.codec,
+            bitrate_kbps=self.quality.bitrate,
+            sample_rate=self.quality.sample_rate,
+            bit_depth=self.quality.bit_depth,
+            channels=self.quality.channels,
+            bitrate_mode=self.quality.bitrate_mode,
+        )
+
+    @property
+    def score_parts_total(self) -> float | None:
+        if self.quality is None:
+            return None
+        return round(min(100.0, max(0.0, sum(points for _, points in self.score_parts))), 1)
+
+    @property
+    def score_is_current(self) -> bool:
+        """False when the stored score came from another formula (re-run analyze_quality)."""
+        return self.quality is None or self.score_parts_total == self.quality.quality_score
 
 
 def _same_hashes(library_file: LibraryFile, *, metadata_field: str, content_field: str) -> Q:

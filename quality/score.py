@@ -40,6 +40,45 @@ def lossy_base(*, codec: str | None, bitrate_kbps: float | None) -> float:
     return 84.0
 
 
+def quality_score_parts(
+    *,
+    codec: str | None,
+    bitrate_kbps: float | None,
+    sample_rate: int | None,
+    bit_depth: int | None,
+    channels: int | None,
+    bitrate_mode: str | None,
+) -> list[tuple[str, float]]:
+    """The score's terms, labelled for people (the file page shows them): base, then bonuses.
+
+    :func:`quality_score` is their clamped, rounded sum, so the page and the stored score
+    cannot disagree.
+    """
+    if is_lossless_codec(codec):
+        parts = [(f"lossless base ({codec})", LOSSLESS_BASE)]
+        if (bit_depth or 0) >= 24 or codec == "DSD":
+            parts.append(("bit depth 24 or more", HIGH_BIT_DEPTH_BONUS))
+        if (sample_rate or 0) >= 88200:
+            parts.append(("sample rate 88.2 kHz or more", HIGH_RATE_BONUS))
+    else:
+        factor = LOSSY_FACTORS.get(codec or "", 1.0)
+        base = lossy_base(codec=codec, bitrate_kbps=bitrate_kbps)
+        parts = [
+            (
+                f"lossy base: {codec or 'unknown codec'} {bitrate_kbps or 0:g} kbps "
+                f"× {factor:g} = {(bitrate_kbps or 0) * factor:g} kbps MP3-equivalent",
+                base,
+            )
+        ]
+        if bitrate_mode == "VBR":
+            parts.append(("variable bitrate (VBR)", VBR_BONUS))
+    if is_hires(sample_rate=sample_rate, bit_depth=bit_depth):
+        parts.append(("hi-res (above 48 kHz or 16 bit)", HIRES_BONUS))
+    if (channels or 0) > 2:
+        parts.append((f"{channels} channels", MULTICHANNEL_BONUS))
+    return parts
+
+
 def quality_score(
     *,
     codec: str | None,
@@ -50,18 +89,13 @@ def quality_score(
     bitrate_mode: str | None,
 ) -> float:
     """0–100, one decimal. Lossless is decided by ``codec``, never by the file extension."""
-    if is_lossless_codec(codec):
-        score = LOSSLESS_BASE
-        if (bit_depth or 0) >= 24 or codec == "DSD":
-            score += HIGH_BIT_DEPTH_BONUS
-        if (sample_rate or 0) >= 88200:
-            score += HIGH_RATE_BONUS
-    else:
-        score = lossy_base(codec=codec, bitrate_kbps=bitrate_kbps)
-        if bitrate_mode == "VBR":
-            score += VBR_BONUS
-    if is_hires(sample_rate=sample_rate, bit_depth=bit_depth):
-        score += HIRES_BONUS
-    if (channels or 0) > 2:
-        score += MULTICHANNEL_BONUS
+    parts = quality_score_parts(
+        codec=codec,
+        bitrate_kbps=bitrate_kbps,
+        sample_rate=sample_rate,
+        bit_depth=bit_depth,
+        channels=channels,
+        bitrate_mode=bitrate_mode,
+    )
+    score = sum(points for _, points in parts)
     return round(min(100.0, max(0.0, score)), 1)

@@ -8,6 +8,7 @@ Tests check what the browser shows against the database read directly with ``sql
 from __future__ import annotations
 
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -55,16 +56,15 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30) -> No
     raise RuntimeError(f"gunicorn did not answer on {url} within {timeout} s")
 
 
-def site_start(folder: Path, *, streaming_db: Path | None = None):
+def site_start(folder: Path, **overrides: str):
     """Collect static files, create the admin account, start gunicorn; yield a Site."""
-    overrides = {
-        "MUSICQUALITY_DEBUG": "0",
-        "MUSICQUALITY_SECRET_KEY": "e2e-only-secret-key-0123456789-0123456789-0123456789",
-        "MUSICQUALITY_STATIC_ROOT": str(folder / "static"),
-    }
-    if streaming_db is not None:
-        overrides["MUSICQUALITY_STREAMING_DB"] = str(streaming_db)
-    env = manage_env(folder, **overrides)
+    env = manage_env(
+        folder,
+        MUSICQUALITY_DEBUG="0",
+        MUSICQUALITY_SECRET_KEY="e2e-only-secret-key-0123456789-0123456789-0123456789",
+        MUSICQUALITY_STATIC_ROOT=str(folder / "static"),
+        **overrides,
+    )
     for args in (
         ("collectstatic", "--noinput", "-v0"),
         ("ensure_admin", "--username", ADMIN_USER, "--password-file", str(folder / "pw.txt")),
@@ -103,8 +103,10 @@ def synthetic_site(tmp_path_factory):
     yield from site_start(folder)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Module-scoped: Playwright's sync API keeps an asyncio loop running in this thread
+    while it is open, and Django refuses ORM calls from tests that run after it then."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -124,6 +126,39 @@ def log_in(browser, site: Site, *, viewport=None):
     return page
 
 
+def query(site: Site, sql: str, params=()) -> list[tuple]:
+    """Rows read straight from the site's library database, read-only, for the expectations."""
+    conn = sqlite3.connect(f"file:{site.library_db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    """A small generated library of real audio run through every step of ``make demo``."""
+    folder = tmp_path_factory.mktemp("e2e-demo")
+    paths = {
+        "MUSICQUALITY_LIBRARY_ROOTS": str(folder / "music"),
+        "MUSICQUALITY_STREAMING_DB": str(folder / "music_tools.db"),
+    }
+    env = manage_env(folder, **paths)
+    for args in (
+        ("make_demo_library", "--files", "40", "--out", str(folder), "--seed", "6"),
+        ("migrate", "-v0"),
+        ("migrate", "-v0", "--database=library"),
+        ("scan_library", str(folder / "music")),
+        ("analyze_quality",),
+        ("find_duplicates",),
+        ("dedupe", "--apply", "--yes", "--min-confidence", "1.0"),
+        ("identify_upgrades",),
+    ):
+        result = run_manage(env, *args)
+        assert result.returncode == 0, f"{args}: {result.stderr}"
+    yield from site_start(folder, **paths)

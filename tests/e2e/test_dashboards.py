@@ -5,21 +5,12 @@ from __future__ import annotations
 import datetime
 import json
 import re
-import sqlite3
 
 import pytest
 
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import log_in, query, screenshot
 
 pytestmark = pytest.mark.e2e
-
-
-def query(site, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{site.library_db}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def number(text: str) -> int:

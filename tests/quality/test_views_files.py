@@ -93,3 +93,31 @@ def test_file_detail_of_a_file_never_analysed(staff_client, library):
 @pytest.mark.django_db(databases=LIBRARY_DBS)
 def test_file_detail_of_an_unknown_id_is_404(staff_client, library):
     assert staff_client.get(reverse("file_detail", args=[999_999])).status_code == 404
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+@pytest.mark.parametrize(
+    ("name", "points"),
+    [
+        ("flac_hires", [85.0, 2.5, 2.5, 10.0]),  # lossless, 24 bit, 96 kHz, hi-res
+        ("aac", [84.0, 3.0]),  # 256 kbps AAC × 1.25 = 320 MP3-equivalent → 84, VBR +3
+        ("mp3_128", [pytest.approx(49 * 128 / 192)]),
+    ],
+)
+def test_file_detail_explains_the_score(staff_client, library, name, points):
+    file = getattr(library, name)
+    response = staff_client.get(reverse("file_detail", args=[file.pk]))
+    detail = response.context["detail"]
+    assert [p for _, p in detail.score_parts] == points
+    assert detail.score_is_current
+    html = response.content.decode()
+    assert 'id="score-breakdown"' in html and 'id="score-outdated"' not in html
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_file_detail_says_when_the_stored_score_is_from_another_formula(staff_client, library):
+    library.flac.quality.quality_score = 80.0
+    library.flac.quality.save()
+    response = staff_client.get(reverse("file_detail", args=[library.flac.pk]))
+    assert response.context["detail"].score_parts_total == 85.0
+    assert 'id="score-outdated"' in response.content.decode()
