@@ -17,8 +17,10 @@ os.environ.update(
         "MUSICQUALITY_APP_DB": str(TEST_VAR_DIR / "app.sqlite3"),
         "MUSICQUALITY_QUARANTINE_DIR": str(TEST_VAR_DIR / "quarantine"),
         "MUSICQUALITY_BUSY_TIMEOUT": "5",
+        "MUSICQUALITY_STATIC_ROOT": str(TEST_VAR_DIR / "static"),
     }
 )
+(TEST_VAR_DIR / "static").mkdir()
 for name in ("MUSICQUALITY_STREAMING_DB", "MUSICQUALITY_BACKUP_DIR", "MUSICQUALITY_LIBRARY_ROOTS"):
     os.environ.pop(name, None)
 
