@@ -6,6 +6,8 @@ from dedup.dashboard_selectors import (
     dedup_sessions,
     deletions_by_reason,
     deletions_per_day,
+    duplicate_pair_paths_fill,
+    duplicate_pairs_sort,
     duplicate_pairs_with_quality_gap,
     recent_cutoff,
 )
@@ -21,10 +23,12 @@ def dashboard(request):
     session_filter = DedupSessionFilter(request.GET, queryset=DedupHistory.objects.all())
     pair_form = DuplicatePairForm(request.GET or None)
     pairs = duplicate_pairs_with_quality_gap(min_diff=pair_form.min_diff_value())
+    duplicate_pairs_sort(pairs=pairs, order_by=request.GET.get("p-sort", ""))
     sessions_table = DedupSessionTable(dedup_sessions(session_filter.qs), prefix="s-")
     pairs_table = DuplicatePairTable(pairs, prefix="p-")
     RequestConfig(request, paginate={"per_page": 10}).configure(sessions_table)
     RequestConfig(request, paginate={"per_page": 20}).configure(pairs_table)
+    duplicate_pair_paths_fill(pairs=[row.record for row in pairs_table.page.object_list])
     per_day = deletions_per_day(now=now)
     context = {
         "reasons": deletions_by_reason(since=recent_cutoff(now=now)),
