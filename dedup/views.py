@@ -27,7 +27,7 @@ def dashboard(request):
     sessions_table = DedupSessionTable(dedup_sessions(session_filter.qs), prefix="s-")
     pairs_table = DuplicatePairTable(pairs, prefix="p-")
     RequestConfig(request, paginate={"per_page": 10}).configure(sessions_table)
-    RequestConfig(request, paginate={"per_page": 20}).configure(pairs_table)
+    RequestConfig(request, paginate={"per_page": 10}).configure(pairs_table)
     duplicate_pair_paths_fill(pairs=[row.record for row in pairs_table.page.object_list])
     per_day = deletions_per_day(now=now)
     context = {
