@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from django.db import connections
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Sum
 from django.db.models.functions import Substr
 
 from dedup.models import DedupHistory
@@ -96,24 +96,6 @@ def deletions_per_day(*, now: datetime.datetime, days: int = RECENT_DAYS) -> lis
         (day.isoformat(), counts.get(day.isoformat(), 0))
         for day in (first + datetime.timedelta(days=offset) for offset in range(days))
     ]
-
-
-def dedup_sessions(rows: QuerySet[DedupHistory] | None = None) -> QuerySet:
-    """One row per ``deletion_session_id`` with its totals, newest first."""
-    rows = DedupHistory.objects.all() if rows is None else rows
-    return (
-        rows.order_by()
-        .values("deletion_session_id")
-        .annotate(
-            started=Min("deleted_at"),
-            finished=Max("deleted_at"),
-            files=Count("id"),
-            bytes_freed=Sum("file_size"),
-            avg_score=Avg("quality_score"),
-            recoverable=Count("id", filter=Q(can_recover=True)),
-        )
-        .order_by("-started")
-    )
 
 
 QUERY_4 = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 
 from dedup.models import DedupHistory
 from dedup.rules import Candidate
@@ -89,26 +89,34 @@ class DedupSessionSummary:
         return self.bytes_freed / 1024**3
 
 
-def dedup_sessions_summary(*, limit: int | None = None) -> list[DedupSessionSummary]:
-    """Per-session totals, newest first (admin header, dashboard).
+def dedup_sessions_totals(*, rows: QuerySet[DedupHistory] | None = None) -> QuerySet:
+    """One row per ``deletion_session_id`` of ``rows`` with its totals, newest first.
 
-    A file counts as freed once it left the library: pending rows (an interrupted move) are
-    not counted.
+    A file counts once it left the library: pending rows (an interrupted move) are not
+    counted.
     """
+    rows = DedupHistory.objects.all() if rows is None else rows
     done = ~Q(notes__startswith=PENDING_NOTE_PREFIX) | Q(notes__isnull=True)
-    rows = (
-        DedupHistory.objects.filter(done)
+    return (
+        rows.filter(done)
+        .order_by()
         .values("deletion_session_id")
         .annotate(
             started_at=Min("deleted_at"),
             finished_at=Max("deleted_at"),
             files=Count("id"),
             bytes_freed=Sum("file_size"),
+            avg_score=Avg("quality_score"),
             recoverable=Count("id", filter=Q(can_recover=True)),
             exact=Count("id", filter=Q(deletion_reason="exact_duplicate")),
         )
         .order_by("-finished_at")
     )
+
+
+def dedup_sessions_summary(*, limit: int | None = None) -> list[DedupSessionSummary]:
+    """Per-session totals, newest first, for the admin's header."""
+    rows = dedup_sessions_totals()
     if limit is not None:
         rows = rows[:limit]
     return [

@@ -12,7 +12,7 @@ NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 class DedupSessionTable(tables.Table):
     deletion_session_id = tables.Column(verbose_name="Session")
-    started = tables.Column()
+    started_at = tables.Column(verbose_name="Started")
     files = tables.Column(attrs=NUMERIC)
     bytes_freed = tables.Column(verbose_name="Freed", attrs=NUMERIC)
     avg_score = tables.Column(verbose_name="Avg score deleted", attrs=NUMERIC, default="—")
@@ -20,7 +20,7 @@ class DedupSessionTable(tables.Table):
 
     class Meta:
         attrs = {"id": "sessions-table"}
-        order_by = ("-started",)
+        order_by = ("-started_at",)
 
     def render_deletion_session_id(self, value):
         return format_html(
@@ -31,7 +31,7 @@ class DedupSessionTable(tables.Table):
             value[:8],
         )
 
-    def render_started(self, value):
+    def render_started_at(self, value):
         return str(value)[:16].replace("T", " ")
 
     def render_bytes_freed(self, value):

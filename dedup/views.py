@@ -3,7 +3,6 @@ from django.utils import timezone
 from django_tables2 import RequestConfig
 
 from dedup.dashboard_selectors import (
-    dedup_sessions,
     deletions_by_reason,
     deletions_per_day,
     duplicate_pair_paths_fill,
@@ -13,6 +12,7 @@ from dedup.dashboard_selectors import (
 )
 from dedup.filters import DedupSessionFilter, DuplicatePairForm
 from dedup.models import DedupHistory
+from dedup.selectors import dedup_sessions_totals
 from dedup.tables import DedupSessionTable, DuplicatePairTable
 from musicquality.charts import bar_chart
 
@@ -24,7 +24,7 @@ def dashboard(request):
     pair_form = DuplicatePairForm(request.GET or None)
     pairs = duplicate_pairs_with_quality_gap(min_diff=pair_form.min_diff_value())
     duplicate_pairs_sort(pairs=pairs, order_by=request.GET.get("p-sort", ""))
-    sessions_table = DedupSessionTable(dedup_sessions(session_filter.qs), prefix="s-")
+    sessions_table = DedupSessionTable(dedup_sessions_totals(rows=session_filter.qs), prefix="s-")
     pairs_table = DuplicatePairTable(pairs, prefix="p-")
     RequestConfig(request, paginate={"per_page": 10}).configure(sessions_table)
     RequestConfig(request, paginate={"per_page": 10}).configure(pairs_table)
