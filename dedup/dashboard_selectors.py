@@ -9,8 +9,10 @@ or parse those strings wrongly.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Any
 
 from django.db import connections
 from django.db.models import Avg, Count, Sum
@@ -132,7 +134,7 @@ def duplicate_pairs_with_quality_gap(
         return [DuplicatePair(*row) for row in cursor.fetchall()]
 
 
-PAIR_SORT_KEYS = {
+PAIR_SORT_KEYS: dict[str, Callable[[DuplicatePair], Any]] = {
     "artist": lambda pair: (pair.artist is not None, pair.artist or ""),
     "title": lambda pair: (pair.title is not None, pair.title or ""),
     "score1": attrgetter("score1"),
