@@ -135,6 +135,7 @@ def completion_reason(
 # --- matching ---------------------------------------------------------------------------
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_ISRC_SEPARATOR = re.compile(r"[\s-]")
 
 
 def name_normalise(value: str | None) -> str:
@@ -165,7 +166,9 @@ def isrc_normalise(value: str | None) -> str | None:
     """ISRCs are written with or without hyphens and in either case; compare one spelling."""
     if not value:
         return None
-    compact = re.sub(r"[\s-]", "", value).upper()
+    if value.isalnum():
+        return value.upper()
+    compact = _ISRC_SEPARATOR.sub("", value).upper()
     return compact or None
 
 

@@ -22,8 +22,8 @@ from typing import TextIO
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
-from quality.services.parallel import chunks_map, default_workers
-from quality.services.tags import tags_read
+from quality.services.parallel import chunks_map_started, default_workers
+from quality.services.tags import tags_only_read
 from upgrades import rules
 from upgrades.models import UpgradeCandidate, UserAction, validate_user_action
 from upgrades.selectors import (
@@ -41,6 +41,9 @@ from upgrades.streaming import NOTHING_TO_MATCH, StreamingCatalog, streaming_cat
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+#: Candidates written per transaction: few enough commits to be cheap, and the write lock
+#: held for a fraction of a second (the legacy CLI waits up to 30 s for it).
+UPSERT_BATCH_SIZE = 5000
 DB = "library"
 #: Below this many files to read, a process pool costs more than it saves.
 PARALLEL_FROM = 200
@@ -90,8 +93,9 @@ def upgrade_candidates_identify(
     and complete the open candidates whose file has since been upgraded.
 
     Tags (for the ISRC) are read only from files new or changed since the last run, in
-    ``workers`` processes (default: one per core). ``on_progress(done, total)`` counts tag
-    reads, then candidates written. Raises ``ValueError`` for a bad threshold or format and
+    ``workers`` processes (default: one per core) that start before the streaming catalogue
+    is loaded, so that both proceed together. ``on_progress(done, total)`` counts tag reads,
+    then candidates written. Raises ``ValueError`` for a bad threshold or format and
     :class:`~upgrades.streaming.StreamingDatabaseError` for an unreadable streaming DB, before
     anything is written.
     """
@@ -99,29 +103,51 @@ def upgrade_candidates_identify(
         raise ValueError(f"threshold {threshold:g} is out of range: give a score in (0, 100]")
     override = rules.format_choice(format_override) if format_override else None
     now = datetime.datetime.now(datetime.UTC)
-    catalog = streaming_catalog_load(path=streaming_db, now=now) if streaming_db else None
-    alac, lossless = lossless_alac_counts()
-    summary = IdentifySummary(
-        threshold=threshold,
-        recommended_format=rules.recommended_format(
-            alac_files=alac, lossless_files=lossless, override=override
-        ),
-        streaming_db=streaming_db,
-        streaming_tracks=catalog.track_count if catalog else 0,
-    )
     known = upgrade_candidates_known()
     files = upgrade_eligible_files(threshold=threshold)
-    stamp = now.isoformat()
-    tags = _files_tags(files, known, summary=summary, workers=workers, on_progress=on_progress)
-    for start in range(0, len(files), BATCH_SIZE):
-        batch = files[start : start + BATCH_SIZE]
-        rows = [
-            _candidate_row(f, known.get(f.library_file_id), tags, catalog, summary, stamp)
-            for f in batch
-        ]
-        _candidates_upsert(rows)
+    kept, to_read = _files_tags_kept(files, known)
+    if len(to_read) < PARALLEL_FROM:
+        workers = 1
+    with chunks_map_started(
+        _tags_chunk, to_read, workers=workers or default_workers()
+    ) as tags_chunks:
+        catalog = streaming_catalog_load(path=streaming_db, now=now) if streaming_db else None
+        alac, lossless = lossless_alac_counts()
+        summary = IdentifySummary(
+            threshold=threshold,
+            recommended_format=rules.recommended_format(
+                alac_files=alac, lossless_files=lossless, override=override
+            ),
+            streaming_db=streaming_db,
+            streaming_tracks=catalog.track_count if catalog else 0,
+        )
+        stamp = now.isoformat()
+        by_id = {f.library_file_id: f for f in files}
+        rows: dict[int, tuple] = {}
+
+        def rows_add(tags_by_file: Iterable[tuple[int, FileTags]]) -> None:
+            for library_file_id, tags in tags_by_file:
+                rows[library_file_id] = _candidate_row(
+                    by_id[library_file_id],
+                    known.get(library_file_id),
+                    tags,
+                    catalog,
+                    summary,
+                    stamp,
+                )
+
+        rows_add(kept)
+        total = len(to_read) + len(files)
+        for chunk in tags_chunks:
+            rows_add((library_file_id, FileTags(*values)) for library_file_id, values in chunk)
+            summary.tags_read += len(chunk)
+            if on_progress:
+                on_progress(summary.tags_read, total)
+    for start in range(0, len(files), UPSERT_BATCH_SIZE):
+        batch = files[start : start + UPSERT_BATCH_SIZE]
+        _candidates_upsert([rows[f.library_file_id] for f in batch])
         if on_progress:
-            on_progress(summary.tags_read + start + len(batch), summary.tags_read + len(files))
+            on_progress(summary.tags_read + start + len(batch), total)
     summary.completed = _candidates_complete_outgrown(threshold=threshold, stamp=stamp)
     logger.info(
         "identify: %d new, %d refreshed, %d completed (threshold %g)",
@@ -133,15 +159,17 @@ def upgrade_candidates_identify(
     return summary
 
 
+_PENDING = UserAction.PENDING.value
+
+
 def _candidate_row(
     eligible: EligibleFile,
     known: KnownCandidate | None,
-    tags_by_file: dict[int, FileTags],
+    tags: FileTags,
     catalog: StreamingCatalog | None,
     summary: IdentifySummary,
     stamp: str,
 ) -> tuple:
-    tags = tags_by_file.get(eligible.library_file_id, NO_TAGS)
     artist = tags.artist or eligible.artist
     title = tags.title or eligible.title
     if catalog is None:
@@ -183,62 +211,68 @@ def _candidate_row(
         verdict.service,
         verdict.service_quality,
         stamp if catalog is not None else None,
-        UserAction.PENDING.value,
+        _PENDING,
         stamp,
         stamp,
     )
 
 
-def _files_tags(
-    files: list[EligibleFile],
-    known: dict[int, KnownCandidate],
-    *,
-    summary: IdentifySummary,
-    workers: int | None,
-    on_progress: ProgressCallback | None,
-) -> dict[int, FileTags]:
-    """Tags per file: kept from the last run when the file has not changed since (tag parsing
-    is the slow part of identify, and a re-run mostly meets unchanged files), read again
-    otherwise; nothing for a file that is not on disk (its ``library_index`` row still
-    counts)."""
-    tags: dict[int, FileTags] = {}
+def _files_tags_kept(
+    files: list[EligibleFile], known: dict[int, KnownCandidate]
+) -> tuple[list[tuple[int, FileTags]], list[tuple[int, str]]]:
+    """Which tags to keep from the last run and which files to read again.
+
+    Tags are kept when the file has not changed since (tag parsing is the slow part of
+    identify, and a re-run mostly meets unchanged files), read again otherwise; a file that
+    is not on disk gets no tags (its ``library_index`` row still counts). Returns the kept
+    tags per file and the ``(library_file_id, path)`` of the files to read.
+    """
+    kept: list[tuple[int, FileTags]] = []
     to_read: list[tuple[int, str]] = []
     for eligible in files:
         previous = known.get(eligible.library_file_id)
         try:
-            st_mtime = os.stat(eligible.file_path).st_mtime
-            mtime = datetime.datetime.fromtimestamp(st_mtime, datetime.UTC)
+            st_mtime: float | None = os.stat(eligible.file_path).st_mtime
         except OSError:
-            mtime = None
-        unchanged = (
-            previous is not None
-            and previous.file_path == eligible.file_path
-            and (mtime is None or (previous.last_updated and mtime <= previous.last_updated))
-        )
-        if previous is not None and unchanged:
-            tags[eligible.library_file_id] = FileTags(
-                previous.artist or None, previous.title or None, previous.album, previous.isrc
+            st_mtime = None
+        if previous is not None and _tags_unchanged(eligible, previous, st_mtime):
+            kept.append(
+                (
+                    eligible.library_file_id,
+                    FileTags(
+                        previous.artist or None,
+                        previous.title or None,
+                        previous.album,
+                        previous.isrc,
+                    ),
+                )
             )
-            continue
-        if mtime is not None:
+        elif st_mtime is not None:
             to_read.append((eligible.library_file_id, eligible.file_path))
-    if len(to_read) < PARALLEL_FROM:
-        workers = 1
-    total = len(to_read) + len(files)
-    for chunk in chunks_map(_tags_chunk, to_read, workers=workers or default_workers()):
-        for library_file_id, values in chunk:
-            tags[library_file_id] = FileTags(*values)
-        summary.tags_read += len(chunk)
-        if on_progress:
-            on_progress(summary.tags_read, total)
-    return tags
+        else:
+            kept.append((eligible.library_file_id, NO_TAGS))
+    return kept, to_read
+
+
+def _tags_unchanged(
+    eligible: EligibleFile, previous: KnownCandidate, st_mtime: float | None
+) -> bool:
+    """The file is where it was and not modified since the last run stored its tags (a file
+    not on disk counts as unchanged: its stored tags are the best there is)."""
+    if previous.file_path != eligible.file_path:
+        return False
+    if st_mtime is None:
+        return True
+    mtime = datetime.datetime.fromtimestamp(st_mtime, datetime.UTC)
+    return bool(previous.last_updated and mtime <= previous.last_updated)
 
 
 def _tags_chunk(chunk: Sequence[tuple[int, str]]) -> list[tuple[int, tuple]]:
-    """Run in a worker process: plain tuples travel back."""
+    """Run in a worker process: plain tuples travel back. Only the tags matching needs are
+    read, not the audio stream (:func:`~quality.services.tags.tags_only_read`)."""
     results = []
     for library_file_id, path in chunk:
-        found = tags_read(path=Path(path))
+        found = tags_only_read(path=Path(path))
         results.append((library_file_id, (found.artist, found.title, found.album, found.isrc)))
     return results
 

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import islice
 from typing import TypeVar
 
@@ -46,14 +47,28 @@ def chunks_map(
     With one worker everything runs in this process (no pickling, easy to debug and profile).
     ``func`` must be a module-level function so that it can be sent to a worker.
     """
+    with chunks_map_started(func, items, workers=workers, chunk_size=chunk_size) as results:
+        yield from results
+
+
+@contextmanager
+def chunks_map_started(
+    func: Callable[[Sequence[T]], list[R]],
+    items: Iterable[T],
+    *,
+    workers: int,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[Iterator[list[R]]]:
+    """:func:`chunks_map`, with the workers set going on entry rather than at the first
+    result: the caller does its own work meanwhile and reads the results later. Leaving the
+    block stops the pool, whether or not every result was read."""
     if workers <= 1:
-        for chunk in chunked(items, chunk_size):
-            yield func(chunk)
+        yield (func(chunk) for chunk in chunked(items, chunk_size))
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     pool = multiprocessing.get_context(method).Pool(workers, initializer=_ignore_sigint)
     try:
-        yield from pool.imap_unordered(func, chunked(items, chunk_size))
+        yield pool.imap_unordered(func, chunked(items, chunk_size))
         pool.close()
     finally:
         pool.terminate()

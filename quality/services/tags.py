@@ -9,15 +9,36 @@ freeform ISRC), APEv2 (APE, WavPack, Musepack, TTA, MP3 with APE tags) and ASF a
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import mutagen
-from mutagen.apev2 import APEv2
-from mutagen.asf import ASFTags
-from mutagen.id3 import ID3
-from mutagen.mp4 import MP4Tags
+from mutagen.aac import AAC
+from mutagen.ac3 import AC3
+from mutagen.aiff import AIFF
+from mutagen.apev2 import APEv2, APEv2File
+from mutagen.asf import ASF, ASFTags
+from mutagen.dsdiff import DSDIFF
+from mutagen.dsf import DSF
+from mutagen.flac import FLAC
+from mutagen.id3 import ID3, ID3FileType, ID3NoHeaderError
+from mutagen.monkeysaudio import MonkeysAudio
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4, MP4Tags
+from mutagen.musepack import Musepack
+from mutagen.oggflac import OggFLAC
+from mutagen.oggopus import OggOpus
+from mutagen.oggspeex import OggSpeex
+from mutagen.oggtheora import OggTheora
+from mutagen.oggvorbis import OggVorbis
+from mutagen.optimfrog import OptimFROG
+from mutagen.smf import SMF
+from mutagen.tak import TAK
+from mutagen.trueaudio import TrueAudio
+from mutagen.wave import WAVE
+from mutagen.wavpack import WavPack
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +80,46 @@ def tags_read(*, path: Path) -> AudioTags:
         return tagged_file_read(path=path).tags
     except TagReadError:
         return AudioTags()
+
+
+#: The formats ``mutagen.File`` tries by default (mutagen 1.48), so that the same one wins.
+FILE_TYPES: tuple[type[mutagen.FileType], ...] = (
+    MP3, TrueAudio, OggTheora, OggSpeex, OggVorbis, OggFLAC, FLAC, AIFF, APEv2File, MP4,
+    ID3FileType, WavPack, Musepack, MonkeysAudio, OptimFROG, ASF, OggOpus, AAC, AC3, SMF, TAK,
+    DSF, DSDIFF, WAVE,
+)  # fmt: skip
+HEADER_BYTES = 128
+
+
+def tags_only_read(*, path: Path) -> AudioTags:
+    """The tags of ``path`` as :func:`tags_read` gives them, for about half the cost on the
+    ID3-tagged formats (MP3, TrueAudio): their tag is parsed without the scan of the audio
+    stream for its duration and bitrate, which matching on artist, title and ISRC does not
+    need. The format is chosen exactly as ``mutagen.File`` chooses it; the other formats are
+    loaded whole. A file whose tag is readable but whose audio stream is not gives its tags
+    here (``tags_read`` gives nothing). Empty :class:`AudioTags` when unreadable.
+    """
+    try:
+        with open(path, "rb") as fileobj:
+            header = fileobj.read(HEADER_BYTES)
+            name = os.fspath(path)
+            (score, _), file_type = max(
+                ((kind.score(name, fileobj, header), kind.__name__), kind) for kind in FILE_TYPES
+            )
+            if score <= 0:
+                return AudioTags()
+            fileobj.seek(0)
+            if issubclass(file_type, ID3FileType):
+                try:
+                    tags = file_type.ID3(fileobj)
+                except ID3NoHeaderError:
+                    tags = None
+            else:
+                tags = file_type(fileobj, filename=name).tags
+    except Exception as error:  # mutagen raises many types on damaged files
+        logger.debug("tags of %s unreadable: %s: %s", path, type(error).__name__, error)
+        return AudioTags()
+    return tags_from_mutagen(tags)
 
 
 def tagged_file_read(*, path: Path) -> TaggedFile:

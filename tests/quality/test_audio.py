@@ -21,13 +21,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from mutagen.id3 import ID3, TIT2, TPE1, TSRC
 
 from quality.models import FileQuality
 from quality.services.analysis import ANALYZER_VERSION, file_quality_refresh
 from quality.services.audio import AudioProperties, AudioReadError, audio_properties_read
 from quality.services.encoding import EncodeSpec, audio_encode
 from quality.services.scanning import library_file_index
-from quality.services.tags import TagReadError, tagged_file_read
+from quality.services.tags import TagReadError, tagged_file_read, tags_only_read, tags_read
 from tests.conftest import CORPUS_DIR, LIBRARY_DBS
 
 EXPECTED = json.loads(Path(__file__).with_name("corpus_expected.json").read_text())
@@ -51,6 +52,29 @@ def test_corpus_file_matches_ffprobe_and_mediainfo(corpus_dir, name):
 
 def test_corpus_table_covers_every_file(corpus_dir):
     assert sorted(EXPECTED) == sorted(p.name for p in corpus_dir.iterdir())
+
+
+def test_tags_only_read_agrees_with_tags_read_on_the_corpus(corpus_dir):
+    """Every tag format of the corpus (ID3, APEv2, Vorbis, MP4, ASF, DSF, AIFF), and the
+    files with damaged or missing tags."""
+    for path in sorted(corpus_dir.iterdir()):
+        assert tags_only_read(path=path) == tags_read(path=path), path.name
+
+
+def test_tags_only_read_keeps_the_tag_of_an_mp3_whose_audio_is_damaged(tmp_path):
+    """The one difference from ``tags_read``: the audio stream is not parsed, so a readable
+    tag in front of unreadable audio still counts."""
+    path = tmp_path / "damaged.mp3"
+    path.write_bytes(bytes(range(256)) * 64)
+    tag = ID3()
+    tag.add(TPE1(encoding=3, text="The Artist"))
+    tag.add(TIT2(encoding=3, text="The Title"))
+    tag.add(TSRC(encoding=3, text="GB-AAA-99-12345"))
+    tag.save(path)
+    with pytest.raises(TagReadError):
+        tagged_file_read(path=path)
+    tags = tags_only_read(path=path)
+    assert (tags.artist, tags.title, tags.isrc) == ("The Artist", "The Title", "GBAAA9912345")
 
 
 # --- encoded files, every column ----------------------------------------------------------
@@ -247,7 +271,8 @@ FUZZ_CASES_PER_FILE = 40
 def test_fuzz_damaged_files_never_raise_out_of_the_readers(tmp_path):
     """Every corpus file truncated at random points and with random bytes flipped
     (68 files x 40 = 2,720 cases, seeded): the analyser returns facts or an AudioReadError,
-    the tag reader returns tags or a TagReadError; nothing else escapes."""
+    the tag reader returns tags or a TagReadError; nothing else escapes. Where the tags are
+    read, the tags-only reader finds the same."""
     rng = random.Random(20260108)
     target = tmp_path / "fuzz"
     cases = 0
@@ -271,7 +296,8 @@ def test_fuzz_damaged_files_never_raise_out_of_the_readers(tmp_path):
             except AudioReadError:
                 pass
             with contextlib.suppress(TagReadError):
-                tagged_file_read(path=target)
+                tagged = tagged_file_read(path=target)
+                assert tags_only_read(path=target) == tagged.tags, target
             cases += 1
     assert cases >= 2500
     shutil.rmtree(tmp_path, ignore_errors=True)

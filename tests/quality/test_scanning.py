@@ -16,7 +16,7 @@ from quality.models import LibraryFile, LibraryStats
 from quality.services.demo import DemoTrack, tags_write
 from quality.services.encoding import EncodeSpec, audio_encode
 from quality.services.scanning import library_file_index
-from quality.services.tags import tags_read
+from quality.services.tags import tags_only_read, tags_read
 from tests.conftest import LIBRARY_DBS
 
 pytestmark = [
@@ -97,6 +97,18 @@ def test_rows_are_in_the_legacy_format_with_tags_of_every_format(music):
 def test_isrc_is_read_from_every_tag_format(music):
     for path in music.rglob("*.*"):
         assert tags_read(path=path).isrc == "USABC9912345", path
+
+
+def test_tags_only_read_gives_the_same_tags_in_every_format(music):
+    for path in music.rglob("*.*"):
+        tags = tags_only_read(path=path)
+        assert tags == tags_read(path=path), path
+        assert (tags.artist, tags.album, tags.year, tags.isrc) == (
+            "Añna Artist",
+            "The Album",
+            1999,
+            "USABC9912345",
+        ), path
 
 
 def test_raw_timestamps_are_iso_utc_text(music):

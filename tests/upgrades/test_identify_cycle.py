@@ -109,3 +109,23 @@ def test_tags_are_read_in_worker_processes_and_only_once(tmp_path, music_tools, 
     assert (first.new, first.tags_read, first.matched_by_isrc) == (4, 4, 4)
     assert set(UpgradeCandidate.objects.values_list("available_on_service", flat=True)) == {"tidal"}
     assert (again.refreshed, again.tags_read, again.matched_by_isrc) == (4, 0, 4)
+
+
+def test_a_bad_streaming_db_stops_the_tag_readers_and_writes_nothing(tmp_path, monkeypatch):
+    """The workers start before the streaming DB is opened; its error must still leave no
+    candidate and no process behind."""
+    import multiprocessing
+
+    from upgrades import services
+    from upgrades.streaming import StreamingDatabaseError
+
+    for n in range(4):
+        path = audio_encode(path=tmp_path / f"{n}.mp3", spec=MP3_128, seconds=0.5, seed=n)
+        file_quality_refresh(library_file=library_file_index(path=path))
+    monkeypatch.setattr(services, "PARALLEL_FROM", 1)
+
+    with pytest.raises(StreamingDatabaseError, match="does not exist"):
+        upgrade_candidates_identify(streaming_db=tmp_path / "missing.db", workers=2)
+
+    assert not UpgradeCandidate.objects.exists()
+    assert multiprocessing.active_children() == []

@@ -127,6 +127,9 @@ def test_isrc_normalise():
     assert rules.isrc_normalise(" USRC17607839 ") == "USRC17607839"
     assert rules.isrc_normalise("") is None
     assert rules.isrc_normalise(None) is None
+    assert rules.isrc_normalise("usrc17607839") == "USRC17607839"
+    assert rules.isrc_normalise("US\u00a0RC1\t7607839") == "USRC17607839"
+    assert rules.isrc_normalise(" - ") is None
 
 
 @pytest.mark.parametrize(
