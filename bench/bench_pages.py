@@ -7,7 +7,12 @@ Server time is gunicorn's own request duration (access-log field ``%(M)s``, mill
 the client's wall time is printed beside it. The baseline, measured in the same run, is the
 login page: a template render with no library query, i.e. the framework's floor.
 
-Usage: python bench/bench_pages.py [--files 50000] [--requests 30] [--out bench/out/pages]
+With ``--cold`` another connection commits a write to the library database before every
+timed request, as the Music Tools CLI or a scan would, so the pages that reuse results while
+the library is unchanged (musicquality.library_cache) recompute them every time: the first
+view after a change.
+
+Usage: python bench/bench_pages.py [--files 50000] [--requests 30] [--out bench/out/pages] [--cold]
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import http.cookiejar
 import re
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -84,8 +90,6 @@ class Session:
 
 
 def pages(session: Session, out: Path, files: int) -> list[str]:
-    import sqlite3
-
     conn = sqlite3.connect(out / "library_index.db")
     dup_id = conn.execute(
         "SELECT min(li1.id) FROM library_index li1 JOIN library_index li2 "
@@ -123,6 +127,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "out" / "pages")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--cold", action="store_true", help="change the library before every timed request"
+    )
     args = parser.parse_args()
     out = args.out.resolve() / f"{args.files}"
     if args.rebuild or not (out / "library_index.db").exists():
@@ -152,13 +159,21 @@ def main() -> None:
         session.login("admin", password_file.read_text().strip())
         paths = pages(session, out, args.files)
         client_ms: dict[str, list[float]] = {}
+        writer = sqlite3.connect(out / "library_index.db", timeout=30)
         for path in paths:
             for _ in range(3):
                 session.get(path)  # warm the worker's caches and SQLite's page cache
             for _ in range(args.requests):
+                if args.cold:
+                    writer.execute(
+                        "UPDATE settings SET updated_at = ? WHERE key = 'schema_version'",
+                        (f"{time.time():.6f}",),
+                    )
+                    writer.commit()
                 started = time.perf_counter()
                 session.get(path)
                 client_ms.setdefault(path, []).append(1000 * (time.perf_counter() - started))
+        writer.close()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -168,7 +183,8 @@ def main() -> None:
         path = url[:-1] if url.endswith("?") else url
         server_ms.setdefault(path, []).append(float(ms))
     baseline = statistics.median(server_ms["/login/"][-args.requests :])
-    print(f"\n{args.files} files, {args.requests} requests per page, 1 gunicorn worker")
+    mode = "cold: library changed before each request" if args.cold else "warm"
+    print(f"\n{args.files} files, {args.requests} requests per page, 1 gunicorn worker, {mode}")
     print(f"{'page':<62} {'median':>7} {'p95':>7} {'max':>7} {'client':>7} {'×base':>6}")
     worst = 0.0
     for path in paths:

@@ -4,6 +4,7 @@ import datetime
 
 from django.db import models
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 
 def utc_now_iso() -> str:
@@ -22,8 +23,28 @@ class IsoTimestampField(models.DateTimeField):
 
     Django's own SQLite format (``2026-01-08 12:00:00``) sorts before the legacy tool's
     ``T`` form, so mixing the two would break "string order is time order". This field
-    writes the legacy form and reads both.
+    writes the legacy form and reads both. A value no ISO-8601 parser accepts (another
+    program may write anything into a TEXT column) reads as ``None`` rather than failing the
+    whole page or command that reads the row.
     """
+
+    def get_internal_type(self) -> str:
+        # TEXT in SQLite; parsing is done here, so that a bad value cannot raise in the
+        # backend's own datetime converter.
+        return "TextField"
+
+    def db_type(self, connection):
+        return "text"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or isinstance(value, datetime.datetime):
+            return value
+        parsed = parse_datetime(str(value))
+        if parsed is None:
+            return None
+        if timezone.is_naive(parsed):
+            parsed = parsed.replace(tzinfo=datetime.UTC)
+        return parsed
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if not prepared:

@@ -21,6 +21,7 @@ from musicquality.distribution import (
     QualityDistribution,
     quality_distribution,
 )
+from musicquality.library_cache import library_cached
 from musicquality.library_db import library_db_path, open_readonly
 from musicquality.schema import SCHEMA_VERSION_KEY, V2_TABLES, SchemaReport, schema_report
 from quality.hashing import is_hash_marker
@@ -257,22 +258,29 @@ def _as_datetime(value) -> datetime.datetime | None:
     return parse_datetime(value) if isinstance(value, str) else value
 
 
-def library_overview_get() -> LibraryOverview:
-    """Everything the overview page shows, in a handful of aggregate queries."""
+def _overview_counts() -> tuple[dict, QualityDistribution, int, ScanRun | None]:
     totals = LibraryFile.objects.filter(is_active=True).aggregate(
         files=Count("id"), total_size=Sum("file_size")
     )
     distribution = quality_distribution_get()
+    backlog = analysis_backlog_count(active_files=totals["files"], analysed=distribution.analysed)
+    return totals, distribution, backlog, last_analysis_get()
+
+
+def library_overview_get() -> LibraryOverview:
+    """Everything the overview page shows, in a handful of aggregate queries.
+
+    The counts are reused until the library database changes (they scan every row).
+    """
+    totals, distribution, backlog, last_analysis = library_cached("overview", _overview_counts)
     return LibraryOverview(
         files=totals["files"],
         total_size=totals["total_size"] or 0,
         distribution=distribution,
-        backlog=analysis_backlog_count(
-            active_files=totals["files"], analysed=distribution.analysed
-        ),
+        backlog=backlog,
         db_size=library_db_size(),
         last_scan=last_scan_get(),
-        last_analysis=last_analysis_get(),
+        last_analysis=last_analysis,
     )
 
 

@@ -83,9 +83,11 @@ def test_dashboard_duplicate_pairs_with_links_to_both_files(staff_client, librar
 @pytest.mark.parametrize("order", ["score_diff", "-score_diff", "artist", "-title", "score1"])
 def test_dashboard_pairs_sort_like_the_table_would(staff_client, library, order):
     """The selector's fast sort and django-tables2's own sort agree on every column."""
-    rows = staff_client.get(
-        reverse("dedup_dashboard"), {"min_diff": "0.5", "p-sort": order}
-    ).context["pairs_table"].paginated_rows
+    rows = (
+        staff_client.get(reverse("dedup_dashboard"), {"min_diff": "0.5", "p-sort": order})
+        .context["pairs_table"]
+        .paginated_rows
+    )
     pairs = [row.record for row in rows]
     key = order.lstrip("-")
     values = [getattr(pair, key) for pair in pairs]
