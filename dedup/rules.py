@@ -102,12 +102,10 @@ class DuplicateGroup:
         return sum(removal.candidate.file_size for removal in self.removals)
 
 
-@dataclass(frozen=True)
-class DuplicateReport:
-    groups: tuple[DuplicateGroup, ...]
-    unconfirmed: tuple[Candidate, ...] = field(default=())
-    """Files whose sampled hash matched another but whose full content did not (or could
-    not be read): never treated as exact duplicates."""
+class GroupTotals:
+    """Files to remove and bytes they free, over the ``groups`` of a report or a plan."""
+
+    groups: Sequence[DuplicateGroup]
 
     @property
     def files(self) -> int:
@@ -116,6 +114,14 @@ class DuplicateReport:
     @property
     def bytes_reclaimable(self) -> int:
         return sum(group.bytes_reclaimable for group in self.groups)
+
+
+@dataclass(frozen=True)
+class DuplicateReport(GroupTotals):
+    groups: tuple[DuplicateGroup, ...]
+    unconfirmed: tuple[Candidate, ...] = field(default=())
+    """Files whose sampled hash matched another but whose full content did not (or could
+    not be read): never treated as exact duplicates."""
 
 
 def path_is_under(path: str, directories: Sequence[PurePath]) -> bool:

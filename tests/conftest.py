@@ -74,3 +74,10 @@ def run_manage(
 @pytest.fixture
 def test_var_dir() -> Path:
     return TEST_VAR_DIR
+
+
+@pytest.fixture
+def staff_client(client, admin_user):
+    """Django's test client, logged in as a superuser (``tests/upgrades`` has its own)."""
+    client.force_login(admin_user)
+    return client

@@ -37,6 +37,7 @@ from dedup.rules import (
     DEFAULT_MAX_DURATION_DELTA,
     DuplicateGroup,
     DuplicateReport,
+    GroupTotals,
     Removal,
     groups_at_confidence,
 )
@@ -113,19 +114,11 @@ class DedupeResult:
 
 
 @dataclass(frozen=True)
-class DedupePlan:
+class DedupePlan(GroupTotals):
     report: DuplicateReport
     groups: list[DuplicateGroup]
     min_confidence: float
     pending: int
-
-    @property
-    def files(self) -> int:
-        return sum(len(group.removals) for group in self.groups)
-
-    @property
-    def bytes_reclaimable(self) -> int:
-        return sum(group.bytes_reclaimable for group in self.groups)
 
 
 def dedupe_plan(

@@ -16,12 +16,6 @@ def library():
     return small_library_make()
 
 
-@pytest.fixture
-def staff_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 @pytest.mark.django_db(databases=LIBRARY_DBS)
 def test_dashboard_deletions_by_reason_in_the_last_30_days(staff_client, library):
     response = staff_client.get(reverse("dedup_dashboard"))

@@ -10,12 +10,6 @@ def library():
     return small_library_make()
 
 
-@pytest.fixture
-def staff_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
 def listed_ids(response) -> list[int]:
     return [row.record.pk for row in response.context["table"].paginated_rows]
 
