@@ -24,6 +24,8 @@ import uuid
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+from quality.score import quality_score  # noqa: E402  (pure: no Django set-up needed)
 
 # format, codec, lossless, share
 FORMATS = [
@@ -64,25 +66,6 @@ def migrate(out: Path) -> None:
 
 def iso(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).isoformat()
-
-
-def score_of(codec: str, lossless: bool, bitrate: int, rate: int, depth: int | None) -> float:
-    """A plausible score, good enough for row data (the real formula lives in quality.score)."""
-    if lossless:
-        score = 85 + (2.5 if (depth or 16) >= 24 else 0) + (2.5 if rate >= 88200 else 0)
-    else:
-        eq = bitrate * {"AAC": 1.25, "Vorbis": 1.25, "Opus": 1.5}.get(codec, 1.0)
-        if eq < 192:
-            score = 49 * eq / 192
-        elif eq < 256:
-            score = 50 + 19 * (eq - 192) / 64
-        elif eq <= 320:
-            score = 70 + 14 * (eq - 256) / 64
-        else:
-            score = 84
-    if rate > 48000 or (depth or 0) > 16:
-        score += 10
-    return round(min(100.0, score), 1)
 
 
 def build(out: Path, *, files: int, seed: int = 1) -> None:
@@ -128,7 +111,9 @@ def build(out: Path, *, files: int, seed: int = 1) -> None:
             mode = None if lossless else rng.choice(["CBR", "VBR", "ABR", None])
             quality_rows.append(
                 (file_id, fmt, codec, bitrate, rate, depth, channels,
-                 score_of(codec, lossless, bitrate, rate, depth), int(lossless),
+                 quality_score(codec=codec, bitrate_kbps=bitrate, sample_rate=rate,
+                               bit_depth=depth, channels=channels, bitrate_mode=mode),
+                 int(lossless),
                  int(rate > 48000 or (depth or 0) > 16), mode, iso(now), "bench-1")
             )  # fmt: skip
     conn.executemany(f"INSERT INTO library_index VALUES ({','.join('?' * 16)})", lib_rows)
