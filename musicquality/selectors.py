@@ -192,7 +192,9 @@ SELECT file_format, MIN(CAST(quality_score / {width} AS INTEGER), {last_bin}),
 FROM file_quality {where}
 GROUP BY 1, 2, 3
 """
-HIRES_SQL = "SELECT file_format, COUNT(*) FROM file_quality WHERE is_hires = 1 {also} GROUP BY 1"
+HIRES_SQL = (
+    "SELECT file_format, COUNT(*) FROM file_quality WHERE is_hires = 1 {also} GROUP BY +file_format"
+)
 INACTIVE_FILES_SQL = (
     "library_file_id IN (SELECT id FROM library_index WHERE is_active = 0 OR is_active IS NULL)"
 )
