@@ -61,7 +61,7 @@ clean:
 
 # Idempotent: the generated library is made once (stamp file) and reused; every later step
 # is incremental (scan, analyse, identify) or safe to repeat. Only files in the generated
-# $(DEMO_DIR)/music are ever quarantined (exact duplicates, confirmed by full-content hash).
+# $(DEMO_DIR)/music are ever quarantined (exact duplicates, confirmed byte by byte).
 demo: install
 	mkdir -p $(DEMO_DIR)
 	@if [ -f $(DEMO_DIR)/.library-made ]; then \

@@ -2,7 +2,7 @@
 
 Builds (once) a synthetic library of ``--files`` rows (bench/synthetic_library.py), starts
 gunicorn with one sync worker on 127.0.0.1 in production settings (DEBUG off, whitenoise
-manifest storage), logs in, and requests each page ``--requests`` times in a bounded loop.
+manifest storage), logs in, and requests every page in turn, ``--requests`` rounds.
 Server time is gunicorn's own request duration (access-log field ``%(M)s``, milliseconds);
 the client's wall time is printed beside it. The baseline, measured in the same run, is the
 login page: a template render with no library query, i.e. the framework's floor.
@@ -160,10 +160,12 @@ def main() -> None:
         paths = pages(session, out, args.files)
         client_ms: dict[str, list[float]] = {}
         writer = sqlite3.connect(out / "library_index.db", timeout=30)
-        for path in paths:
-            for _ in range(3):
+        for _ in range(3):
+            for path in paths:
                 session.get(path)  # warm the worker's caches and SQLite's page cache
-            for _ in range(args.requests):
+        # Round robin, so that a slow spell of this shared VM falls on every page alike.
+        for _ in range(args.requests):
+            for path in paths:
                 if args.cold:
                     writer.execute(
                         "UPDATE settings SET updated_at = ? WHERE key = 'schema_version'",

@@ -9,6 +9,7 @@ or parse those strings wrongly.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -20,7 +21,6 @@ from django.db.models.functions import Substr
 
 from dedup.models import DedupHistory
 from musicquality.library_cache import library_cached
-from quality.models import LibraryFile
 
 RECENT_DAYS = 30
 DEFAULT_MIN_SCORE_DIFF = 20.0
@@ -46,16 +46,17 @@ class ReasonRow:
 class DuplicatePair:
     """One line of the report's Appendix B query 4: same artist and title, scores far apart.
 
-    The paths are filled in only for the rows a page shows (:func:`duplicate_pair_paths_fill`).
+    Paths and names are filled in for the rows a page shows
+    (:func:`duplicate_pair_details_fill`).
     """
 
-    artist: str | None
-    title: str | None
     id1: int
     score1: float
     id2: int
     score2: float
     score_diff: float
+    artist: str | None = None
+    title: str | None = None
     path1: str | None = None
     path2: str | None = None
 
@@ -101,38 +102,47 @@ def deletions_per_day(*, now: datetime.datetime, days: int = RECENT_DAYS) -> lis
     ]
 
 
+# The report's query 4, limited to files still in the library and without paths or names.
+# Starting the self-join from the metadata hashes that occur more than once, read from the
+# covering idx_active_metadata_hash, is what keeps it near 35 ms at 50,000 files (190 ms in
+# the report's form); the rest is a lookup of file_quality per member.
 QUERY_4 = """
 WITH shared AS (
     SELECT metadata_hash FROM library_index WHERE is_active = 1
     GROUP BY metadata_hash HAVING count(*) > 1
 ),
 members AS (
-    SELECT li.id, li.metadata_hash, li.artist, li.title, fq.quality_score
+    SELECT li.id, li.metadata_hash, fq.quality_score
     FROM shared
     JOIN library_index li ON li.is_active = 1 AND li.metadata_hash = shared.metadata_hash
     JOIN file_quality fq ON fq.library_file_id = li.id
 )
-SELECT m1.artist, m1.title, m1.id, m1.quality_score, m2.id, m2.quality_score,
+SELECT m1.id, m1.quality_score, m2.id, m2.quality_score,
        ABS(m1.quality_score - m2.quality_score) AS score_diff
 FROM members m1
 JOIN members m2 ON m2.metadata_hash = m1.metadata_hash AND m1.id < m2.id
 WHERE ABS(m1.quality_score - m2.quality_score) > %s
 ORDER BY score_diff DESC, m1.id, m2.id
 """
+NAMED_SORTS = ("artist", "title")
 
 
 def duplicate_pairs_with_quality_gap(
-    *, min_diff: float = DEFAULT_MIN_SCORE_DIFF
+    *, min_diff: float = DEFAULT_MIN_SCORE_DIFF, order_by: str = ""
 ) -> list[DuplicatePair]:
-    """The report's query 4, limited to files still in the library (``is_active = 1``).
+    """The report's query 4 over the files still in the library, sorted by ``order_by``.
 
-    The same pairs as the report's form, but the self-join starts from the metadata hashes
-    that occur more than once (from the covering ``idx_active_metadata_hash``) and leaves the
-    paths out: 35 ms instead of 190 ms at 50,000 files. The rows are reused until the
-    library database changes (:mod:`musicquality.library_cache`).
+    The same pairs as the report's form (190 ms at 50,000 files), without paths and names:
+    :func:`duplicate_pair_details_fill` adds them to the rows a page shows, and the names of
+    every pair are read only to sort by them. The rows are reused until the library database
+    changes (:mod:`musicquality.library_cache`).
     """
     rows = library_cached(("query_4", min_diff), lambda: _query_4_rows(min_diff))
-    return [DuplicatePair(*row) for row in rows]
+    pairs = [DuplicatePair(*row) for row in rows]
+    if order_by.lstrip("-") in NAMED_SORTS:
+        duplicate_pair_details_fill(pairs=pairs, paths=False)
+    duplicate_pairs_sort(pairs=pairs, order_by=order_by)
+    return pairs
 
 
 def _query_4_rows(min_diff: float) -> list[tuple]:
@@ -153,17 +163,29 @@ PAIR_SORT_KEYS: dict[str, Callable[[DuplicatePair], Any]] = {
 def duplicate_pairs_sort(*, pairs: list[DuplicatePair], order_by: str) -> None:
     """Sort in place by a table column name (``-`` for descending); unknown names are ignored.
 
-    Done here with a plain key, in django-tables2's order (``None`` first, then ``<``), so
-    that the table's own (much slower, generic) sort of the same list finds it in order.
+    Done here with a plain key, in django-tables2's order (``None`` first, then ``<``); the
+    table shows the list as it is (:class:`dedup.tables.PresortedListData`).
     """
     key = PAIR_SORT_KEYS.get(order_by.lstrip("-"))
     if key is not None:
         pairs.sort(key=key, reverse=order_by.startswith("-"))
 
 
-def duplicate_pair_paths_fill(*, pairs: list[DuplicatePair]) -> None:
-    """Set ``path1``/``path2`` of the pairs a page shows, in one query."""
-    ids = {pair.id1 for pair in pairs} | {pair.id2 for pair in pairs}
-    paths = dict(LibraryFile.objects.filter(id__in=ids).values_list("id", "file_path").order_by())
+def duplicate_pair_details_fill(*, pairs: list[DuplicatePair], paths: bool = True) -> None:
+    """Set the first file's artist and title, and the paths, of ``pairs`` in one query.
+
+    The ids go in as one JSON array: there can be more of them than SQLite takes parameters.
+    """
+    ids = {pair.id1 for pair in pairs} | ({pair.id2 for pair in pairs} if paths else set())
+    with connections["library"].cursor() as cursor:
+        cursor.execute(
+            "SELECT li.id, li.artist, li.title, li.file_path FROM json_each(%s) AS ids "
+            "JOIN library_index li ON li.id = ids.value",
+            [json.dumps(sorted(ids))],
+        )
+        files = {file_id: rest for file_id, *rest in cursor.fetchall()}
+    missing = (None, None, None)
     for pair in pairs:
-        pair.path1, pair.path2 = paths.get(pair.id1), paths.get(pair.id2)
+        pair.artist, pair.title, path1 = files.get(pair.id1, missing)
+        if paths:
+            pair.path1, pair.path2 = path1, files.get(pair.id2, missing)[2]

@@ -4,13 +4,16 @@ import django_tables2 as tables
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
+from django_tables2.data import TableListData
+
+from musicquality.tables import AppTable
 
 # A plain path: the admin registers dedup_history (issue 4) independently of this page.
 ADMIN_HISTORY_URL = "/admin/dedup/deduphistory/"
 NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 
-class DedupSessionTable(tables.Table):
+class DedupSessionTable(AppTable):
     deletion_session_id = tables.Column(verbose_name="Session")
     started_at = tables.Column(verbose_name="Started")
     files = tables.Column(attrs=NUMERIC)
@@ -18,7 +21,7 @@ class DedupSessionTable(tables.Table):
     avg_score = tables.Column(verbose_name="Avg score deleted", attrs=NUMERIC, default="—")
     recoverable = tables.Column(attrs=NUMERIC)
 
-    class Meta:
+    class Meta(AppTable.Meta):
         attrs = {"id": "sessions-table"}
         order_by = ("-started_at",)
 
@@ -41,7 +44,17 @@ class DedupSessionTable(tables.Table):
         return f"{value:.1f}"
 
 
-class DuplicatePairTable(tables.Table):
+class PresortedListData(TableListData):
+    """Pairs already sorted by the requested column (``duplicate_pairs_sort``).
+
+    django-tables2 would sort them again with its generic key: 8 ms for 1,600 pairs.
+    """
+
+    def order_by(self, aliases):
+        pass
+
+
+class DuplicatePairTable(AppTable):
     artist = tables.Column(default="—")
     title = tables.Column(default="—")
     path1 = tables.Column(verbose_name="File 1", attrs={"td": {"class": "path"}}, orderable=False)
@@ -50,9 +63,8 @@ class DuplicatePairTable(tables.Table):
     score2 = tables.Column(verbose_name="Score 2", attrs=NUMERIC)
     score_diff = tables.Column(verbose_name="Difference", attrs=NUMERIC)
 
-    class Meta:
-        # No default order_by: the selector returns the pairs sorted by difference already,
-        # and a Python sort of every pair on each request costs more than the query.
+    class Meta(AppTable.Meta):
+        # No default order_by: the selector returns the pairs sorted by difference already.
         attrs = {"id": "pairs-table"}
 
     def render_path1(self, value, record):

@@ -5,15 +5,14 @@ from django_tables2 import RequestConfig
 from dedup.dashboard_selectors import (
     deletions_by_reason,
     deletions_per_day,
-    duplicate_pair_paths_fill,
-    duplicate_pairs_sort,
+    duplicate_pair_details_fill,
     duplicate_pairs_with_quality_gap,
     recent_cutoff,
 )
 from dedup.filters import DedupSessionFilter, DuplicatePairForm
 from dedup.models import DedupHistory
 from dedup.selectors import dedup_sessions_totals
-from dedup.tables import DedupSessionTable, DuplicatePairTable
+from dedup.tables import DedupSessionTable, DuplicatePairTable, PresortedListData
 from musicquality.charts import bar_chart
 
 
@@ -22,13 +21,14 @@ def dashboard(request):
     now = timezone.now()
     session_filter = DedupSessionFilter(request.GET, queryset=DedupHistory.objects.all())
     pair_form = DuplicatePairForm(request.GET or None)
-    pairs = duplicate_pairs_with_quality_gap(min_diff=pair_form.min_diff_value())
-    duplicate_pairs_sort(pairs=pairs, order_by=request.GET.get("p-sort", ""))
+    pairs = duplicate_pairs_with_quality_gap(
+        min_diff=pair_form.min_diff_value(), order_by=request.GET.get("p-sort", "")
+    )
     sessions_table = DedupSessionTable(dedup_sessions_totals(rows=session_filter.qs), prefix="s-")
-    pairs_table = DuplicatePairTable(pairs, prefix="p-")
+    pairs_table = DuplicatePairTable(PresortedListData(pairs), prefix="p-")
     RequestConfig(request, paginate={"per_page": 10}).configure(sessions_table)
     RequestConfig(request, paginate={"per_page": 10}).configure(pairs_table)
-    duplicate_pair_paths_fill(pairs=[row.record for row in pairs_table.page.object_list])
+    duplicate_pair_details_fill(pairs=[row.record for row in pairs_table.page.object_list])
     per_day = deletions_per_day(now=now)
     context = {
         "reasons": deletions_by_reason(since=recent_cutoff(now=now)),

@@ -1,6 +1,7 @@
 """The library's quality distribution (report query 3 and the score histogram), as plain sums.
 
-The page needs both per format, over the files still in the library. Joining 50,000
+The page needs query 3 per format and the histogram over all formats, both over the files
+still in the library. Joining 50,000
 ``file_quality`` rows to ``library_index`` to filter ``is_active`` costs more than the whole
 page budget, so the selector sums every analysis through the ``file_quality`` indexes and
 subtracts the sums over the (usually few) inactive files. Sums subtract exactly; averages
@@ -9,13 +10,12 @@ do not, which is why the rows carry ``score_sum`` and the average is taken at th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 SCORE_BIN_WIDTH = 10
 SCORE_BINS = 100 // SCORE_BIN_WIDTH
 SUMMED = ("file_count", "score_sum", "lossless_count", "hires_count")
-BIN_KEYS = tuple(f"bin{index}" for index in range(SCORE_BINS))
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,21 @@ def score_bin_labels() -> list[str]:
 
 
 def quality_distribution(
-    *, rows: Iterable[Mapping], minus: Iterable[Mapping] = ()
+    *,
+    rows: Iterable[Mapping],
+    bins: Sequence[int],
+    minus: Iterable[Mapping] = (),
+    minus_bins: Sequence[int] = (),
 ) -> QualityDistribution:
-    """Per-format sums in ``rows`` less those in ``minus``: formats by count, then the bins."""
+    """Per-format sums in ``rows`` less those in ``minus``: formats by count, then the bins.
+
+    ``bins`` and ``minus_bins`` hold one file count per score bin, over the same files.
+    """
     totals: dict[str, dict[str, float]] = {}
     for sign, source in ((1, rows), (-1, minus)):
         for row in source:
-            entry = totals.setdefault(row["file_format"], dict.fromkeys(SUMMED + BIN_KEYS, 0))
-            for key in SUMMED + BIN_KEYS:
+            entry = totals.setdefault(row["file_format"], dict.fromkeys(SUMMED, 0))
+            for key in SUMMED:
                 entry[key] += sign * (row[key] or 0)
     formats = sorted(
         (
@@ -81,8 +88,9 @@ def quality_distribution(
         ),
         key=lambda row: (-row.file_count, row.file_format),
     )
-    bins = [
-        (label, int(sum(entry[key] for entry in totals.values())))
-        for label, key in zip(score_bin_labels(), BIN_KEYS, strict=True)
+    removed = list(minus_bins) or [0] * SCORE_BINS
+    score_bins = [
+        (label, int(count - less))
+        for label, count, less in zip(score_bin_labels(), bins, removed, strict=True)
     ]
-    return QualityDistribution(formats=formats, score_bins=bins)
+    return QualityDistribution(formats=formats, score_bins=score_bins)

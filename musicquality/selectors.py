@@ -13,13 +13,13 @@ from django.utils.dateparse import parse_datetime
 from dedup.models import DedupHistory
 from musicquality.backups import library_backups_list
 from musicquality.distribution import (
-    BIN_KEYS,
     SCORE_BIN_WIDTH,
     SCORE_BINS,
     SUMMED,
     FormatRow,
     QualityDistribution,
     quality_distribution,
+    score_bin_bounds,
 )
 from musicquality.library_cache import library_cached
 from musicquality.library_db import library_db_path, open_readonly
@@ -184,13 +184,26 @@ def analysis_backlog_count(*, active_files: int | None = None, analysed: int | N
     return active_files - analysed + stale_analyses_count()
 
 
-# One pass over the covering index idx_quality_upgrade_candidates (format, lossless, score):
-# 21 ms at 50,000 rows, against 60 ms for one row per format with a FILTER per bin.
-DISTRIBUTION_SQL = """
-SELECT file_format, MIN(CAST(quality_score / {width} AS INTEGER), {last_bin}),
-       is_lossless = 1, COUNT(*), SUM(quality_score)
+# Each of these reads one index in its own order, without sorting 50,000 rows (at 50,000
+# files, cold: 6 + 2 + 4 ms, against 21-40 ms for one GROUP BY on the score bin):
+# - per format: idx_quality_upgrade_candidates (format, lossless, score);
+# - per score bin: one range count on idx_quality_score per bin;
+# - hi-res per format: idx_quality_hires (``+file_format`` keeps the planner off
+#   idx_quality_format).
+FORMAT_SUMS_SQL = """
+SELECT file_format, is_lossless = 1, COUNT(*), SUM(quality_score)
 FROM file_quality {where}
-GROUP BY 1, 2, 3
+GROUP BY file_format, is_lossless
+"""
+BIN_COUNTS_SQL = """
+WITH bins(bin, low, high) AS (VALUES {bounds})
+SELECT bin, (SELECT COUNT(*) FROM file_quality WHERE quality_score >= low AND quality_score < high)
+FROM bins ORDER BY bin
+"""
+INACTIVE_BIN_COUNTS_SQL = """
+SELECT MIN(MAX(CAST(quality_score / {width} AS INTEGER), 0), {last_bin}), COUNT(*)
+FROM file_quality WHERE {inactive}
+GROUP BY 1
 """
 HIRES_SQL = (
     "SELECT file_format, COUNT(*) FROM file_quality WHERE is_hires = 1 {also} GROUP BY +file_format"
@@ -200,41 +213,63 @@ INACTIVE_FILES_SQL = (
 )
 
 
-def _distribution_rows(*, inactive_only: bool) -> list[dict]:
-    """Per-format sums (count, score sum, lossless, hi-res, one count per score bin)."""
+def _bin_bounds_values() -> str:
+    """``(bin, low, high)`` rows for :data:`BIN_COUNTS_SQL`, open-ended at both extremes."""
+    rows = []
+    for index in range(SCORE_BINS):
+        low, high = score_bin_bounds(index)
+        rows.append(f"({index}, {low if index else '-9e999'}, {'9e999' if high is None else high})")
+    return ", ".join(rows)
+
+
+def _format_sums(*, inactive_only: bool) -> list[dict]:
+    """Per format: files, score sum, lossless and hi-res files."""
     rows: dict[str, dict] = {}
 
     def row_for(file_format: str) -> dict:
         return rows.setdefault(
-            file_format,
-            {"file_format": file_format, **dict.fromkeys((*SUMMED, *BIN_KEYS), 0)},
+            file_format, {"file_format": file_format, **dict.fromkeys(SUMMED, 0)}
         )
 
-    distribution_sql = DISTRIBUTION_SQL.format(
-        width=SCORE_BIN_WIDTH,
-        last_bin=SCORE_BINS - 1,
-        where=f"WHERE {INACTIVE_FILES_SQL}" if inactive_only else "",
-    )
+    where = f"WHERE {INACTIVE_FILES_SQL}" if inactive_only else ""
     hires_sql = HIRES_SQL.format(also=f"AND {INACTIVE_FILES_SQL}" if inactive_only else "")
     with connections["library"].cursor() as cursor:
-        cursor.execute(distribution_sql)
-        for file_format, score_bin, lossless, count, score_sum in cursor.fetchall():
+        cursor.execute(FORMAT_SUMS_SQL.format(where=where))
+        for file_format, lossless, count, score_sum in cursor.fetchall():
             row = row_for(file_format)
             row["file_count"] += count
             row["score_sum"] += score_sum
             row["lossless_count"] += count if lossless else 0
-            row[BIN_KEYS[score_bin]] += count
         cursor.execute(hires_sql)
         for file_format, count in cursor.fetchall():
             row_for(file_format)["hires_count"] += count
     return list(rows.values())
 
 
+def _bin_counts(*, inactive_only: bool) -> list[int]:
+    """Files per score bin: every analysis, or only those of inactive files."""
+    counts = [0] * SCORE_BINS
+    with connections["library"].cursor() as cursor:
+        if inactive_only:
+            cursor.execute(
+                INACTIVE_BIN_COUNTS_SQL.format(
+                    width=SCORE_BIN_WIDTH, last_bin=SCORE_BINS - 1, inactive=INACTIVE_FILES_SQL
+                )
+            )
+        else:
+            cursor.execute(BIN_COUNTS_SQL.format(bounds=_bin_bounds_values()))
+        for index, count in cursor.fetchall():
+            counts[index] += count
+    return counts
+
+
 def quality_distribution_get() -> QualityDistribution:
     """Query 3 and the histogram over active files (see :mod:`musicquality.distribution`)."""
     return quality_distribution(
-        rows=_distribution_rows(inactive_only=False),
-        minus=_distribution_rows(inactive_only=True),
+        rows=_format_sums(inactive_only=False),
+        bins=_bin_counts(inactive_only=False),
+        minus=_format_sums(inactive_only=True),
+        minus_bins=_bin_counts(inactive_only=True),
     )
 
 

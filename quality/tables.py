@@ -5,12 +5,13 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
+from musicquality.tables import AppTable
 from quality.models import LibraryFile
 
 NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
 
 
-class LibraryFileTable(tables.Table):
+class LibraryFileTable(AppTable):
     artist = tables.Column(default="—")
     title = tables.Column(
         default="—", linkify=lambda record: reverse("file_detail", args=[record.pk])
@@ -30,7 +31,7 @@ class LibraryFileTable(tables.Table):
     file_size = tables.Column(verbose_name="Size", attrs=NUMERIC)
     file_path = tables.Column(verbose_name="Path", attrs={"td": {"class": "path"}})
 
-    class Meta:
+    class Meta(AppTable.Meta):
         model = LibraryFile
         fields = ()
         sequence = (

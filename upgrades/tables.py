@@ -1,10 +1,11 @@
 import django_tables2 as tables
 
+from musicquality.tables import AppTable
 from upgrades.links import candidate_admin_url, file_detail_url
 from upgrades.models import UpgradeCandidate
 
 
-class UpgradeCandidateTable(tables.Table):
+class UpgradeCandidateTable(AppTable):
     artist = tables.Column(linkify=lambda record: candidate_admin_url(record.pk))
     title = tables.Column(linkify=lambda record: file_detail_url(record.library_file_id))
     current_format = tables.Column(verbose_name="Format")
@@ -14,7 +15,7 @@ class UpgradeCandidateTable(tables.Table):
     available_on_service = tables.Column(verbose_name="Service")
     user_action = tables.Column(verbose_name="Action")
 
-    class Meta:
+    class Meta(AppTable.Meta):
         model = UpgradeCandidate
         fields = (
             "artist",

@@ -1,27 +1,26 @@
 import pytest
 
-from musicquality.distribution import BIN_KEYS, quality_distribution, score_bin_bounds
+from musicquality.distribution import quality_distribution, score_bin_bounds
+
+NO_BINS = [0] * 10
 
 
-def row(fmt, count, score_sum, lossless=0, hires=0, bins=None):
-    values = dict.fromkeys(BIN_KEYS, 0) | (bins or {})
+def row(fmt, count, score_sum, lossless=0, hires=0):
     return {
         "file_format": fmt,
         "file_count": count,
         "score_sum": score_sum,
         "lossless_count": lossless,
         "hires_count": hires,
-        **values,
     }
 
 
 def test_inactive_sums_are_subtracted_and_the_average_recomputed():
     result = quality_distribution(
-        rows=[
-            row("mp3", 3, 30 + 40 + 80, bins={"bin3": 1, "bin4": 1, "bin8": 1}),
-            row("flac", 2, 85 + 100, lossless=2, hires=1, bins={"bin8": 1, "bin9": 1}),
-        ],
-        minus=[row("mp3", 1, 80, bins={"bin8": 1})],
+        rows=[row("mp3", 3, 30 + 40 + 80), row("flac", 2, 85 + 100, lossless=2, hires=1)],
+        bins=[0, 0, 0, 1, 1, 0, 0, 0, 2, 1],
+        minus=[row("mp3", 1, 80)],
+        minus_bins=[0, 0, 0, 0, 0, 0, 0, 0, 1, 0],
     )
     assert [
         (r.file_format, r.file_count, r.lossless_count, r.hires_count) for r in result.formats
@@ -38,7 +37,12 @@ def test_inactive_sums_are_subtracted_and_the_average_recomputed():
 
 
 def test_a_format_whose_files_are_all_inactive_disappears():
-    result = quality_distribution(rows=[row("wma", 1, 20.0)], minus=[row("wma", 1, 20.0)])
+    result = quality_distribution(
+        rows=[row("wma", 1, 20.0)],
+        bins=[0, 0, 1, *NO_BINS[3:]],
+        minus=[row("wma", 1, 20.0)],
+        minus_bins=[0, 0, 1, *NO_BINS[3:]],
+    )
     assert result.formats == [] and result.analysed == 0
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
 from tests.conftest import LIBRARY_DBS
+from tests.factories import file_quality_make, library_file_make
 from tests.ui_fixtures import EXPECTED, small_library_make
 
 
@@ -110,3 +111,21 @@ def test_login_page_then_overview(client, django_user_model):
     )
     assert response.redirect_chain[-1][0] == reverse("home")
     assert "Log out" in response.content.decode()
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_overview_histogram_bins_are_half_open_at_their_edges(client, admin_user):
+    scores = {0.0: "0–10", 9.99: "0–10", 10.0: "10–20", 89.9: "80–90", 90.0: "90–100"}
+    for score in scores:
+        file_quality_make(library_file_make(), quality_score=score)
+    file_quality_make(library_file_make(), quality_score=100.0)
+    file_quality_make(library_file_make(is_active=False), quality_score=10.0)
+    file_quality_make(library_file_make(is_active=None), quality_score=95.0)
+    client.force_login(admin_user)
+    bins = dict(client.get(reverse("home")).context["overview"].score_bins)
+    assert {label: n for label, n in bins.items() if n} == {
+        "0–10": 2,
+        "10–20": 1,
+        "80–90": 1,
+        "90–100": 2,
+    }
