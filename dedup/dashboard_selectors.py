@@ -9,7 +9,6 @@ or parse those strings wrongly.
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -21,6 +20,7 @@ from django.db.models.functions import Substr
 
 from dedup.models import DedupHistory
 from musicquality.library_cache import library_cached
+from quality.models import LibraryFile
 
 RECENT_DAYS = 30
 DEFAULT_MIN_SCORE_DIFF = 20.0
@@ -117,7 +117,7 @@ members AS (
     JOIN library_index li ON li.is_active = 1 AND li.metadata_hash = shared.metadata_hash
     JOIN file_quality fq ON fq.library_file_id = li.id
 )
-SELECT m1.id, m1.quality_score, m2.id, m2.quality_score,
+SELECT m1.id AS id1, m1.quality_score AS score1, m2.id AS id2, m2.quality_score AS score2,
        ABS(m1.quality_score - m2.quality_score) AS score_diff
 FROM members m1
 JOIN members m2 ON m2.metadata_hash = m1.metadata_hash AND m1.id < m2.id
@@ -132,22 +132,30 @@ def duplicate_pairs_with_quality_gap(
 ) -> list[DuplicatePair]:
     """The report's query 4 over the files still in the library, sorted by ``order_by``.
 
-    The same pairs as the report's form (190 ms at 50,000 files), without paths and names:
-    :func:`duplicate_pair_details_fill` adds them to the rows a page shows, and the names of
-    every pair are read only to sort by them. The rows are reused until the library database
+    The same pairs as the report's form (190 ms at 50,000 files), without paths, and without
+    names unless they are the sort key: :func:`duplicate_pair_details_fill` adds them to the
+    rows a page shows. The rows are reused until the library database
     changes (:mod:`musicquality.library_cache`).
     """
-    rows = library_cached(("query_4", min_diff), lambda: _query_4_rows(min_diff))
-    pairs = [DuplicatePair(*row) for row in rows]
-    if order_by.lstrip("-") in NAMED_SORTS:
-        duplicate_pair_details_fill(pairs=pairs, paths=False)
+    with_names = order_by.lstrip("-") in NAMED_SORTS
+    rows = library_cached(
+        ("query_4", min_diff, with_names), lambda: _query_4_rows(min_diff, with_names=with_names)
+    )
+    pairs = [DuplicatePair(*row) for row in rows]  # the columns in the fields' order
     duplicate_pairs_sort(pairs=pairs, order_by=order_by)
     return pairs
 
 
-def _query_4_rows(min_diff: float) -> list[tuple]:
+def _query_4_rows(min_diff: float, *, with_names: bool) -> list[tuple]:
+    sql = QUERY_4
+    if with_names:
+        sql = (
+            f"SELECT pairs.*, li.artist, li.title FROM ({QUERY_4}) AS pairs "
+            "JOIN library_index li ON li.id = pairs.id1 "
+            "ORDER BY pairs.score_diff DESC, pairs.id1, pairs.id2"
+        )
     with connections["library"].cursor() as cursor:
-        cursor.execute(QUERY_4, [min_diff])
+        cursor.execute(sql, [min_diff])
         return cursor.fetchall()
 
 
@@ -171,21 +179,16 @@ def duplicate_pairs_sort(*, pairs: list[DuplicatePair], order_by: str) -> None:
         pairs.sort(key=key, reverse=order_by.startswith("-"))
 
 
-def duplicate_pair_details_fill(*, pairs: list[DuplicatePair], paths: bool = True) -> None:
-    """Set the first file's artist and title, and the paths, of ``pairs`` in one query.
-
-    The ids go in as one JSON array: there can be more of them than SQLite takes parameters.
-    """
-    ids = {pair.id1 for pair in pairs} | ({pair.id2 for pair in pairs} if paths else set())
-    with connections["library"].cursor() as cursor:
-        cursor.execute(
-            "SELECT li.id, li.artist, li.title, li.file_path FROM json_each(%s) AS ids "
-            "JOIN library_index li ON li.id = ids.value",
-            [json.dumps(sorted(ids))],
-        )
-        files = {file_id: rest for file_id, *rest in cursor.fetchall()}
-    missing = (None, None, None)
+def duplicate_pair_details_fill(*, pairs: list[DuplicatePair]) -> None:
+    """Set the paths, and the first file's artist and title, of the pairs a page shows."""
+    ids = {pair.id1 for pair in pairs} | {pair.id2 for pair in pairs}
+    files = {
+        row[0]: row
+        for row in LibraryFile.objects.filter(id__in=ids)
+        .values_list("id", "file_path", "artist", "title")
+        .order_by()
+    }
+    missing = (None, None, None, None)
     for pair in pairs:
-        pair.artist, pair.title, path1 = files.get(pair.id1, missing)
-        if paths:
-            pair.path1, pair.path2 = path1, files.get(pair.id2, missing)[2]
+        _, pair.path1, pair.artist, pair.title = files.get(pair.id1, missing)
+        pair.path2 = files.get(pair.id2, missing)[1]
