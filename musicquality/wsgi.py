@@ -1,8 +1,16 @@
 """WSGI entry point (gunicorn musicquality.wsgi)."""
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "musicquality.settings")
 application = get_wsgi_application()
+
+# What is loaded now (settings, apps, models, every view module through the URLconf) lives as
+# long as the process. Freezing it keeps it out of the garbage collector's full passes, which
+# otherwise walk ~80,000 objects: 25-35 ms, in about one dashboard request of fifteen.
+get_resolver().url_patterns  # noqa: B018 (imports the views now, not on the first request)
+gc.freeze()
