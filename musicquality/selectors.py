@@ -200,6 +200,8 @@ WITH bins(bin, low, high) AS (VALUES {bounds})
 SELECT bin, (SELECT COUNT(*) FROM file_quality WHERE quality_score >= low AND quality_score < high)
 FROM bins ORDER BY bin
 """
+# The same bins by arithmetic, for the inactive files only: the range counts above, limited to
+# them, scan every index entry (67 against 20 ms with 10,000 inactive files).
 INACTIVE_BIN_COUNTS_SQL = """
 SELECT MIN(MAX(CAST(quality_score / {width} AS INTEGER), 0), {last_bin}), COUNT(*)
 FROM file_quality WHERE {inactive}
