@@ -82,9 +82,9 @@ def main() -> None:
     setup_django(folder)
     from django.db import connections
 
+    from musicquality.parallel import default_workers
     from quality.services.analysis import file_quality_analyze_all
     from quality.services.demo import demo_library_make
-    from quality.services.parallel import default_workers
     from quality.services.scanning import library_scan
 
     music = folder / "music"

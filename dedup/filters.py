@@ -5,7 +5,7 @@ from django import forms
 
 from dedup.dashboard_selectors import DEFAULT_MIN_SCORE_DIFF
 from dedup.models import DedupHistory, DeletionReason, MatchedBy
-from quality.filters import ANY_YES_NO
+from musicquality.filters import ANY_YES_NO
 
 
 class DedupSessionFilter(django_filters.FilterSet):

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 
 from dedup.models import DedupHistory
-from dedup.rules import Candidate
+from dedup.rules import Candidate, DuplicateGroup, DuplicateReport, duplicate_groups_build
+from musicquality.library_cache import library_cached
+from quality.hashing import is_hash_marker
 from quality.models import LibraryFile
 
 PENDING_NOTE_PREFIX = "PENDING:"
@@ -34,14 +36,114 @@ _CANDIDATE_FIELDS = (
 )
 
 
-def duplicate_candidates_list() -> list[Candidate]:
-    """Every active ``library_index`` row with its quality facts, for grouping.
-
-    Plain tuples rather than model instances: this runs over the whole library (50,000+
-    rows) and grouping needs only these columns.
-    """
-    rows = LibraryFile.objects.filter(is_active=True).values_list(*_CANDIDATE_FIELDS)
+def _candidates(queryset: QuerySet[LibraryFile]) -> list[Candidate]:
+    rows = queryset.values_list(*_CANDIDATE_FIELDS)
     return [Candidate(*row) for row in rows.iterator(chunk_size=5000)]
+
+
+def _shared(field: str) -> QuerySet:
+    """Values of ``field`` that more than one active file has."""
+    return (
+        LibraryFile.objects.filter(is_active=True)
+        .order_by()
+        .values(field)
+        .annotate(files=Count("id"))
+        .filter(files__gt=1)
+        .values(field)
+    )
+
+
+def duplicate_candidates_list(*, members_only: bool = True) -> list[Candidate]:
+    """Active ``library_index`` rows with their quality facts, for grouping.
+
+    With ``members_only`` (the default), only rows that share their sampled content hash or
+    their metadata hash with another active row: a superset of every duplicate group's
+    members (a group is made of files sharing one of the two), read through the covering
+    ``idx_active_*_hash`` indexes, so the grouping rule runs over thousands of rows instead of
+    the whole library. ``tests/dedup/test_selectors.py`` checks that both give the same
+    groups.
+
+    Plain tuples rather than model instances: grouping needs only these columns.
+    """
+    queryset = LibraryFile.objects.filter(is_active=True)
+    if members_only:
+        queryset = queryset.filter(
+            Q(file_content_hash__in=_shared("file_content_hash"))
+            | Q(metadata_hash__in=_shared("metadata_hash"))
+        )
+    return _candidates(queryset)
+
+
+MAX_GROUP_ROUNDS = 8
+
+
+def duplicate_candidates_around(*, file_id: int) -> list[Candidate]:
+    """The active rows that can decide which duplicate groups ``file_id`` belongs to.
+
+    Grouping only ever compares files sharing a content hash or a metadata hash, so the rows
+    connected to the file through shared hashes (collected until no new hash appears) give
+    it exactly the groups a run over the whole library would.
+    """
+    found: dict[int, Candidate] = {}
+    content: set[str] = set()
+    metadata: set[str] = set()
+    match = Q(id=file_id)
+    for _ in range(MAX_GROUP_ROUNDS):
+        new = [
+            c
+            for c in _candidates(LibraryFile.objects.filter(is_active=True).filter(match))
+            if c.id not in found
+        ]
+        if not new:
+            break
+        found.update((c.id, c) for c in new)
+        # A marker hash or an untagged file's metadata hash never groups anything.
+        new_content = {
+            c.file_content_hash for c in new if not is_hash_marker(c.file_content_hash)
+        } - content
+        new_metadata = {c.metadata_hash for c in new if c.is_tagged} - metadata
+        content |= new_content
+        metadata |= new_metadata
+        match = Q(file_content_hash__in=new_content) | Q(metadata_hash__in=new_metadata)
+    return list(found.values())
+
+
+def duplicate_groups_of_file(*, file_id: int) -> list[DuplicateGroup]:
+    """The duplicate groups (keeper first) that hold ``file_id``, as ``find_duplicates`` would
+    report them without its full-content confirmation: exact groups are suggestions."""
+    report = duplicate_groups_build(duplicate_candidates_around(file_id=file_id), same_content=None)
+    return [
+        group
+        for group in report.groups
+        if group.keeper.id == file_id or any(r.candidate.id == file_id for r in group.removals)
+    ]
+
+
+def duplicate_groups_suggested() -> DuplicateReport:
+    """Every duplicate group of the library by the one grouping rule, without the full-content
+    reads (exact groups are suggestions until ``find_duplicates`` or ``dedupe`` confirm them).
+    Reused until the library changes (:mod:`musicquality.library_cache`)."""
+    return library_cached(
+        "duplicate_groups",
+        lambda: duplicate_groups_build(duplicate_candidates_list(), same_content=None),
+    )
+
+
+def dedup_history_count() -> int:
+    return DedupHistory.objects.count()
+
+
+def dedup_history_of_file(*, library_file: LibraryFile) -> list[DedupHistory]:
+    """Every ``dedup_history`` row that kept this file, was this row, or shares one of its
+    hashes (its sampled content hash only when it is not a marker)."""
+    match = (
+        Q(kept_file_id=library_file.pk)
+        | Q(original_library_id=library_file.pk)
+        | Q(metadata_hash=library_file.metadata_hash)
+    )
+    if not is_hash_marker(library_file.file_content_hash):
+        match |= Q(file_content_hash=library_file.file_content_hash)
+    return list(DedupHistory.objects.filter(match).order_by("-deleted_at", "-id"))
 
 
 def dedup_history_pending() -> list[DedupHistory]:

@@ -35,6 +35,13 @@ def library_db_path() -> Path:
     return Path(connections["library"].settings_dict["NAME"])
 
 
+def library_db_size() -> int:
+    """Bytes on disk: the database file plus its write-ahead log, which can grow large."""
+    path = library_db_path()
+    wal = path.with_name(path.name + "-wal")
+    return sum(p.stat().st_size for p in (path, wal) if p.exists())
+
+
 def sqlite_uri(path: Path, *, mode: str) -> str:
     return f"file:{path}?mode={mode}"
 

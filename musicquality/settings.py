@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "quality",
     "dedup",
     "upgrades",
+    "overview",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

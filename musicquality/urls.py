@@ -1,16 +1,15 @@
+"""The URLconf: each app's pages under its prefix. Apps are named, never imported, here."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from musicquality import views
-
 urlpatterns = [
-    path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("health", views.health, name="health"),
     path("files/", include("quality.urls")),
     path("dedup/", include("dedup.urls")),
     path("upgrades/", include("upgrades.urls")),
+    path("", include("overview.urls")),
 ]

@@ -1,12 +1,10 @@
 """The search form of ``/files/``: free text over tags and path, and quality filters."""
 
 import django_filters
-from django import forms
 from django.db.models import Q
 
+from musicquality.filters import ANY_YES_NO
 from quality.models import FileFormat, LibraryFile
-
-ANY_YES_NO = forms.Select(choices=[("", "any"), ("true", "yes"), ("false", "no")])
 
 
 class LibraryFileFilter(django_filters.FilterSet):

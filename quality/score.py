@@ -1,4 +1,4 @@
-"""The quality score of DESIGN.md §5: one pure function, the formula in one place.
+"""The quality score (docs/formulas.md): one pure function, the formula in one place.
 
 ``SCORING_REVISION`` goes into every ``file_quality.analyzer_version``: bump it whenever the
 formula changes, so the next ``analyze_quality`` run re-scores every file.
@@ -97,5 +97,32 @@ def quality_score(
         channels=channels,
         bitrate_mode=bitrate_mode,
     )
+    return score_total(parts)
+
+
+def score_total(parts: list[tuple[str, float]]) -> float:
+    """The score from its terms: their sum, clamped to 0–100 and rounded to one decimal."""
     score = sum(points for _, points in parts)
     return round(min(100.0, max(0.0, score)), 1)
+
+
+#: What a CD-quality lossless copy (16 bit, 44.1 kHz, stereo) scores: the target of upgrades.
+CD_QUALITY_SCORE = quality_score(
+    codec="FLAC", bitrate_kbps=None, sample_rate=44100, bit_depth=16, channels=2, bitrate_mode=None
+)
+
+
+def reference_scores() -> list[tuple[str, float]]:
+    """A few well-known files and their scores, to read the histogram by (the overview)."""
+
+    def lossy(codec: str, kbps: int) -> float:
+        return quality_score(
+            codec=codec, bitrate_kbps=kbps, sample_rate=44100, bit_depth=None, channels=2,
+            bitrate_mode="CBR",
+        )  # fmt: skip
+
+    return [
+        ("lossless CD quality", CD_QUALITY_SCORE),
+        ("a 320 kbps MP3", lossy("MP3", 320)),
+        ("a 128 kbps MP3", lossy("MP3", 128)),
+    ]

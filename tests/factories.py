@@ -7,6 +7,7 @@ import itertools
 from musicquality.fields import utc_now_iso
 from quality.hashing import metadata_hash
 from quality.models import FileQuality, LibraryFile
+from quality.versions import ANALYZER_VERSION
 
 _counter = itertools.count(1)
 
@@ -52,7 +53,7 @@ def file_quality_make(library_file: LibraryFile, **overrides) -> FileQuality:
         "is_hires": False,
         "bitrate_mode": "CBR",
         "analyzed_at": utc_now_iso(),
-        "analyzer_version": "test",
+        "analyzer_version": ANALYZER_VERSION,
     }
     values.update(overrides)
     return FileQuality.objects.create(library_file=library_file, **values)

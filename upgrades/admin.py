@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from upgrades.links import file_detail_url
 from upgrades.models import UpgradeCandidate, UserAction
-from upgrades.rules import PRIORITY_BANDS
+from upgrades.rules import PRIORITY_BANDS, priority_band_label
 from upgrades.selectors import upgrade_action_counts
 from upgrades.services import upgrade_candidate_edit, upgrade_candidates_act
 
@@ -30,11 +30,7 @@ class PriorityBandFilter(admin.SimpleListFilter):
     parameter_name = "priority_band"
 
     def lookups(self, request, model_admin):
-        return [
-            ("high", "high (≥ 70)"),
-            ("medium", "medium (40–70)"),
-            ("low", "low (< 40)"),
-        ]
+        return [(band, priority_band_label(band)) for band in PRIORITY_BANDS]
 
     def queryset(self, request, queryset):
         if self.value() not in PRIORITY_BANDS:

@@ -14,8 +14,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-#: The score a CD-quality lossless copy gets (DESIGN.md §5: lossless base 85).
-TARGET_SCORE = 85.0
+from quality.score import CD_QUALITY_SCORE
+
+#: The score a CD-quality lossless copy of the recommended format gets.
+TARGET_SCORE = CD_QUALITY_SCORE
 #: Files analysed as lossy and scoring below this are candidates (the report's Phase 2).
 DEFAULT_THRESHOLD = 70.0
 #: A name match must agree on duration within this many seconds.
@@ -111,8 +113,11 @@ def format_choice(value: str) -> str:
     return upper
 
 
-def is_still_candidate(*, is_lossless: bool, score: float, threshold: float) -> bool:
-    return not is_lossless and score < threshold
+def is_upgrade_candidate(*, is_lossless: bool | None, score: float, threshold: float) -> bool:
+    """The one definition of who is an upgrade candidate: a file analysed as lossy (or of
+    unknown kind) scoring below the threshold. ``upgrades.selectors.upgrade_candidate_q`` is
+    its SQL mirror; ``tests/upgrades/test_rules.py`` compares the two."""
+    return is_lossless is not True and score < threshold
 
 
 def completion_reason(
@@ -135,7 +140,6 @@ def completion_reason(
 # --- matching ---------------------------------------------------------------------------
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_ISRC_SEPARATOR = re.compile(r"[\s-]")
 
 
 def name_normalise(value: str | None) -> str:
@@ -160,16 +164,6 @@ def name_key(*, artist: str | None, title: str | None) -> str | None:
     if not artist_n or not title_n:
         return None
     return f"{artist_n}\x1f{title_n}"
-
-
-def isrc_normalise(value: str | None) -> str | None:
-    """ISRCs are written with or without hyphens and in either case; compare one spelling."""
-    if not value:
-        return None
-    if value.isalnum():
-        return value.upper()
-    compact = _ISRC_SEPARATOR.sub("", value).upper()
-    return compact or None
 
 
 def durations_agree(
@@ -245,6 +239,16 @@ PRIORITY_BANDS = {
     "medium": (40.0, 70.0),
     "low": (None, 40.0),
 }
+
+
+def priority_band_label(band: str) -> str:
+    """``high (≥ 70)``, ``medium (40–70)``, ``low (< 40)``: from :data:`PRIORITY_BANDS`."""
+    low, high = PRIORITY_BANDS[band]
+    if high is None:
+        return f"{band} (≥ {low:g})"
+    if low is None:
+        return f"{band} (< {high:g})"
+    return f"{band} ({low:g}–{high:g})"
 
 
 def priority_band(priority: float) -> str:

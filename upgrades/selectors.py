@@ -27,11 +27,18 @@ class EligibleFile:
     quality_score: float
 
 
+def upgrade_candidate_q(*, threshold: float, prefix: str = "") -> Q:
+    """SQL mirror of :func:`upgrades.rules.is_upgrade_candidate` over ``file_quality`` (or a
+    relation to it, through ``prefix``, e.g. ``"library_file__quality__"``)."""
+    return (Q(**{f"{prefix}is_lossless": False}) | Q(**{f"{prefix}is_lossless__isnull": True})) & Q(
+        **{f"{prefix}quality_score__lt": threshold}
+    )
+
+
 def upgrade_eligible_files(*, threshold: float) -> list[EligibleFile]:
     rows = (
-        FileQuality.objects.filter(
-            library_file__is_active=True, is_lossless=False, quality_score__lt=threshold
-        )
+        FileQuality.objects.filter(library_file__is_active=True)
+        .filter(upgrade_candidate_q(threshold=threshold))
         .order_by("library_file_id")
         .values_list(
             "library_file_id",
@@ -81,11 +88,10 @@ def upgrade_candidates_known() -> dict[int, KnownCandidate]:
 def upgrade_candidates_outgrown(*, threshold: float) -> QuerySet:
     """Open candidates (pending or approved) whose file is now lossless or scores at or above
     the threshold: the upgrade happened."""
-    return UpgradeCandidate.objects.filter(
-        user_action__in=[UserAction.PENDING, UserAction.APPROVED]
-    ).filter(
-        Q(library_file__quality__is_lossless=True)
-        | Q(library_file__quality__quality_score__gte=threshold)
+    return (
+        UpgradeCandidate.objects.filter(user_action__in=[UserAction.PENDING, UserAction.APPROVED])
+        .filter(library_file__quality__isnull=False)
+        .exclude(upgrade_candidate_q(threshold=threshold, prefix="library_file__quality__"))
     )
 
 
@@ -163,3 +169,11 @@ def upgrade_candidates_with_action(*, user_action: str) -> QuerySet:
     return UpgradeCandidate.objects.filter(user_action=user_action).order_by(
         "-priority_score", "artist", "title"
     )
+
+
+def upgrade_candidates_count() -> int:
+    return UpgradeCandidate.objects.count()
+
+
+def upgrade_candidate_of_file(*, library_file_id: int) -> UpgradeCandidate | None:
+    return UpgradeCandidate.objects.filter(library_file_id=library_file_id).first()

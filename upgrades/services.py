@@ -22,8 +22,8 @@ from typing import TextIO
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
-from quality.services.parallel import chunks_map_started, default_workers
-from quality.services.tags import tags_only_read
+from musicquality.parallel import chunks_map_started, default_workers
+from quality.services.tags import isrc_normalise, tags_only_read
 from upgrades import rules
 from upgrades.models import UpgradeCandidate, UserAction, validate_user_action
 from upgrades.selectors import (
@@ -204,7 +204,7 @@ def _candidate_row(
         title or Path(eligible.filename).stem,
         tags.album or eligible.album,
         eligible.duration,
-        rules.isrc_normalise(tags.isrc),
+        isrc_normalise(tags.isrc),
         summary.recommended_format,
         rules.potential_quality_gain(current_score=score),
         priority,
@@ -334,7 +334,7 @@ def _candidates_complete_outgrown(*, threshold: float, stamp: str) -> int:
         )
         reasons.append((candidate_id, notes, why))
     for replacement in upgrade_candidates_replaced():
-        if rules.is_still_candidate(
+        if rules.is_upgrade_candidate(
             is_lossless=replacement.is_lossless,
             score=replacement.quality_score,
             threshold=threshold,

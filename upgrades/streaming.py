@@ -19,10 +19,10 @@ from pathlib import Path
 
 from django.conf import settings
 
+from quality.services.tags import isrc_normalise
 from upgrades.rules import (
     Listening,
     durations_agree,
-    isrc_normalise,
     listening_from_playlists,
     name_key,
     timestamp_parse,

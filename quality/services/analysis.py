@@ -10,23 +10,21 @@ batch and the next run simply carries on with what is still missing.
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import time
-import tomllib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.conf import settings
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
+from musicquality.parallel import chunks_map, default_workers
 from quality.models import FileQuality, LibraryFile
-from quality.score import SCORING_REVISION, is_hires, quality_score
+from quality.score import is_hires, quality_score
+from quality.selectors import active_files_count, files_to_analyse
 from quality.services.audio import AudioProperties, AudioReadError, audio_properties_read
-from quality.services.parallel import chunks_map, default_workers
+from quality.versions import ANALYZER_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -35,16 +33,6 @@ BATCH_SIZE = 1000
 CHUNK_SIZE = 100  # files per worker task
 ANALYZE_THRESHOLD = 1000  # rows written in one run after which the planner statistics refresh
 
-
-def package_version() -> str:
-    try:
-        return importlib.metadata.version("musicquality")
-    except importlib.metadata.PackageNotFoundError:
-        with (Path(settings.BASE_DIR) / "pyproject.toml").open("rb") as handle:
-            return tomllib.load(handle)["project"]["version"]
-
-
-ANALYZER_VERSION = f"{package_version()}+score.{SCORING_REVISION}"
 
 COLUMNS = (
     "library_file_id", "file_format", "codec", "bitrate", "sample_rate", "bit_depth", "channels",
@@ -58,16 +46,6 @@ UPSERT_SQL = (
     "WHERE EXISTS (SELECT 1 FROM library_index WHERE id = %s) "
     "ON CONFLICT(library_file_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "library_file_id")
-)
-PENDING_SQL = """
-SELECT li.id, li.file_path, li.file_format
-FROM library_index li LEFT JOIN file_quality fq ON fq.library_file_id = li.id
-WHERE li.is_active = 1 {pending} {prefix}
-ORDER BY li.id {limit}
-"""
-PENDING_CONDITION = (
-    "AND (fq.id IS NULL OR fq.analyzer_version IS NULL OR fq.analyzer_version != %s "
-    "OR fq.analyzed_at < li.file_mtime)"
 )
 
 
@@ -168,41 +146,6 @@ def file_quality_refresh(*, library_file: LibraryFile) -> FileQuality | None:
     return FileQuality.objects.using(DB).get(library_file_id=library_file.id)
 
 
-def pending_files(
-    *, force: bool = False, path_prefix: str | None = None, limit: int | None = None
-) -> list[tuple[int, str, str]]:
-    params: list = []
-    pending = ""
-    if not force:
-        pending = PENDING_CONDITION
-        params.append(ANALYZER_VERSION)
-    prefix = ""
-    if path_prefix:
-        prefix = "AND substr(li.file_path, 1, %s) = %s"
-        params += [len(path_prefix), path_prefix]
-    sql = PENDING_SQL.format(
-        pending=pending, prefix=prefix, limit="LIMIT %s" if limit is not None else ""
-    )
-    if limit is not None:
-        params.append(limit)
-    with connections[DB].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def active_count(*, path_prefix: str | None = None) -> int:
-    with connections[DB].cursor() as cursor:
-        if path_prefix:
-            cursor.execute(
-                "SELECT COUNT(*) FROM library_index WHERE is_active = 1 "
-                "AND substr(file_path, 1, %s) = %s",
-                [len(path_prefix), path_prefix],
-            )
-        else:
-            cursor.execute("SELECT COUNT(*) FROM library_index WHERE is_active = 1")
-        return cursor.fetchone()[0]
-
-
 def file_quality_analyze_all(
     *,
     workers: int | None = None,
@@ -214,8 +157,8 @@ def file_quality_analyze_all(
     """Analyse every active file that needs it. Ctrl-C returns with ``interrupted`` set."""
     started = time.monotonic()
     result = AnalysisResult()
-    todo = pending_files(force=force, path_prefix=path_prefix, limit=limit)
-    result.skipped = active_count(path_prefix=path_prefix) - len(todo)
+    todo = files_to_analyse(force=force, path_prefix=path_prefix, limit=limit)
+    result.skipped = active_files_count(path_prefix=path_prefix) - len(todo)
     rows: list[tuple] = []
     failed: list[int] = []
     done = 0

@@ -24,8 +24,8 @@ import mutagen
 from mutagen.id3 import TALB, TDRC, TIT2, TPE1, TSRC
 from mutagen.mp4 import MP4, MP4FreeForm
 
+from musicquality.parallel import chunks_map, default_workers
 from quality.services.encoding import EncodeSpec, audio_encode
-from quality.services.parallel import chunks_map, default_workers
 
 logger = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ from pathlib import Path
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
+from musicquality.parallel import chunks_map, default_workers
 from quality.hashing import content_hash_sampled, metadata_hash
 from quality.models import AUDIO_EXTENSIONS, LibraryFile, LibraryStats
 from quality.services.audio import AudioReadError, audio_properties_read
-from quality.services.parallel import chunks_map, default_workers
 from quality.services.tags import AudioTags, TagReadError, tagged_file_read
 
 logger = logging.getLogger(__name__)

@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 YEAR_MIN, YEAR_MAX = 1900, 2100  # the legacy tool keeps only these
 ISRC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
+_ISRC_IGNORED = re.compile(r"[\s-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,8 +242,9 @@ def year_parse(value) -> int | None:
 
 
 def isrc_normalise(value) -> str | None:
-    """ISRCs are written with or without hyphens and in either case; store the 12 characters."""
+    """The one spelling of an ISRC: written with or without hyphens or spaces and in either
+    case, stored and compared as its 12 characters; anything that is not an ISRC is None."""
     if value is None:
         return None
-    text = str(value).replace("-", "").replace(" ", "").upper()
+    text = _ISRC_IGNORED.sub("", str(value)).upper()
     return text if ISRC_RE.match(text) else None

@@ -1,6 +1,6 @@
 import pytest
 
-from musicquality.distribution import quality_distribution, score_bin_bounds
+from quality.distribution import quality_distribution, score_bin_bounds
 
 NO_BINS = [0] * 10
 

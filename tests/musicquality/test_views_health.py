@@ -42,5 +42,5 @@ def test_health_contains_no_path_and_no_personal_data(client, admin_user):
 @pytest.mark.django_db(databases=LIBRARY_DBS)
 def test_health_raises_the_backlog_alert(client, monkeypatch):
     small_library_make()
-    monkeypatch.setattr("musicquality.selectors.BACKLOG_WARN_FILES", 1)
+    monkeypatch.setattr("overview.selectors.BACKLOG_WARN_FILES", 1)
     assert client.get(reverse("health")).json()["alerts"] == ["analysis_backlog_above_1000"]

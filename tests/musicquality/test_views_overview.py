@@ -53,7 +53,7 @@ def test_overview_page_shows_the_figures_and_a_chart(client, admin_user, library
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
 def test_overview_warns_above_the_backlog_alert(client, admin_user, monkeypatch, library):
-    monkeypatch.setattr("musicquality.selectors.BACKLOG_WARN_FILES", 1)
+    monkeypatch.setattr("overview.selectors.BACKLOG_WARN_FILES", 1)
     client.force_login(admin_user)
     response = client.get(reverse("home"))
     assert response.context["overview"].backlog_warn

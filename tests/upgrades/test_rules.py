@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 
+from quality.services.tags import isrc_normalise
 from upgrades import rules
 from upgrades.rules import Availability, Listening
 
@@ -123,13 +124,13 @@ def test_name_key_needs_artist_and_title():
 
 
 def test_isrc_normalise():
-    assert rules.isrc_normalise("us-rc1-76-07839") == "USRC17607839"
-    assert rules.isrc_normalise(" USRC17607839 ") == "USRC17607839"
-    assert rules.isrc_normalise("") is None
-    assert rules.isrc_normalise(None) is None
-    assert rules.isrc_normalise("usrc17607839") == "USRC17607839"
-    assert rules.isrc_normalise("US\u00a0RC1\t7607839") == "USRC17607839"
-    assert rules.isrc_normalise(" - ") is None
+    assert isrc_normalise("us-rc1-76-07839") == "USRC17607839"
+    assert isrc_normalise(" USRC17607839 ") == "USRC17607839"
+    assert isrc_normalise("") is None
+    assert isrc_normalise(None) is None
+    assert isrc_normalise("usrc17607839") == "USRC17607839"
+    assert isrc_normalise("US\u00a0RC1\t7607839") == "USRC17607839"
+    assert isrc_normalise(" - ") is None
 
 
 @pytest.mark.parametrize(

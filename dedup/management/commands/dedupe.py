@@ -3,7 +3,6 @@ import sys
 from django.core.management.base import CommandError
 
 from dedup.management.output import group_lines, grouping_arguments_add, prefer_dirs, size_text
-from dedup.management.progress import ProgressBar
 from dedup.rules import DEFAULT_MIN_CONFIDENCE
 from dedup.services.dedupe import (
     ResumeResult,
@@ -14,6 +13,7 @@ from dedup.services.dedupe import (
 )
 from dedup.services.files import DedupRefused, library_roots, quarantine_dir
 from musicquality.commands import LibraryCommand
+from musicquality.progress import ProgressBar
 
 
 def confidence(value: str) -> float:
@@ -72,7 +72,7 @@ class Command(LibraryCommand):
                     "without one"
                 )
 
-        hashing = ProgressBar(self.stdout, total=None, label="full-content comparisons")
+        hashing = ProgressBar(self.stdout, label="Comparing", unit="full-content comparisons")
         plan = dedupe_plan(
             min_confidence=options["min_confidence"],
             prefer=prefer_dirs(options),
@@ -118,7 +118,7 @@ class Command(LibraryCommand):
             if stdin.readline().strip().lower() not in {"y", "yes"}:
                 raise CommandError("not confirmed: nothing changed")
 
-        progress = ProgressBar(self.stdout, total=plan.files, label="files")
+        progress = ProgressBar(self.stdout, label="Quarantining", total=plan.files)
         result = self._run(dedupe_apply, groups=plan.groups, on_file=progress.advance)
         progress.close()
         self._resume_report(result.resumed)

@@ -11,10 +11,10 @@ from dedup.management.output import (
     prefer_dirs,
     size_text,
 )
-from dedup.management.progress import ProgressBar
 from dedup.reports import CSV_COLUMNS, report_as_dict, report_csv_rows
 from dedup.services.find import duplicates_find
 from musicquality.commands import LibraryCommand
+from musicquality.progress import ProgressBar
 
 
 class Command(LibraryCommand):
@@ -47,7 +47,7 @@ class Command(LibraryCommand):
             raise CommandError(f"cannot write {target}: {error.strerror}") from None
 
     def handle(self, *args, **options):
-        progress = ProgressBar(self.stdout, total=None, label="full-content comparisons")
+        progress = ProgressBar(self.stdout, label="Comparing", unit="full-content comparisons")
         report = duplicates_find(
             prefer=prefer_dirs(options),
             max_duration_delta=options["max_duration_delta"],

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from musicquality.commands import LibraryCommand
-from quality.progress import ProgressBar
+from musicquality.progress import ProgressBar
 from quality.services.analysis import ANALYZER_VERSION, file_quality_analyze_all
 
 ERRORS_LISTED = 50

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from musicquality.commands import LibraryCommand
-from quality.progress import ProgressBar
+from musicquality.progress import ProgressBar
 from quality.services.scanning import library_scan
 
 PROBLEMS_LISTED = 50

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from musicquality.commands import LibraryCommand
-from quality.progress import ProgressBar
+from musicquality.progress import ProgressBar
 from upgrades.rules import DEFAULT_THRESHOLD, RECOMMENDED_FORMATS
 from upgrades.services import upgrade_candidates_identify
 from upgrades.streaming import StreamingDatabaseError, streaming_db_path

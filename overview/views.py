@@ -1,12 +1,15 @@
+"""The cross-cutting pages: overview, file page, ``/health``. Thin: read, then render."""
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from musicquality.charts import bar_chart
-from musicquality.selectors import health_get, library_overview_get
+from overview.selectors import file_detail_get, health_get, library_overview_get
+from quality.score import reference_scores
 
 
 def home(request):
@@ -14,8 +17,16 @@ def home(request):
     context = {
         "overview": overview,
         "score_chart": bar_chart(items=overview.score_bins, title="Files per quality score"),
+        "reference_scores": reference_scores(),
     }
-    return render(request, "home.html", context)
+    return render(request, "overview/home.html", context)
+
+
+def file_detail(request, file_id: int):
+    detail = file_detail_get(file_id=file_id)
+    if detail is None:
+        raise Http404(f"no library file with id {file_id}")
+    return render(request, "overview/file_detail.html", {"detail": detail})
 
 
 @login_not_required

@@ -1,0 +1,240 @@
+"""Reads for the cross-cutting pages, composed from the apps' own selectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dedup.rules import DuplicateGroup
+from dedup.selectors import dedup_history_count, dedup_history_of_file, duplicate_groups_of_file
+from musicquality.library_cache import library_cached
+from musicquality.library_db import library_db_size
+from musicquality.schema import SCHEMA_VERSION_KEY
+from quality.distribution import FormatRow, QualityDistribution
+from quality.models import FileQuality, LibraryFile
+from quality.score import score_total
+from quality.selectors import (
+    LibraryTotals,
+    ScanRun,
+    active_files_totals,
+    analysis_backlog_count,
+    file_quality_of,
+    last_analysis_get,
+    last_scan_get,
+    library_file_get,
+    library_files_by_id,
+    library_row_counts,
+    library_setting_get,
+    quality_distribution_get,
+    score_parts_get,
+)
+from upgrades.models import UpgradeCandidate
+from upgrades.selectors import upgrade_candidate_of_file, upgrade_candidates_count
+
+# The report's alerts (§10.3 of its text; docs/formulas.md): a backlog above this many
+# files, a database above this size.
+BACKLOG_WARN_FILES = 1000
+DB_SIZE_WARN_BYTES = 500 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LibraryOverview:
+    files: int
+    total_size: int
+    distribution: QualityDistribution
+    backlog: int
+    db_size: int
+    last_scan: ScanRun | None
+    last_analysis: ScanRun | None
+
+    @property
+    def formats(self) -> list[FormatRow]:
+        return self.distribution.formats
+
+    @property
+    def score_bins(self) -> list[tuple[str, int]]:
+        return self.distribution.score_bins
+
+    @property
+    def analysed(self) -> int:
+        return self.distribution.analysed
+
+    @property
+    def lossless(self) -> int:
+        return self.distribution.lossless
+
+    @property
+    def hires(self) -> int:
+        return self.distribution.hires
+
+    @property
+    def lossy(self) -> int:
+        return self.analysed - self.lossless
+
+    @property
+    def backlog_warn(self) -> bool:
+        return self.backlog > BACKLOG_WARN_FILES
+
+    @property
+    def db_size_warn(self) -> bool:
+        return self.db_size > DB_SIZE_WARN_BYTES
+
+    def share(self, count: int) -> float:
+        return 100 * count / self.analysed if self.analysed else 0.0
+
+    @property
+    def lossless_share(self) -> float:
+        return self.share(self.lossless)
+
+    @property
+    def lossy_share(self) -> float:
+        return self.share(self.lossy)
+
+    @property
+    def hires_share(self) -> float:
+        return self.share(self.hires)
+
+
+@dataclass(frozen=True)
+class _OverviewCounts:
+    totals: LibraryTotals
+    distribution: QualityDistribution
+    backlog: int
+    last_analysis: ScanRun | None
+
+
+def _overview_counts() -> _OverviewCounts:
+    return _OverviewCounts(
+        totals=active_files_totals(),
+        distribution=quality_distribution_get(),
+        backlog=analysis_backlog_count(),
+        last_analysis=last_analysis_get(),
+    )
+
+
+def library_overview_get() -> LibraryOverview:
+    """Everything the overview page shows, in a handful of aggregate queries.
+
+    The counts are reused until the library database changes (they read every row).
+    """
+    counts = library_cached("overview", _overview_counts)
+    return LibraryOverview(
+        files=counts.totals.files,
+        total_size=counts.totals.total_size,
+        distribution=counts.distribution,
+        backlog=counts.backlog,
+        db_size=library_db_size(),
+        last_scan=last_scan_get(),
+        last_analysis=counts.last_analysis,
+    )
+
+
+def health_get() -> dict:
+    """Monitoring facts: counts and sizes only, never a path, a tag or a user name."""
+    last_analysis = last_analysis_get()
+    backlog = analysis_backlog_count()
+    db_size = library_db_size()
+    rows = library_row_counts()
+    return {
+        "status": "ok",
+        "schema_version": library_setting_get(key=SCHEMA_VERSION_KEY),
+        "row_counts": {
+            "library_index": rows.library_index,
+            "library_index_active": rows.library_index_active,
+            "file_quality": rows.file_quality,
+            "dedup_history": dedup_history_count(),
+            "upgrade_candidates": upgrade_candidates_count(),
+        },
+        "analysis_backlog": backlog,
+        "database_size_bytes": db_size,
+        "last_analysis": {
+            "finished_at": (
+                last_analysis.finished_at.isoformat()
+                if last_analysis and last_analysis.finished_at
+                else None
+            ),
+            "files_per_second": last_analysis.files_per_second if last_analysis else None,
+        },
+        "alerts": [
+            alert
+            for alert, raised in (
+                ("analysis_backlog_above_1000", backlog > BACKLOG_WARN_FILES),
+                ("database_size_above_500MB", db_size > DB_SIZE_WARN_BYTES),
+            )
+            if raised
+        ],
+    }
+
+
+# --- one file: /files/<id>/ ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateFile:
+    library_file: LibraryFile
+    same_content: bool
+    same_metadata: bool
+
+
+@dataclass(frozen=True)
+class FileDetail:
+    library_file: LibraryFile
+    quality: FileQuality | None
+    duplicates: list[DuplicateFile]
+    duplicate_groups: list[DuplicateGroup]
+    history: list
+    candidate: UpgradeCandidate | None
+
+    @property
+    def score_parts(self) -> list[tuple[str, float]]:
+        """The stored analysis's score, term by term, by the current formula."""
+        return score_parts_get(self.quality) if self.quality is not None else []
+
+    @property
+    def score_parts_total(self) -> float | None:
+        return score_total(self.score_parts) if self.quality is not None else None
+
+    @property
+    def score_is_current(self) -> bool:
+        """False when the stored score came from another formula (re-run analyze_quality)."""
+        return self.quality is None or self.score_parts_total == self.quality.quality_score
+
+
+def _duplicate_files(
+    library_file: LibraryFile, groups: list[DuplicateGroup]
+) -> list[DuplicateFile]:
+    """The other members of the file's duplicate groups, best score first."""
+    ids = {c.id for g in groups for c in (g.keeper, *(r.candidate for r in g.removals))}
+    ids.discard(library_file.pk)
+    others = sorted(
+        library_files_by_id(ids=ids).values(),
+        key=lambda f: (-(f.quality.quality_score if file_quality_of(f) else -1.0), f.file_path),
+    )
+    return [
+        DuplicateFile(
+            library_file=other,
+            same_content=other.file_content_hash == library_file.file_content_hash,
+            same_metadata=other.metadata_hash == library_file.metadata_hash,
+        )
+        for other in others
+    ]
+
+
+def file_detail_get(*, file_id: int) -> FileDetail | None:
+    """A library row with its analysis, duplicate groups, deletion history and candidate.
+
+    The duplicate groups are the ones ``find_duplicates`` would report for this file (one
+    grouping rule, ``dedup.rules``); the history is every ``dedup_history`` row that kept
+    this file, was this row, or shares one of its hashes.
+    """
+    library_file = library_file_get(file_id=file_id)
+    if library_file is None:
+        return None
+    groups = duplicate_groups_of_file(file_id=file_id)
+    return FileDetail(
+        library_file=library_file,
+        quality=file_quality_of(library_file),
+        duplicates=_duplicate_files(library_file, groups),
+        duplicate_groups=groups,
+        history=dedup_history_of_file(library_file=library_file),
+        candidate=upgrade_candidate_of_file(library_file_id=file_id),
+    )

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from overview import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health", views.health, name="health"),
+    path("files/<int:file_id>/", views.file_detail, name="file_detail"),
+]
