@@ -140,11 +140,12 @@ def populate(tmp: Path, *, files: int, tracks: int, real_files: bool) -> Path:
     conn.close()
 
     sys.path.insert(0, str(REPO))
-    from tests.legacy import MUSIC_TOOLS_DB_DDL
+    from musicquality.schema import LEGACY_MUSIC_TOOLS_DDL
 
     streaming = tmp / "music_tools.db"
     conn = sqlite3.connect(streaming)
-    conn.executescript(MUSIC_TOOLS_DB_DDL)
+    for statement in LEGACY_MUSIC_TOOLS_DDL:
+        conn.execute(statement)
     track_rows = []
     for t in range(tracks):
         service = SERVICES[t % len(SERVICES)]

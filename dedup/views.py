@@ -11,7 +11,7 @@ from dedup.dashboard_selectors import (
 )
 from dedup.filters import DedupSessionFilter, DuplicatePairForm
 from dedup.models import DedupHistory
-from dedup.selectors import dedup_sessions_totals
+from dedup.selectors import dedup_sessions_totals, duplicate_groups_suggested
 from dedup.tables import DedupSessionTable, DuplicatePairTable, PresortedListData
 from musicquality.charts import bar_chart
 
@@ -31,6 +31,7 @@ def dashboard(request):
     duplicate_pair_details_fill(pairs=[row.record for row in pairs_table.page.object_list])
     per_day = deletions_per_day(now=now)
     context = {
+        "groups": duplicate_groups_suggested(),
         "reasons": deletions_by_reason(since=recent_cutoff(now=now)),
         "per_day_chart": bar_chart(
             items=[(day[5:], count) for day, count in per_day],

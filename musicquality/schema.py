@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from musicquality.fields import utc_now_iso
 
@@ -20,64 +21,27 @@ SCHEMA_VERSION = "2.0.0"
 PREVIOUS_SCHEMA_VERSION = "1.0.0"
 SCHEMA_VERSION_KEY = "schema_version"
 
-LEGACY_LIBRARY_DDL = (
-    """CREATE TABLE IF NOT EXISTS library_index (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        file_path TEXT UNIQUE NOT NULL,
-        filename TEXT NOT NULL,
-        artist TEXT,
-        title TEXT,
-        album TEXT,
-        year INTEGER,
-        duration REAL,
-        file_format TEXT NOT NULL,
-        file_size INTEGER NOT NULL,
-        metadata_hash TEXT NOT NULL,
-        file_content_hash TEXT NOT NULL,
-        indexed_at TEXT NOT NULL,
-        file_mtime TEXT NOT NULL,
-        last_verified TEXT,
-        is_active INTEGER DEFAULT 1
-    )""",
-    "CREATE INDEX IF NOT EXISTS idx_metadata_hash ON library_index(metadata_hash)",
-    "CREATE INDEX IF NOT EXISTS idx_content_hash ON library_index(file_content_hash)",
-    "CREATE INDEX IF NOT EXISTS idx_is_active ON library_index(is_active)",
-    "CREATE INDEX IF NOT EXISTS idx_file_format ON library_index(file_format)",
-    "CREATE INDEX IF NOT EXISTS idx_active_metadata_hash ON library_index(is_active, metadata_hash)",
-    "CREATE INDEX IF NOT EXISTS idx_active_content_hash ON library_index(is_active, file_content_hash)",
-    "CREATE INDEX IF NOT EXISTS idx_active_format ON library_index(is_active, file_format)",
-    "CREATE INDEX IF NOT EXISTS idx_artist_title ON library_index(artist, title)",
-    "CREATE INDEX IF NOT EXISTS idx_artist_album ON library_index(artist, album)",
-    "CREATE INDEX IF NOT EXISTS idx_active_artist ON library_index(is_active, artist)",
-    "CREATE INDEX IF NOT EXISTS idx_active_album ON library_index(is_active, album)",
-    """CREATE TABLE IF NOT EXISTS library_stats (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        total_files INTEGER,
-        total_size INTEGER,
-        formats_breakdown TEXT,
-        artists_count INTEGER,
-        albums_count INTEGER,
-        last_index_time TEXT,
-        index_duration REAL,
-        created_at TEXT
-    )""",
-    """CREATE TABLE IF NOT EXISTS vetting_history (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        import_folder TEXT NOT NULL,
-        total_files INTEGER,
-        duplicates_found INTEGER,
-        new_songs INTEGER,
-        uncertain_matches INTEGER,
-        threshold_used REAL,
-        vetted_at TEXT NOT NULL
-    )""",
-    "CREATE INDEX IF NOT EXISTS idx_vetting_history_date ON vetting_history(vetted_at DESC)",
-    """CREATE TABLE IF NOT EXISTS settings (
-        key TEXT PRIMARY KEY,
-        value TEXT,
-        updated_at TEXT NOT NULL
-    )""",
-)
+DDL_DIR = Path(__file__).resolve().parent / "ddl"
+
+
+def ddl_statements(name: str) -> tuple[str, ...]:
+    """The statements of ``musicquality/ddl/<name>``, one string each, comments dropped."""
+    text = (DDL_DIR / name).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("--")]
+    return tuple(part.strip() for part in "\n".join(lines).split(";") if part.strip())
+
+
+#: The Music Tools tables of ``library_index.db``, created ``IF NOT EXISTS`` for a new library.
+LEGACY_LIBRARY_DDL = ddl_statements("legacy_library_index.sql")
+#: Where the schema version lives (key ``schema_version``), as the report's migration keeps it:
+#: the same layout as the ``settings`` table of ``music_tools.db``.
+SETTINGS_DDL = """CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT,
+    updated_at TEXT NOT NULL
+)"""
+#: The Music Tools ``music_tools.db`` (read-only for us; the demo and the tests write it).
+LEGACY_MUSIC_TOOLS_DDL = ddl_statements("legacy_music_tools.sql")
 
 V2_TABLES_DDL = {
     "file_quality": """CREATE TABLE IF NOT EXISTS file_quality (
@@ -192,7 +156,6 @@ ALL_V2_INDEXES = V2_INDEXES + tuple(RECOMMENDED_INDEXES_DDL)
 BOOKKEEPING_TABLES = frozenset({"django_migrations", "sqlite_sequence"})
 
 MIGRATE_COMMAND = "python manage.py migrate --database=library"
-ROLLBACK_COMMAND = "python manage.py migrate --database=library quality zero"
 
 
 class SchemaError(Exception):
@@ -388,7 +351,7 @@ def schema_v2_apply(cursor) -> None:
     fails, so that the caller's rollback leaves the file as it was.
     """
     schema_v2_preflight(cursor)
-    for statement in LEGACY_LIBRARY_DDL:
+    for statement in (*LEGACY_LIBRARY_DDL, SETTINGS_DDL):
         cursor.execute(statement)
     for statement in V2_TABLES_DDL.values():
         cursor.execute(statement)

@@ -164,13 +164,6 @@ DATABASES = {
         "TEST": {"NAME": str(LIBRARY_DB.with_name(f"test_{LIBRARY_DB.name}"))},
     },
 }
-if STREAMING_DB is not None:
-    DATABASES["streaming"] = {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": f"file:{STREAMING_DB}?mode=ro",
-        "OPTIONS": {"timeout": BUSY_TIMEOUT_SECONDS},
-    }
-
 DATABASE_ROUTERS = ["musicquality.routers.LibraryRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 

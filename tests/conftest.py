@@ -10,18 +10,9 @@ from tests.settings import TEST_VAR_DIR
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _shared_dir() -> Path:
-    """``shared/`` (design report, audio corpus) sits beside the checkout, as in CI."""
-    if os.environ.get("MUSICQUALITY_SHARED_DIR"):
-        return Path(os.environ["MUSICQUALITY_SHARED_DIR"])
-    for candidate in (REPO_ROOT.parent / "shared", REPO_ROOT.parent.parent / "shared"):
-        if candidate.is_dir():
-            return candidate
-    return REPO_ROOT.parent / "shared"
-
-
-SHARED_DIR = _shared_dir()
-CORPUS_DIR = SHARED_DIR / "corpus" / "beets"
+DATA_DIR = REPO_ROOT / "tests" / "data"
+CORPUS_DIR = DATA_DIR / "corpus" / "beets"
+REPORT_DDL_DIR = DATA_DIR / "ddl"
 
 # The library alias and Django's own, for tests that touch the music database.
 LIBRARY_DBS = ["default", "library"]
@@ -29,10 +20,7 @@ LIBRARY_DBS = ["default", "library"]
 
 @pytest.fixture
 def corpus_dir() -> Path:
-    assert CORPUS_DIR.is_dir(), (
-        f"audio corpus not found at {CORPUS_DIR}: check out shared/ beside the repository "
-        "or set MUSICQUALITY_SHARED_DIR"
-    )
+    """Real audio files of many formats and edge cases (``tests/data/corpus/README.md``)."""
     return CORPUS_DIR
 
 

@@ -1,9 +1,9 @@
-"""Build databases exactly as the Music Tools CLI does, for tests (DESIGN.md §3).
+"""Build databases exactly as the Music Tools CLI does, for tests (docs/legacy-schema.md).
 
-This DDL is written here from the design notes, independently of the application's own
-copy in ``musicquality.schema``, so that a test compares the app against the legacy tool
-rather than against itself. The hash functions are likewise an independent implementation
-of the legacy algorithms.
+The legacy DDL lives once, in ``musicquality/ddl/`` (the migration and the demo use it too);
+``tests/musicquality/test_models_ddl.py`` checks the unmanaged models against it. The hash
+functions here are an independent implementation of the legacy algorithms, so that a test
+compares the scanner's hashes against the legacy tool's rather than against themselves.
 """
 
 from __future__ import annotations
@@ -14,99 +14,10 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-LIBRARY_INDEX_DB_DDL = """
-CREATE TABLE IF NOT EXISTS library_index (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    file_path TEXT UNIQUE NOT NULL,
-    filename TEXT NOT NULL,
-    artist TEXT,
-    title TEXT,
-    album TEXT,
-    year INTEGER,
-    duration REAL,
-    file_format TEXT NOT NULL,
-    file_size INTEGER NOT NULL,
-    metadata_hash TEXT NOT NULL,
-    file_content_hash TEXT NOT NULL,
-    indexed_at TEXT NOT NULL,
-    file_mtime TEXT NOT NULL,
-    last_verified TEXT,
-    is_active INTEGER DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS idx_metadata_hash ON library_index(metadata_hash);
-CREATE INDEX IF NOT EXISTS idx_content_hash ON library_index(file_content_hash);
-CREATE INDEX IF NOT EXISTS idx_is_active ON library_index(is_active);
-CREATE INDEX IF NOT EXISTS idx_file_format ON library_index(file_format);
-CREATE INDEX IF NOT EXISTS idx_active_metadata_hash ON library_index(is_active, metadata_hash);
-CREATE INDEX IF NOT EXISTS idx_active_content_hash ON library_index(is_active, file_content_hash);
-CREATE INDEX IF NOT EXISTS idx_active_format ON library_index(is_active, file_format);
-CREATE INDEX IF NOT EXISTS idx_artist_title ON library_index(artist, title);
-CREATE INDEX IF NOT EXISTS idx_artist_album ON library_index(artist, album);
-CREATE INDEX IF NOT EXISTS idx_active_artist ON library_index(is_active, artist);
-CREATE INDEX IF NOT EXISTS idx_active_album ON library_index(is_active, album);
-CREATE TABLE IF NOT EXISTS library_stats (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    total_files INTEGER,
-    total_size INTEGER,
-    formats_breakdown TEXT,
-    artists_count INTEGER,
-    albums_count INTEGER,
-    last_index_time TEXT,
-    index_duration REAL,
-    created_at TEXT
-);
-CREATE TABLE IF NOT EXISTS vetting_history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    import_folder TEXT NOT NULL,
-    total_files INTEGER,
-    duplicates_found INTEGER,
-    new_songs INTEGER,
-    uncertain_matches INTEGER,
-    threshold_used REAL,
-    vetted_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS idx_vetting_history_date ON vetting_history(vetted_at DESC);
-"""
+from musicquality.schema import LEGACY_LIBRARY_DDL, LEGACY_MUSIC_TOOLS_DDL
 
-MUSIC_TOOLS_DB_DDL = """
-CREATE TABLE IF NOT EXISTS playlists (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    url TEXT NOT NULL,
-    owner TEXT,
-    tracks_count INTEGER DEFAULT 0,
-    service TEXT NOT NULL,
-    is_algorithmic BOOLEAN DEFAULT 0,
-    added_on TEXT NOT NULL,
-    last_updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tracks (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    artist TEXT NOT NULL,
-    album TEXT,
-    duration INTEGER,
-    release_date TEXT,
-    isrc TEXT,
-    service TEXT NOT NULL,
-    added_on TEXT NOT NULL,
-    last_updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS playlist_tracks (
-    playlist_id TEXT,
-    track_id TEXT,
-    added_at TEXT,
-    position INTEGER,
-    PRIMARY KEY (playlist_id, track_id),
-    FOREIGN KEY (playlist_id) REFERENCES playlists (id) ON DELETE CASCADE,
-    FOREIGN KEY (track_id) REFERENCES tracks (id) ON DELETE CASCADE
-);
-CREATE TABLE IF NOT EXISTS settings (
-    key TEXT PRIMARY KEY,
-    value TEXT,
-    updated_at TEXT NOT NULL
-);
-"""
+LIBRARY_INDEX_DB_DDL = ";\n".join(LEGACY_LIBRARY_DDL) + ";"
+MUSIC_TOOLS_DB_DDL = ";\n".join(LEGACY_MUSIC_TOOLS_DDL) + ";"
 
 # The legacy tool's own "migration 002": same table names, another layout (DESIGN.md §3).
 MIGRATION_002_DDL = """

@@ -3,9 +3,8 @@
 The whole catalogue is loaded once per run into dictionaries keyed by ISRC and by normalised
 artist + title, then every candidate is matched in memory: one pass over each table instead
 of a query per file, which is what keeps 50,000 files × 50,000 tracks within seconds. The file
-is opened with a plain ``mode=ro`` SQLite connection (the Django ``streaming`` alias exists only
-when ``MUSICQUALITY_STREAMING_DB`` is set, and a run may be pointed at another file); nothing
-here can write to it.
+is opened with a plain ``mode=ro`` SQLite connection (a run may be pointed at another file than
+``MUSICQUALITY_STREAMING_DB``); nothing here can write to it.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from musicquality.library_db import open_readonly
 from quality.services.tags import isrc_normalise
 from upgrades.rules import (
     Listening,
@@ -113,7 +113,7 @@ def streaming_catalog_load(*, path: Path, now: datetime.datetime) -> StreamingCa
             "Music Tools music_tools.db, or unset it to run without availability data"
         )
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        conn = open_readonly(path)
     except sqlite3.Error as error:
         raise StreamingDatabaseError(f"streaming database {path}: {error}") from None
     try:

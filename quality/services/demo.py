@@ -25,6 +25,7 @@ from mutagen.id3 import TALB, TDRC, TIT2, TPE1, TSRC
 from mutagen.mp4 import MP4, MP4FreeForm
 
 from musicquality.parallel import chunks_map, default_workers
+from musicquality.schema import LEGACY_MUSIC_TOOLS_DDL
 from quality.services.encoding import EncodeSpec, audio_encode
 
 logger = logging.getLogger(__name__)
@@ -250,27 +251,6 @@ def _plan(
     return jobs, library_tracks, summary
 
 
-MUSIC_TOOLS_DDL = """
-CREATE TABLE IF NOT EXISTS playlists (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, url TEXT NOT NULL, owner TEXT,
-    tracks_count INTEGER DEFAULT 0, service TEXT NOT NULL, is_algorithmic BOOLEAN DEFAULT 0,
-    added_on TEXT NOT NULL, last_updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tracks (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, artist TEXT NOT NULL, album TEXT,
-    duration INTEGER, release_date TEXT, isrc TEXT, service TEXT NOT NULL,
-    added_on TEXT NOT NULL, last_updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS playlist_tracks (
-    playlist_id TEXT, track_id TEXT, added_at TEXT, position INTEGER,
-    PRIMARY KEY (playlist_id, track_id),
-    FOREIGN KEY (playlist_id) REFERENCES playlists (id) ON DELETE CASCADE,
-    FOREIGN KEY (track_id) REFERENCES tracks (id) ON DELETE CASCADE
-);
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT, updated_at TEXT NOT NULL);
-"""
-
-
 def streaming_db_write(
     *, path: Path, library_tracks: Sequence[tuple[DemoTrack, str]], seed: int
 ) -> None:
@@ -286,7 +266,8 @@ def streaming_db_write(
     path.unlink(missing_ok=True)
     conn = sqlite3.connect(path)
     try:
-        conn.executescript(MUSIC_TOOLS_DDL)
+        for statement in LEGACY_MUSIC_TOOLS_DDL:
+            conn.execute(statement)
         track_ids: list[str] = []
         unique = {track: spec for track, spec in library_tracks}
         extra = catalogue_make(tracks=max(3, len(unique) // 10), seed=seed + 10_000)

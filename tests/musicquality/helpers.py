@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import SHARED_DIR
-
-REPORT = SHARED_DIR / "quality-metrics-report.md"
+from tests.conftest import REPORT_DDL_DIR
 
 
 def report_appendix_a_sql() -> str:
     """The SQL block of the design report's Appendix A, as the report prints it."""
-    assert REPORT.is_file(), f"design report not found at {REPORT}"
-    text = REPORT.read_text(encoding="utf-8")
-    appendix = text[text.index("## APPENDIX A") :]
-    return re.search(r"```sql\n(.*?)```", appendix, re.S).group(1)
+    return (REPORT_DDL_DIR / "report_appendix_a.sql").read_text(encoding="utf-8")
 
 
 def report_recommended_partial_index_sql() -> str:
     """The report's §10.2 recommendation 3: the partial index on lossy files."""
-    text = REPORT.read_text(encoding="utf-8")
-    match = re.search(r"(CREATE INDEX idx_quality_lossy_files.*?;)", text, re.S)
-    return match.group(1)
+    return (REPORT_DDL_DIR / "report_recommended_indexes.sql").read_text(encoding="utf-8")
 
 
 def file_sha256(path: Path) -> str:

@@ -9,7 +9,7 @@ from musicquality.routers import LibraryRouter
 from quality.models import FileQuality, LibraryFile
 from tests.conftest import LIBRARY_DBS, manage_env, run_manage
 from tests.legacy import music_tools_add_track, music_tools_create
-from upgrades.models import Track, UpgradeCandidate
+from upgrades.models import UpgradeCandidate
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
@@ -44,14 +44,13 @@ def test_router_sends_models_to_their_database():
     assert router.db_for_read(LibraryFile) == "library"
     assert router.db_for_write(FileQuality) == "library"
     assert router.db_for_write(UpgradeCandidate) == "library"
-    assert router.db_for_read(Track) == "streaming"
     from django.contrib.auth.models import User
 
     assert router.db_for_write(User) == "default"
     assert router.allow_migrate("library", "quality") is True
     assert router.allow_migrate("default", "quality") is False
     assert router.allow_migrate("library", "auth") is False
-    assert router.allow_migrate("streaming", "upgrades") is False
+    assert router.allow_migrate("default", "upgrades") is False
 
 
 def test_streaming_database_is_read_only(tmp_path):
@@ -62,11 +61,15 @@ def test_streaming_database_is_read_only(tmp_path):
     conn.close()
     before = streaming.read_bytes()
     script = (
-        "from upgrades.models import Track\n"
-        "print('tracks', Track.objects.count())\n"
-        "from django.db import connections\n"
+        "import datetime\n"
+        "from pathlib import Path\n"
+        "from django.conf import settings\n"
+        "from upgrades.streaming import streaming_catalog_load\n"
+        "from musicquality.library_db import open_readonly\n"
+        "now = datetime.datetime.now(datetime.UTC)\n"
+        "print('tracks', streaming_catalog_load(path=settings.STREAMING_DB, now=now).track_count)\n"
         "try:\n"
-        "    connections['streaming'].cursor().execute(\"DELETE FROM tracks\")\n"
+        '    open_readonly(settings.STREAMING_DB).execute("DELETE FROM tracks")\n'
         "except Exception as e:\n"
         "    print('write refused:', e)\n"
     )

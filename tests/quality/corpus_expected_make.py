@@ -25,7 +25,7 @@ import json
 import subprocess
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "beets"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "beets"
 OUT = Path(__file__).with_name("corpus_expected.json")
 
 CODEC_NAMES = {
