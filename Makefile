@@ -27,7 +27,7 @@ help:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,demo]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -81,4 +81,4 @@ demo: install
 	@$(DEMO_ENV) $(PY) manage.py ensure_admin --username admin \
 		--password-file $(CURDIR)/$(DEMO_DIR)/admin-password.txt --url http://127.0.0.1:8000/
 	@echo "Serving on http://127.0.0.1:8000/ (Ctrl-C to stop)"
-	$(DEMO_ENV) $(PY) -m gunicorn --bind 127.0.0.1:8000 --workers 2 --access-logfile - musicquality.wsgi
+	$(DEMO_ENV) $(PY) -m gunicorn -c python:musicquality.gunicorn_config --bind 127.0.0.1:8000 --workers 2 musicquality.wsgi

@@ -144,7 +144,8 @@ def main() -> None:
     log = out / "access.log"
     log.unlink(missing_ok=True)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+        [sys.executable, "-m", "gunicorn", "-c", "python:musicquality.gunicorn_config",
+         "--bind", f"127.0.0.1:{port}", "--workers", "1",
          "--access-logfile", str(log), "--access-logformat", LOG_FORMAT, "musicquality.wsgi"],
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

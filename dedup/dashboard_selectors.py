@@ -104,8 +104,8 @@ def deletions_per_day(*, now: datetime.datetime, days: int = RECENT_DAYS) -> lis
 
 # The report's query 4, limited to files still in the library and without paths or names.
 # Starting the self-join from the metadata hashes that occur more than once, read from the
-# covering idx_active_metadata_hash, is what keeps it near 35 ms at 50,000 files (190 ms in
-# the report's form); the rest is a lookup of file_quality per member.
+# covering idx_active_metadata_hash, is what keeps it several times faster than the report's
+# form (bench/RESULTS.md, "Pages"); the rest is a lookup of file_quality per member.
 QUERY_4 = """
 WITH shared AS (
     SELECT metadata_hash FROM library_index WHERE is_active = 1
@@ -132,7 +132,7 @@ def duplicate_pairs_with_quality_gap(
 ) -> list[DuplicatePair]:
     """The report's query 4 over the files still in the library, sorted by ``order_by``.
 
-    The same pairs as the report's form (190 ms at 50,000 files), without paths, and without
+    The same pairs as the report's form, without paths, and without
     names unless they are the sort key: :func:`duplicate_pair_details_fill` adds them to the
     rows a page shows. The rows are reused until the library database
     changes (:mod:`musicquality.library_cache`).

@@ -47,7 +47,7 @@ class DedupSessionTable(AppTable):
 class PresortedListData(TableListData):
     """Pairs already sorted by the requested column (``duplicate_pairs_sort``).
 
-    django-tables2 would sort them again with its generic key: 8 ms for 1,600 pairs.
+    django-tables2 would sort them again with its generic key, slowly (bench/RESULTS.md).
     """
 
     def order_by(self, aliases):

@@ -6,10 +6,14 @@ connection's ``total_changes`` counts the writes made through this one. With the
 connection kept open between requests (``CONN_MAX_AGE``), the pair identifies the state of
 the data exactly: a dashboard is recomputed the first time it is viewed after any change and
 served from memory until the next one.
+
+Keys may carry a page's parameters (a threshold typed by the user), so the cache is bounded:
+the least recently used result goes when :data:`MAX_ENTRIES` are held.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -17,7 +21,7 @@ from django.db import connections
 
 T = TypeVar("T")
 
-_entries: dict[Hashable, tuple[tuple, object]] = {}
+MAX_ENTRIES = 64
 
 
 def library_data_state() -> tuple | None:
@@ -35,18 +39,38 @@ def library_data_state() -> tuple | None:
     return (id(raw), version, raw.total_changes)
 
 
+class LibraryCache:
+    """At most ``max_entries`` results, each kept with the library state it was read in."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES):
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, tuple[tuple, object]] = OrderedDict()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        state = library_data_state()
+        if state is None:
+            return compute()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == state:
+            self._entries.move_to_end(key)
+            return entry[1]  # type: ignore[return-value]
+        value = compute()
+        self._entries[key] = (state, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+LIBRARY_CACHE = LibraryCache()
+
+
 def library_cached(key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, or its result from an earlier call while the library is unchanged."""
-    state = library_data_state()
-    if state is None:
-        return compute()
-    entry = _entries.get(key)
-    if entry is not None and entry[0] == state:
-        return entry[1]  # type: ignore[return-value]
-    value = compute()
-    _entries[key] = (state, value)
-    return value
-
-
-def library_cache_clear() -> None:
-    _entries.clear()
+    return LIBRARY_CACHE.get(key, compute)

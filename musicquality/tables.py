@@ -3,7 +3,7 @@
 django-tables2's template renders each cell through the template engine (the cell's ``td``
 attributes are rebuilt and its localisation tested for every cell) and inspects the signature
 of the column's render function for every cell. Together that cost more than the page's
-queries: 45 ms for 50 rows of ten columns. ``AppTable`` keeps everything else from
+queries (bench/RESULTS.md, "Pages"). ``AppTable`` keeps everything else from
 django-tables2 (columns, accessors, ``render_*`` methods, ``linkify``, sorting, headers,
 pagination) and writes the ``<tbody>`` in one loop, building each column's ``td`` attributes
 once and reading each render function's parameters once. ``tests/musicquality/test_tables.py``

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from django.db import connections, transaction
 
@@ -81,6 +81,51 @@ class FileTags:
 NO_TAGS = FileTags(None, None, None, None)
 
 
+class CandidateRow(NamedTuple):
+    """The values ``identify_upgrades`` writes for one candidate, in :data:`_UPSERT_SQL`'s
+    column order (the decision columns ``action_at`` and ``notes`` are the user's)."""
+
+    library_file_id: int
+    file_path: str
+    current_format: str
+    current_bitrate: int | None
+    current_quality_score: float
+    artist: str
+    title: str
+    album: str | None
+    duration: float | None
+    isrc: str | None
+    recommended_format: str
+    potential_quality_gain: float
+    priority_score: float
+    available_on_service: str
+    service_quality: str | None
+    checked_at: str | None
+    user_action: str
+    identified_at: str
+    last_updated: str
+
+
+@dataclass
+class _IdentifyRun:
+    """What one run needs for every file: the previous candidates, the catalogue, the totals."""
+
+    known: dict[int, KnownCandidate]
+    catalog: StreamingCatalog | None
+    summary: IdentifySummary
+    stamp: str
+
+    def row(self, eligible: EligibleFile, tags: FileTags) -> CandidateRow:
+        return _candidate_row(
+            eligible,
+            self.known.get(eligible.library_file_id),
+            tags,
+            self.catalog,
+            self.summary,
+            self.stamp,
+        )
+
+
 def upgrade_candidates_identify(
     *,
     threshold: float = rules.DEFAULT_THRESHOLD,
@@ -108,47 +153,27 @@ def upgrade_candidates_identify(
     kept, to_read = _files_tags_kept(files, known)
     if len(to_read) < PARALLEL_FROM:
         workers = 1
+    total = len(to_read) + len(files)
     with chunks_map_started(
         _tags_chunk, to_read, workers=workers or default_workers()
     ) as tags_chunks:
-        catalog = streaming_catalog_load(path=streaming_db, now=now) if streaming_db else None
-        alac, lossless = lossless_alac_counts()
-        summary = IdentifySummary(
-            threshold=threshold,
-            recommended_format=rules.recommended_format(
-                alac_files=alac, lossless_files=lossless, override=override
-            ),
+        run = _identify_run_start(
+            known=known,
             streaming_db=streaming_db,
-            streaming_tracks=catalog.track_count if catalog else 0,
+            threshold=threshold,
+            override=override,
+            now=now,
         )
-        stamp = now.isoformat()
-        by_id = {f.library_file_id: f for f in files}
-        rows: dict[int, tuple] = {}
-
-        def rows_add(tags_by_file: Iterable[tuple[int, FileTags]]) -> None:
-            for library_file_id, tags in tags_by_file:
-                rows[library_file_id] = _candidate_row(
-                    by_id[library_file_id],
-                    known.get(library_file_id),
-                    tags,
-                    catalog,
-                    summary,
-                    stamp,
-                )
-
-        rows_add(kept)
-        total = len(to_read) + len(files)
-        for chunk in tags_chunks:
-            rows_add((library_file_id, FileTags(*values)) for library_file_id, values in chunk)
-            summary.tags_read += len(chunk)
-            if on_progress:
-                on_progress(summary.tags_read, total)
+        rows = _candidate_rows_make(
+            files, kept=kept, tags_chunks=tags_chunks, run=run, total=total, progress=on_progress
+        )
+    summary = run.summary
     for start in range(0, len(files), UPSERT_BATCH_SIZE):
         batch = files[start : start + UPSERT_BATCH_SIZE]
         _candidates_upsert([rows[f.library_file_id] for f in batch])
         if on_progress:
             on_progress(summary.tags_read + start + len(batch), total)
-    summary.completed = _candidates_complete_outgrown(threshold=threshold, stamp=stamp)
+    summary.completed = _candidates_complete_outgrown(threshold=threshold, stamp=run.stamp)
     logger.info(
         "identify: %d new, %d refreshed, %d completed (threshold %g)",
         summary.new,
@@ -157,6 +182,51 @@ def upgrade_candidates_identify(
         threshold,
     )
     return summary
+
+
+def _identify_run_start(
+    *,
+    known: dict[int, KnownCandidate],
+    streaming_db: Path | None,
+    threshold: float,
+    override: str | None,
+    now: datetime.datetime,
+) -> _IdentifyRun:
+    """Load the streaming catalogue and choose the recommended format (while tags are read)."""
+    catalog = streaming_catalog_load(path=streaming_db, now=now) if streaming_db else None
+    alac, lossless = lossless_alac_counts()
+    summary = IdentifySummary(
+        threshold=threshold,
+        recommended_format=rules.recommended_format(
+            alac_files=alac, lossless_files=lossless, override=override
+        ),
+        streaming_db=streaming_db,
+        streaming_tracks=catalog.track_count if catalog else 0,
+    )
+    return _IdentifyRun(known=known, catalog=catalog, summary=summary, stamp=now.isoformat())
+
+
+def _candidate_rows_make(
+    files: list[EligibleFile],
+    *,
+    kept: list[tuple[int, FileTags]],
+    tags_chunks: Iterable[list[tuple[int, tuple]]],
+    run: _IdentifyRun,
+    total: int,
+    progress: ProgressCallback | None,
+) -> dict[int, CandidateRow]:
+    """One row per eligible file: from the kept tags first, then as the workers read."""
+    by_id = {f.library_file_id: f for f in files}
+    rows: dict[int, CandidateRow] = {}
+    for library_file_id, tags in kept:
+        rows[library_file_id] = run.row(by_id[library_file_id], tags)
+    for chunk in tags_chunks:
+        for library_file_id, values in chunk:
+            rows[library_file_id] = run.row(by_id[library_file_id], FileTags(*values))
+        run.summary.tags_read += len(chunk)
+        if progress:
+            progress(run.summary.tags_read, total)
+    return rows
 
 
 _PENDING = UserAction.PENDING.value
@@ -169,7 +239,7 @@ def _candidate_row(
     catalog: StreamingCatalog | None,
     summary: IdentifySummary,
     stamp: str,
-) -> tuple:
+) -> CandidateRow:
     artist = tags.artist or eligible.artist
     title = tags.title or eligible.title
     if catalog is None:
@@ -194,26 +264,26 @@ def _candidate_row(
     else:
         summary.refreshed += 1
     summary.by_availability[verdict.service] += 1
-    return (
-        eligible.library_file_id,
-        eligible.file_path,
-        eligible.file_format,
-        eligible.bitrate,
-        score,
-        artist or "",
-        title or Path(eligible.filename).stem,
-        tags.album or eligible.album,
-        eligible.duration,
-        isrc_normalise(tags.isrc),
-        summary.recommended_format,
-        rules.potential_quality_gain(current_score=score),
-        priority,
-        verdict.service,
-        verdict.service_quality,
-        stamp if catalog is not None else None,
-        _PENDING,
-        stamp,
-        stamp,
+    return CandidateRow(
+        library_file_id=eligible.library_file_id,
+        file_path=eligible.file_path,
+        current_format=eligible.file_format,
+        current_bitrate=eligible.bitrate,
+        current_quality_score=score,
+        artist=artist or "",
+        title=title or Path(eligible.filename).stem,
+        album=tags.album or eligible.album,
+        duration=eligible.duration,
+        isrc=isrc_normalise(tags.isrc),
+        recommended_format=summary.recommended_format,
+        potential_quality_gain=rules.potential_quality_gain(current_score=score),
+        priority_score=priority,
+        available_on_service=verdict.service,
+        service_quality=verdict.service_quality,
+        checked_at=stamp if catalog is not None else None,
+        user_action=_PENDING,
+        identified_at=stamp,
+        last_updated=stamp,
     )
 
 
@@ -277,27 +347,7 @@ def _tags_chunk(chunk: Sequence[tuple[int, str]]) -> list[tuple[int, tuple]]:
     return results
 
 
-_UPSERT_COLUMNS = (
-    "library_file_id",
-    "file_path",
-    "current_format",
-    "current_bitrate",
-    "current_quality_score",
-    "artist",
-    "title",
-    "album",
-    "duration",
-    "isrc",
-    "recommended_format",
-    "potential_quality_gain",
-    "priority_score",
-    "available_on_service",
-    "service_quality",
-    "checked_at",
-    "user_action",
-    "identified_at",
-    "last_updated",
-)
+_UPSERT_COLUMNS = CandidateRow._fields
 #: Refreshed on a re-run; ``user_action``, ``action_at``, ``notes`` and ``identified_at`` not.
 _REFRESHED_COLUMNS = tuple(
     c for c in _UPSERT_COLUMNS if c not in {"library_file_id", "user_action", "identified_at"}
@@ -310,7 +360,7 @@ _UPSERT_SQL = (
 )
 
 
-def _candidates_upsert(rows: list[tuple]) -> None:
+def _candidates_upsert(rows: list[CandidateRow]) -> None:
     """One statement per batch: an ORM save per row would cost more than the matching."""
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
         cursor.executemany(_UPSERT_SQL, rows)

@@ -2,7 +2,7 @@
 
 The whole catalogue is loaded once per run into dictionaries keyed by ISRC and by normalised
 artist + title, then every candidate is matched in memory: one pass over each table instead
-of a query per file, which is what keeps 50,000 files × 50,000 tracks within seconds. The file
+of a query per file (bench/RESULTS.md, "Upgrade candidates"). The file
 is opened with a plain ``mode=ro`` SQLite connection (a run may be pointed at another file than
 ``MUSICQUALITY_STREAMING_DB``); nothing here can write to it.
 """

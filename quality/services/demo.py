@@ -1,7 +1,7 @@
 """A demo library of real audio files, and a matching legacy ``music_tools.db``.
 
 A handful of masters is encoded once per format (PyAV / soundfile, ~1.5 s each); every library
-file is a copy of a master with its own tags (mutagen), so 50,000 files take minutes. The mix
+file is a copy of a master with its own tags (mutagen), so a large library takes minutes. The mix
 is what a real library looks like to this product: MP3 CBR/VBR/ABR at 96–320 kbps, AAC
 128–256, ALAC, FLAC 16/44.1 and 24/96, 5.1 FLAC, Opus, Vorbis, WAV, AIFF; exact duplicates,
 the same track in several formats, re-tagged copies and a few corrupt files. Everything under
@@ -167,7 +167,8 @@ def _write_chunk(chunk: Sequence[tuple]) -> list[str]:
             target_path.write_bytes(b"")
             continue
         if corruption == "garbage":
-            target_path.write_bytes(random.Random(target).randbytes(20_000))
+            # Seeded by the file name, not the whole path: the same bytes whatever --out is.
+            target_path.write_bytes(random.Random(target_path.name).randbytes(20_000))
             continue
         shutil.copyfile(master, target_path)
         if track is not None:
@@ -182,73 +183,109 @@ def _safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in " .-_()" else "_" for c in text).strip()
 
 
+CORRUPT_EVERY = 500
+CORRUPTIONS = ("truncated", "garbage", "zero")
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """An intact file already planned: what copies of it are made from."""
+
+    path: str
+    master: str
+    track: DemoTrack
+    spec_name: str
+
+
+class _DemoPlanner:
+    """Decides, file by file, what the demo library holds (the same choices for a seed)."""
+
+    def __init__(self, *, files: int, seed: int, masters: dict, music: Path):
+        self.rng = random.Random(f"plan-{seed}")
+        self.catalogue = catalogue_make(tracks=max(3, files * 2 // 3), seed=seed)
+        self.specs = [spec for spec, _ in DEMO_SPECS]
+        self.weights = [weight for _, weight in DEMO_SPECS]
+        self.masters = masters
+        self.music = music
+        self.jobs: list[tuple] = []
+        self.placed: list[_Placed] = []
+        self.library_tracks: list[tuple[DemoTrack, str]] = []
+        self.summary = DemoLibrary(out=music.parent, music_dir=music, streaming_db=Path())
+        self.next_track = 0
+
+    def kind_of(self, index: int) -> str:
+        roll = self.rng.random()
+        if index >= 3 and (index % CORRUPT_EVERY == CORRUPT_EVERY // 2 or index in (5, 11, 17)):
+            return KIND_CORRUPT
+        if self.placed and roll < 0.04:
+            return KIND_DUPLICATE
+        if self.placed and roll < 0.12:
+            return KIND_OTHER_FORMAT
+        if self.placed and roll < 0.16:
+            return KIND_RETAGGED
+        return KIND_ORIGINAL
+
+    def count(self, kind: str, extension: str) -> None:
+        self.summary.by_kind[kind] = self.summary.by_kind.get(kind, 0) + 1
+        self.summary.by_format[extension] = self.summary.by_format.get(extension, 0) + 1
+
+    def copy_add(self, index: int, kind: str) -> None:
+        """An exact copy (same bytes) or a re-tagged copy (same audio) of a placed file."""
+        source = self.placed[self.rng.randrange(len(self.placed))]
+        folder = "Copies" if kind == KIND_DUPLICATE else "Re-tagged"
+        spec = next(s for s in self.specs if s.name == source.spec_name)
+        track = source.track
+        target = self.music / folder / f"{index:06d} {_safe(track.title)}.{spec.extension}"
+        if kind == KIND_RETAGGED:
+            retagged = DemoTrack(
+                artist=track.artist.upper() if self.rng.random() < 0.5 else track.artist,
+                title=f"{track.title} (Remastered)" if self.rng.random() < 0.5 else track.title,
+                album=f"{track.album} [Deluxe]",
+                year=track.year,
+                isrc=track.isrc,
+            )
+            self.jobs.append((str(target), source.master, tuple(vars(retagged).values()), None))
+        else:
+            self.jobs.append((str(target), source.path, None, None))
+        self.count(kind, spec.extension)
+
+    def file_add(self, index: int, kind: str) -> None:
+        """A new catalogue track, the same track in another format, or a corrupt file."""
+        if kind == KIND_OTHER_FORMAT:
+            source = self.placed[self.rng.randrange(len(self.placed))]
+            track = source.track
+            spec = self.rng.choices([s for s in self.specs if s.name != source.spec_name], k=1)[0]
+        else:
+            track = self.catalogue[self.next_track % len(self.catalogue)]
+            self.next_track += 1
+            spec = self.rng.choices(self.specs, weights=self.weights, k=1)[0]
+        master = str(self.masters[(spec.name, self.rng.randrange(MASTER_VARIANTS))])
+        album_dir = self.music / _safe(track.artist) / f"{track.year} - {_safe(track.album)}"
+        suffix = f" [{spec.name}]" if kind == KIND_OTHER_FORMAT else ""
+        target = album_dir / f"{index:06d} {_safe(track.title)}{suffix}.{spec.extension}"
+        corruption = None
+        if kind == KIND_CORRUPT:
+            corruption = CORRUPTIONS[index % len(CORRUPTIONS)]
+            self.summary.corrupt.append(target)
+        self.jobs.append((str(target), master, tuple(vars(track).values()), corruption))
+        if kind != KIND_CORRUPT:
+            self.placed.append(_Placed(str(target), master, track, spec.name))
+            self.library_tracks.append((track, spec.name))
+        self.count(kind, spec.extension)
+
+
 def _plan(
     *, files: int, seed: int, masters: dict, music: Path
 ) -> tuple[list[tuple], list[tuple[DemoTrack, str]], DemoLibrary]:
-    rng = random.Random(f"plan-{seed}")
-    catalogue = catalogue_make(tracks=max(3, files * 2 // 3), seed=seed)
-    specs = [spec for spec, _ in DEMO_SPECS]
-    weights = [weight for _, weight in DEMO_SPECS]
-    corrupt_every = 500
-    jobs: list[tuple] = []
-    placed: list[tuple[str, str, DemoTrack, str]] = []  # (path, master, track, spec name)
-    library_tracks: list[tuple[DemoTrack, str]] = []
-    summary = DemoLibrary(out=music.parent, music_dir=music, streaming_db=Path())
-    next_track = 0
+    planner = _DemoPlanner(files=files, seed=seed, masters=masters, music=music)
     for index in range(files):
-        roll = rng.random()
-        if index >= 3 and (index % corrupt_every == corrupt_every // 2 or index in (5, 11, 17)):
-            kind = KIND_CORRUPT
-        elif placed and roll < 0.04:
-            kind = KIND_DUPLICATE
-        elif placed and roll < 0.12:
-            kind = KIND_OTHER_FORMAT
-        elif placed and roll < 0.16:
-            kind = KIND_RETAGGED
-        else:
-            kind = KIND_ORIGINAL
-        corruption = None
+        kind = planner.kind_of(index)
         if kind in (KIND_DUPLICATE, KIND_RETAGGED):
-            path0, master, track, spec_name = placed[rng.randrange(len(placed))]
-            folder = "Copies" if kind == KIND_DUPLICATE else "Re-tagged"
-            spec = next(s for s in specs if s.name == spec_name)
-            target = music / folder / f"{index:06d} {_safe(track.title)}.{spec.extension}"
-            if kind == KIND_RETAGGED:
-                track = DemoTrack(
-                    artist=track.artist.upper() if rng.random() < 0.5 else track.artist,
-                    title=f"{track.title} (Remastered)" if rng.random() < 0.5 else track.title,
-                    album=f"{track.album} [Deluxe]",
-                    year=track.year,
-                    isrc=track.isrc,
-                )
-                jobs.append((str(target), master, tuple(vars(track).values()), None))
-            else:
-                jobs.append((str(target), path0, None, None))
-            summary.by_kind[kind] = summary.by_kind.get(kind, 0) + 1
-            summary.by_format[spec.extension] = summary.by_format.get(spec.extension, 0) + 1
-            continue
-        if kind == KIND_OTHER_FORMAT:
-            _path, _master, track, used = placed[rng.randrange(len(placed))]
-            spec = rng.choices([s for s in specs if s.name != used], k=1)[0]
+            planner.copy_add(index, kind)
         else:
-            track = catalogue[next_track % len(catalogue)]
-            next_track += 1
-            spec = rng.choices(specs, weights=weights, k=1)[0]
-        master = str(masters[(spec.name, rng.randrange(MASTER_VARIANTS))])
-        album_dir = music / _safe(track.artist) / f"{track.year} - {_safe(track.album)}"
-        suffix = f" [{spec.name}]" if kind == KIND_OTHER_FORMAT else ""
-        target = album_dir / f"{index:06d} {_safe(track.title)}{suffix}.{spec.extension}"
-        if kind == KIND_CORRUPT:
-            corruption = ("truncated", "garbage", "zero")[index % 3]
-            summary.corrupt.append(target)
-        jobs.append((str(target), master, tuple(vars(track).values()), corruption))
-        if kind != KIND_CORRUPT:
-            placed.append((str(target), master, track, spec.name))
-            library_tracks.append((track, spec.name))
-        summary.by_kind[kind] = summary.by_kind.get(kind, 0) + 1
-        summary.by_format[spec.extension] = summary.by_format.get(spec.extension, 0) + 1
-    summary.files = len(jobs)
-    return jobs, library_tracks, summary
+            planner.file_add(index, kind)
+    planner.summary.files = len(planner.jobs)
+    return planner.jobs, planner.library_tracks, planner.summary
 
 
 def streaming_db_write(

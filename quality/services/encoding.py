@@ -21,7 +21,6 @@ from pathlib import Path
 
 import av
 import numpy as np
-import soundfile
 from av.audio.stream import AudioStream
 from mutagen.ogg import OggPage
 
@@ -56,8 +55,24 @@ def signal_make(*, seconds: float, sample_rate: int, channels: int, seed: int) -
     return data
 
 
+class EncoderMissing(Exception):
+    """An optional encoder library is not installed; the message says what to install."""
+
+
+def soundfile_import():
+    """``soundfile`` (libsndfile, for Vorbis), an optional ``demo`` dependency."""
+    try:
+        import soundfile
+    except ImportError:
+        raise EncoderMissing(
+            "Vorbis files need the soundfile package: pip install -e '.[demo]'"
+        ) from None
+    return soundfile
+
+
 def audio_encode(*, path: Path, spec: EncodeSpec, seconds: float = 1.0, seed: int = 0) -> Path:
     if spec.codec == "vorbis":
+        soundfile = soundfile_import()
         data = signal_make(seconds=seconds, sample_rate=spec.sample_rate, channels=2, seed=seed)
         soundfile.write(
             path,

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from django.db import connections, transaction
 
@@ -43,10 +44,31 @@ PROBLEM_NOT_AUDIO = "not audio"
 PROBLEM_UNREADABLE_FILE = "unreadable file"
 PROBLEM_BAD_TAGS = "tags unreadable (indexed without tags)"
 
-ROW_COLUMNS = (
-    "file_path", "filename", "artist", "title", "album", "year", "duration", "file_format",
-    "file_size", "metadata_hash", "file_content_hash", "indexed_at", "file_mtime", "is_active",
-)  # fmt: skip
+
+class IndexRow(NamedTuple):
+    """The values of one ``library_index`` row, in the column order of :data:`UPSERT_SQL`."""
+
+    file_path: str
+    filename: str
+    artist: str | None
+    title: str | None
+    album: str | None
+    year: int | None
+    duration: float | None
+    file_format: str
+    file_size: int
+    metadata_hash: str
+    file_content_hash: str
+    indexed_at: str
+    file_mtime: str
+    is_active: int
+
+    @property
+    def has_tags(self) -> bool:
+        return self.artist is not None or self.title is not None
+
+
+ROW_COLUMNS = IndexRow._fields
 _UPDATED = ", ".join(f"{c} = excluded.{c}" for c in ROW_COLUMNS if c != "file_path")
 UPSERT_SQL = (
     f"INSERT INTO library_index ({', '.join(ROW_COLUMNS)}) "
@@ -152,7 +174,9 @@ def walk_audio_files(
 # --- worker side (no database) -----------------------------------------------------------
 
 
-def file_row_read(path: str, size: int, st_mtime: float) -> tuple[tuple | None, ScanProblem | None]:
+def file_row_read(
+    path: str, size: int, st_mtime: float
+) -> tuple[IndexRow | None, ScanProblem | None]:
     """The ``library_index`` row values of one file, and a problem worth listing (or None)."""
     problem = None
     try:
@@ -171,21 +195,23 @@ def file_row_read(path: str, size: int, st_mtime: float) -> tuple[tuple | None, 
         tags, duration = AudioTags(), None
         problem = ScanProblem(path, PROBLEM_BAD_TAGS, str(error))
     filename = os.path.basename(path)
-    row = (
-        path,
-        filename,
-        tags.artist,
-        tags.title,
-        tags.album,
-        tags.year,
-        duration,
-        extension_of(filename),
-        size,
-        metadata_hash(artist=tags.artist, title=tags.title, filename_stem=Path(filename).stem),
-        content_hash_sampled(path=Path(path)),
-        utc_now_iso(),
-        mtime_iso(st_mtime),
-        1,
+    row = IndexRow(
+        file_path=path,
+        filename=filename,
+        artist=tags.artist,
+        title=tags.title,
+        album=tags.album,
+        year=tags.year,
+        duration=duration,
+        file_format=extension_of(filename),
+        file_size=size,
+        metadata_hash=metadata_hash(
+            artist=tags.artist, title=tags.title, filename_stem=Path(filename).stem
+        ),
+        file_content_hash=content_hash_sampled(path=Path(path)),
+        indexed_at=utc_now_iso(),
+        file_mtime=mtime_iso(st_mtime),
+        is_active=1,
     )
     return row, problem
 
@@ -197,7 +223,7 @@ def _read_chunk(chunk: Sequence[tuple[str, int, float]]) -> list:
 # --- database side -----------------------------------------------------------------------
 
 
-def rows_upsert(rows: Sequence[tuple]) -> None:
+def rows_upsert(rows: Sequence[IndexRow]) -> None:
     """Insert or update rows by ``file_path`` (an existing row keeps its id)."""
     if not rows:
         return
@@ -276,6 +302,91 @@ def library_stats_write(*, seconds: float) -> LibraryStats:
         )
 
 
+@dataclass
+class _ScanPlan:
+    """What the walk found: which files to read, and which only to complete with tags."""
+
+    found: set[str] = field(default_factory=set)
+    to_read: list[tuple[str, int, float]] = field(default_factory=list)
+    complete_only: set[str] = field(default_factory=set)
+    unreadable: list[str] = field(default_factory=list)
+
+
+def _scan_plan(
+    root_texts: Sequence[str], known: dict[str, _Known], result: ScanResult
+) -> _ScanPlan:
+    """Walk the roots; a file whose size and mtime match its active, tagged row is unchanged."""
+    plan = _ScanPlan()
+    for root in root_texts:
+        for path, info in walk_audio_files(root, result.problems, plan.unreadable):
+            plan.found.add(path)
+            row = known.get(path)
+            if row and row.size == info.st_size and same_mtime(row.mtime, info.st_mtime):
+                if row.is_active and row.has_tags:
+                    result.unchanged += 1
+                    continue
+                if row.is_active:
+                    plan.complete_only.add(path)
+            plan.to_read.append((path, info.st_size, info.st_mtime))
+    result.found = len(plan.found)
+    return plan
+
+
+def _rows_count(
+    rows: Sequence[tuple[IndexRow | None, ScanProblem | None]],
+    *,
+    plan: _ScanPlan,
+    known: dict[str, _Known],
+    result: ScanResult,
+) -> list[IndexRow]:
+    """Count what the read files are (added, updated, completed) and keep the rows to write.
+
+    A file read only to complete its tags that still has none is unchanged: nothing to write.
+    """
+    kept = []
+    for row, problem in rows:
+        if problem:
+            result.problems.append(problem)
+        if row is None:
+            continue
+        if row.file_path in plan.complete_only:
+            if not row.has_tags:
+                result.unchanged += 1
+                continue
+            result.completed += 1
+        elif row.file_path in known:
+            result.updated += 1
+        else:
+            result.added += 1
+        kept.append(row)
+    return kept
+
+
+def _rows_read_and_write(
+    plan: _ScanPlan,
+    *,
+    known: dict[str, _Known],
+    result: ScanResult,
+    workers: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Read the planned files in worker processes; write their rows in batches."""
+    total = len(plan.to_read)
+    done = 0
+    batch: list[IndexRow] = []
+    if progress:
+        progress(0, total)
+    for chunk in chunks_map(_read_chunk, plan.to_read, workers=workers or default_workers()):
+        batch += _rows_count(chunk, plan=plan, known=known, result=result)
+        while len(batch) >= BATCH_SIZE:
+            rows_upsert(batch[:BATCH_SIZE])
+            batch = batch[BATCH_SIZE:]
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    rows_upsert(batch)
+
+
 def library_scan(
     *,
     roots: Sequence[Path],
@@ -291,52 +402,9 @@ def library_scan(
     result = ScanResult()
     root_texts = [os.path.abspath(root) for root in roots]
     known = _known_rows()
-    unreadable: list[str] = []
-    found: set[str] = set()
-    to_read: list[tuple[str, int, float]] = []
-    complete_only: set[str] = set()
-    for root in root_texts:
-        for path, info in walk_audio_files(root, result.problems, unreadable):
-            found.add(path)
-            row = known.get(path)
-            if row and row.size == info.st_size and same_mtime(row.mtime, info.st_mtime):
-                if row.is_active and row.has_tags:
-                    result.unchanged += 1
-                    continue
-                if row.is_active:
-                    complete_only.add(path)
-            to_read.append((path, info.st_size, info.st_mtime))
-    result.found = len(found)
-    total = len(to_read)
-    done = 0
-    batch: list[tuple] = []
-    if progress:
-        progress(0, total)
-    for chunk in chunks_map(_read_chunk, to_read, workers=workers or default_workers()):
-        for row, problem in chunk:
-            if problem:
-                result.problems.append(problem)
-            if row is None:
-                continue
-            path = row[0]
-            if path in complete_only:
-                if row[2] is None and row[3] is None:
-                    result.unchanged += 1
-                    continue
-                result.completed += 1
-            elif path in known:
-                result.updated += 1
-            else:
-                result.added += 1
-            batch.append(row)
-        while len(batch) >= BATCH_SIZE:
-            rows_upsert(batch[:BATCH_SIZE])
-            batch = batch[BATCH_SIZE:]
-        done += len(chunk)
-        if progress:
-            progress(done, total)
-    rows_upsert(batch)
-    result.vanished = _vanished_mark(root_texts, found, unreadable)
+    plan = _scan_plan(root_texts, known, result)
+    _rows_read_and_write(plan, known=known, result=result, workers=workers, progress=progress)
+    result.vanished = _vanished_mark(root_texts, plan.found, plan.unreadable)
     result.seconds = time.monotonic() - started
     result.stats = library_stats_write(seconds=result.seconds)
     logger.info(

@@ -75,14 +75,6 @@ class TaggedFile:
     duration: float | None
 
 
-def tags_read(*, path: Path) -> AudioTags:
-    """The tags of ``path``; empty :class:`AudioTags` when it has none or cannot be read."""
-    try:
-        return tagged_file_read(path=path).tags
-    except TagReadError:
-        return AudioTags()
-
-
 #: The formats ``mutagen.File`` tries by default (mutagen 1.48), so that the same one wins.
 FILE_TYPES: tuple[type[mutagen.FileType], ...] = (
     MP3, TrueAudio, OggTheora, OggSpeex, OggVorbis, OggFLAC, FLAC, AIFF, APEv2File, MP4,
@@ -93,12 +85,12 @@ HEADER_BYTES = 128
 
 
 def tags_only_read(*, path: Path) -> AudioTags:
-    """The tags of ``path`` as :func:`tags_read` gives them, for about half the cost on the
+    """The tags of ``path`` as :func:`tagged_file_read` gives them, for about half the cost on the
     ID3-tagged formats (MP3, TrueAudio): their tag is parsed without the scan of the audio
     stream for its duration and bitrate, which matching on artist, title and ISRC does not
     need. The format is chosen exactly as ``mutagen.File`` chooses it; the other formats are
     loaded whole. A file whose tag is readable but whose audio stream is not gives its tags
-    here (``tags_read`` gives nothing). Empty :class:`AudioTags` when unreadable.
+    here (``tagged_file_read`` raises). Empty :class:`AudioTags` when unreadable.
     """
     try:
         with open(path, "rb") as fileobj:

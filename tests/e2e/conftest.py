@@ -74,7 +74,8 @@ def site_start(folder: Path, **overrides: str):
     port = free_port()
     log = (folder / "gunicorn.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        [sys.executable, "-m", "gunicorn", "-c", "python:musicquality.gunicorn_config",
+         "--bind", f"127.0.0.1:{port}", "--workers", "2",
          "--access-logfile", "-", "musicquality.wsgi"],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 from django.db import connections
 
-from musicquality.library_cache import library_cache_clear, library_cached
+from musicquality.library_cache import LIBRARY_CACHE, LibraryCache, library_cached
 from quality.models import LibraryFile
 from tests.conftest import LIBRARY_DBS
 from tests.factories import library_file_make
@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=LIBRARY_DBS)
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    library_cache_clear()
+    LIBRARY_CACHE.clear()
     yield
-    library_cache_clear()
+    LIBRARY_CACHE.clear()
     LibraryFile.objects.all().delete()
 
 
@@ -64,3 +64,16 @@ def test_never_kept_inside_a_transaction():
         transaction.set_rollback(True, using="library")
     assert library_cached("n", lambda: count_files(calls)) == 0
     assert len(calls) == 2
+
+
+def test_bounded_least_recently_used_goes_first():
+    cache = LibraryCache(max_entries=3)
+    for key in ("a", "b", "c"):
+        cache.get(key, lambda: 0)
+    cache.get("a", lambda: 0)  # a is now the most recent
+    cache.get("d", lambda: 0)
+    assert len(cache) == 3
+    calls: list = []
+    cache.get("a", lambda: count_files(calls))
+    cache.get("b", lambda: count_files(calls))  # b was the least recent: dropped
+    assert len(calls) == 1

@@ -28,8 +28,9 @@ from quality.services.analysis import ANALYZER_VERSION, file_quality_refresh
 from quality.services.audio import AudioProperties, AudioReadError, audio_properties_read
 from quality.services.encoding import EncodeSpec, audio_encode
 from quality.services.scanning import library_file_index
-from quality.services.tags import TagReadError, tagged_file_read, tags_only_read, tags_read
+from quality.services.tags import TagReadError, tagged_file_read, tags_only_read
 from tests.conftest import CORPUS_DIR, LIBRARY_DBS
+from tests.quality.helpers import tags_read
 
 EXPECTED = json.loads(Path(__file__).with_name("corpus_expected.json").read_text())
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from quality.services.demo import demo_library_make
-from quality.services.tags import tags_read
+from tests.quality.helpers import tags_read
 
 FILES = 120
 

@@ -16,8 +16,9 @@ from quality.models import LibraryFile, LibraryStats
 from quality.services.demo import DemoTrack, tags_write
 from quality.services.encoding import EncodeSpec, audio_encode
 from quality.services.scanning import library_file_index
-from quality.services.tags import tags_only_read, tags_read
+from quality.services.tags import tags_only_read
 from tests.conftest import LIBRARY_DBS
+from tests.quality.helpers import tags_read
 
 pytestmark = [
     pytest.mark.django_db(databases=LIBRARY_DBS, transaction=True),

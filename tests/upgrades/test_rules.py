@@ -210,3 +210,47 @@ def test_note_appended_keeps_what_was_there():
 )
 def test_priority_band(priority, band):
     assert rules.priority_band(priority) == band
+
+
+def test_priority_band_labels_come_from_the_bands():
+    labels = [rules.priority_band_label(band) for band in rules.PRIORITY_BANDS]
+    assert labels == ["high (≥ 70)", "medium (40–70)", "low (< 40)"]
+
+
+def test_target_is_what_a_cd_quality_lossless_copy_scores():
+    from quality.score import quality_score
+
+    cd = quality_score(
+        codec="FLAC", bitrate_kbps=900, sample_rate=44100, bit_depth=16, channels=2,
+        bitrate_mode=None,
+    )  # fmt: skip
+    assert rules.TARGET_SCORE == cd == 85.0
+
+
+@pytest.mark.django_db(databases=["default", "library"])
+def test_candidate_rule_and_its_sql_mirror_agree():
+    """``upgrade_candidate_q`` selects exactly the rows ``is_upgrade_candidate`` accepts."""
+    from quality.models import FileQuality
+    from tests.factories import file_quality_make, library_file_make
+    from upgrades.selectors import upgrade_candidate_q
+
+    cases = []
+    for is_lossless in (True, False, None):
+        for score in (0.0, 32.7, 69.9, 70.0, 70.1, 85.0, 100.0):
+            row = file_quality_make(
+                library_file_make(), is_lossless=is_lossless, quality_score=score
+            )
+            cases.append((row.id, is_lossless, score))
+    for threshold in (50.0, 70.0, 85.0):
+        selected = set(
+            FileQuality.objects.filter(upgrade_candidate_q(threshold=threshold)).values_list(
+                "id", flat=True
+            )
+        )
+        expected = {
+            id_
+            for id_, is_lossless, score in cases
+            if rules.is_upgrade_candidate(is_lossless=is_lossless, score=score, threshold=threshold)
+        }
+        assert selected == expected, threshold
+        assert 0 < len(expected) < len(cases)

@@ -5,6 +5,7 @@ from django.core.management.base import CommandError
 from dedup.management.output import group_lines, grouping_arguments_add, prefer_dirs, size_text
 from dedup.rules import DEFAULT_MIN_CONFIDENCE
 from dedup.services.dedupe import (
+    DedupePlan,
     ResumeResult,
     Settled,
     dedupe_apply,
@@ -55,23 +56,43 @@ class Command(LibraryCommand):
     def handle(self, *args, **options):
         stdin = options.get("stdin") or sys.stdin
         if options["resume"]:
-            resumed = self._run(dedupe_resume)
-            self._resume_report(resumed)
-            if not resumed.settled:
-                self.stdout.write("no interrupted run to finish")
+            self._resume_only()
             return
         if options["apply"]:
-            if not library_roots():
-                raise CommandError(
-                    "dedupe --apply needs MUSICQUALITY_LIBRARY_ROOTS (your music folders, "
-                    "separated by ':'): no file outside them is ever moved"
-                )
-            if not options["yes"] and not stdin.isatty():
-                raise CommandError(
-                    "dedupe --apply asks for confirmation on a terminal: add --yes to confirm "
-                    "without one"
-                )
+            self._check_apply_allowed(yes=options["yes"], stdin=stdin)
+        plan = self._plan(options)
+        if not options["apply"]:
+            self.stdout.write(
+                self.style.NOTICE("Dry run: nothing changed. Add --apply to move these files.")
+            )
+            return
+        if not plan.files and not plan.pending:
+            self.stdout.write("Nothing to do.")
+            return
+        if not options["yes"]:
+            self._confirm(plan, stdin=stdin)
+        self._apply(plan)
 
+    def _resume_only(self) -> None:
+        resumed = self._run(dedupe_resume)
+        self._resume_report(resumed)
+        if not resumed.settled:
+            self.stdout.write("no interrupted run to finish")
+
+    def _check_apply_allowed(self, *, yes: bool, stdin) -> None:
+        if not library_roots():
+            raise CommandError(
+                "dedupe --apply needs MUSICQUALITY_LIBRARY_ROOTS (your music folders, "
+                "separated by ':'): no file outside them is ever moved"
+            )
+        if not yes and not stdin.isatty():
+            raise CommandError(
+                "dedupe --apply asks for confirmation on a terminal: add --yes to confirm "
+                "without one"
+            )
+
+    def _plan(self, options) -> DedupePlan:
+        """Find the groups (a progress bar over the full-content comparisons) and list them."""
         hashing = ProgressBar(self.stdout, label="Comparing", unit="full-content comparisons")
         plan = dedupe_plan(
             min_confidence=options["min_confidence"],
@@ -100,24 +121,19 @@ class Command(LibraryCommand):
                     "--resume) finishes them first"
                 )
             )
-        if not options["apply"]:
-            self.stdout.write(
-                self.style.NOTICE("Dry run: nothing changed. Add --apply to move these files.")
-            )
-            return
-        if not plan.files and not plan.pending:
-            self.stdout.write("Nothing to do.")
-            return
-        if not options["yes"]:
-            self.stdout.write(
-                f"Move {plan.files} files ({size_text(plan.bytes_reclaimable)}) into "
-                f"{quarantine_dir()}? [y/N] ",
-                ending="",
-            )
-            self.stdout.flush()
-            if stdin.readline().strip().lower() not in {"y", "yes"}:
-                raise CommandError("not confirmed: nothing changed")
+        return plan
 
+    def _confirm(self, plan: DedupePlan, *, stdin) -> None:
+        self.stdout.write(
+            f"Move {plan.files} files ({size_text(plan.bytes_reclaimable)}) into "
+            f"{quarantine_dir()}? [y/N] ",
+            ending="",
+        )
+        self.stdout.flush()
+        if stdin.readline().strip().lower() not in {"y", "yes"}:
+            raise CommandError("not confirmed: nothing changed")
+
+    def _apply(self, plan: DedupePlan) -> None:
         progress = ProgressBar(self.stdout, label="Quarantining", total=plan.files)
         result = self._run(dedupe_apply, groups=plan.groups, on_file=progress.advance)
         progress.close()

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from quality.services.demo import demo_library_make
+from quality.services.encoding import EncoderMissing
 
 
 class Command(BaseCommand):
@@ -29,9 +30,12 @@ class Command(BaseCommand):
             )
         if out.exists() and not out.is_dir():
             raise CommandError(f"{out} exists and is not a folder: give a folder for --out")
-        demo = demo_library_make(
-            out=out, files=options["files"], seed=options["seed"], workers=options["workers"]
-        )
+        try:
+            demo = demo_library_make(
+                out=out, files=options["files"], seed=options["seed"], workers=options["workers"]
+            )
+        except EncoderMissing as error:
+            raise CommandError(str(error)) from None
         for kind, count in sorted(demo.by_kind.items()):
             self.stdout.write(f"  {kind:<26} {count}")
         formats = ", ".join(f"{ext} {n}" for ext, n in sorted(demo.by_format.items()))
