@@ -12,6 +12,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 DATA_DIR = REPO_ROOT / "tests" / "data"
 CORPUS_DIR = DATA_DIR / "corpus" / "beets"
+CORPUS_EXPECTED = DATA_DIR / "corpus" / "beets_expected.json"
 REPORT_DDL_DIR = DATA_DIR / "ddl"
 
 # The library alias and Django's own, for tests that touch the music database.
@@ -65,7 +66,15 @@ def test_var_dir() -> Path:
 
 
 @pytest.fixture
-def staff_client(client, admin_user):
-    """Django's test client, logged in as a superuser (``tests/upgrades`` has its own)."""
+def superuser_client(client, admin_user):
+    """Django's test client, logged in as a superuser."""
     client.force_login(admin_user)
     return client
+
+
+@pytest.fixture
+def small_library():
+    """The hand-made library of ``tests/ui_fixtures.py``, every figure known in advance."""
+    from tests.ui_fixtures import small_library_make
+
+    return small_library_make()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from dedup.models import DedupHistory
 from musicquality.fields import utc_now_iso
 from quality.hashing import metadata_hash
 from quality.models import FileQuality, LibraryFile
@@ -57,3 +58,27 @@ def file_quality_make(library_file: LibraryFile, **overrides) -> FileQuality:
     }
     values.update(overrides)
     return FileQuality.objects.create(library_file=library_file, **values)
+
+
+def dedup_history_make(**overrides) -> DedupHistory:
+    """A finished ``dedup_history`` row (file already in quarantine, or not: tests decide)."""
+    values = {
+        "deletion_session_id": "11111111-1111-1111-1111-111111111111",
+        "deleted_at": utc_now_iso(),
+        "file_path": "/music/Artist/Song.mp3",
+        "filename": "Song.mp3",
+        "file_size": 4_000_000,
+        "file_format": "mp3",
+        "artist": "Artist",
+        "title": "Song",
+        "metadata_hash": "m" * 32,
+        "file_content_hash": f"4000000_{'0' * 64}",
+        "deletion_reason": "exact_duplicate",
+        "matched_by": "content_hash",
+        "confidence_score": 1.0,
+        "can_recover": True,
+        "recovery_path": "/nonexistent/quarantine/music/Artist/Song.mp3",
+        "notes": "moved into quarantine",
+    }
+    values.update(overrides)
+    return DedupHistory.objects.create(**values)

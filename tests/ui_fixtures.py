@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from dedup.models import DedupHistory
 from musicquality.fields import to_iso_text, utc_now_iso
 from quality.models import LibraryFile, LibraryStats
-from tests.factories import file_quality_make, library_file_make
+from tests.factories import dedup_history_make, file_quality_make, library_file_make
 from upgrades.models import UpgradeCandidate
 
 MB = 1_000_000
@@ -66,27 +66,23 @@ def _days_ago(days: float) -> str:
     return to_iso_text(now - datetime.timedelta(days=days))
 
 
-def history_make(**overrides) -> DedupHistory:
-    values = {
-        "deletion_session_id": SESSION_TODAY,
-        "deleted_at": utc_now_iso(),
-        "file_path": "/music/removed/file.mp3",
-        "filename": "file.mp3",
-        "file_size": MB,
-        "file_format": "mp3",
-        "artist": "Removed",
-        "title": "Song",
-        "quality_score": 40.0,
-        "metadata_hash": "0" * 32,
-        "file_content_hash": f"{MB}_{'0' * 64}",
-        "deletion_reason": "exact_duplicate",
-        "matched_by": "content_hash",
-        "confidence_score": 1.0,
-        "can_recover": True,
-        "deleted_by": "system",
-    }
-    values.update(overrides)
-    return DedupHistory.objects.create(**values)
+#: What every history row of this library has unless it says otherwise.
+HISTORY_DEFAULTS = {
+    "deletion_session_id": SESSION_TODAY,
+    "file_path": "/music/removed/file.mp3",
+    "filename": "file.mp3",
+    "file_size": MB,
+    "artist": "Removed",
+    "quality_score": 40.0,
+    "metadata_hash": "0" * 32,
+    "file_content_hash": f"{MB}_{'0' * 64}",
+    "recovery_path": None,
+    "notes": None,
+}
+
+
+def history_row_make(**overrides) -> DedupHistory:
+    return dedup_history_make(**{**HISTORY_DEFAULTS, **overrides})
 
 
 def small_library_make() -> SmallLibrary:
@@ -138,22 +134,22 @@ def small_library_make() -> SmallLibrary:
         last_updated=utc_now_iso(),
     )
     history = [
-        history_make(
+        history_row_make(
             file_size=5 * MB, quality_score=32.7, kept_file_id=mp3_128.pk,
             kept_file_path=mp3_128.file_path, file_content_hash=mp3_128.file_content_hash,
             metadata_hash=mp3_128.metadata_hash, file_path="/music/Beta/dup.mp3",
         ),
-        history_make(file_size=7 * MB, quality_score=47.3),
-        history_make(
+        history_row_make(file_size=7 * MB, quality_score=47.3),
+        history_row_make(
             deletion_reason="lower_quality", matched_by="metadata_hash", file_size=3 * MB,
             quality_score=30.0, confidence_score=0.95,
         ),
-        history_make(
+        history_row_make(
             deletion_session_id=SESSION_LAST_WEEK, deleted_at=_days_ago(10),
             deletion_reason="lower_quality", matched_by="metadata_hash", file_size=9 * MB,
             quality_score=50.0, can_recover=False,
         ),
-        history_make(
+        history_row_make(
             deletion_session_id=SESSION_OLD, deleted_at=_days_ago(40), file_size=11 * MB,
             quality_score=20.0,
         ),

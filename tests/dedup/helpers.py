@@ -196,29 +196,3 @@ def pending_history_make(row: LibraryFile, *, recovery_path: Path, session: str 
         recovery_path=str(recovery_path),
         notes=f"{PENDING_NOTE_PREFIX} moving into quarantine",
     )
-
-
-def history_make(**overrides):
-    """A finished ``dedup_history`` row (file already in quarantine, or not: tests decide)."""
-    from dedup.models import DedupHistory
-
-    values = {
-        "deletion_session_id": "11111111-1111-1111-1111-111111111111",
-        "deleted_at": utc_now_iso(),
-        "file_path": "/music/Artist/Song.mp3",
-        "filename": "Song.mp3",
-        "file_size": 4_000_000,
-        "file_format": "mp3",
-        "artist": "Artist",
-        "title": "Song",
-        "metadata_hash": "m" * 32,
-        "file_content_hash": f"4000000_{'0' * 64}",
-        "deletion_reason": "exact_duplicate",
-        "matched_by": "content_hash",
-        "confidence_score": 1.0,
-        "can_recover": True,
-        "recovery_path": "/nonexistent/quarantine/music/Artist/Song.mp3",
-        "notes": "moved into quarantine",
-    }
-    values.update(overrides)
-    return DedupHistory.objects.create(**values)

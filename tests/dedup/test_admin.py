@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from dedup.models import DedupHistory
 from tests.conftest import LIBRARY_DBS
-from tests.dedup.helpers import history_make
+from tests.factories import dedup_history_make
 
 pytestmark = pytest.mark.django_db(databases=LIBRARY_DBS)
 
@@ -18,13 +18,13 @@ SESSION_B = "bbbbbbbb-0000-0000-0000-000000000000"
 @pytest.fixture
 def rows():
     return [
-        history_make(deletion_session_id=SESSION_A, artist="Nina", title="Feeling Good",
+        dedup_history_make(deletion_session_id=SESSION_A, artist="Nina", title="Feeling Good",
                      file_path="/music/Nina/Feeling Good.mp3", file_size=3 * 1024**3),
-        history_make(deletion_session_id=SESSION_A, artist="Nina", title="Sinnerman",
+        dedup_history_make(deletion_session_id=SESSION_A, artist="Nina", title="Sinnerman",
                      file_path="/music/Nina/Sinnerman.flac", deletion_reason="lower_quality",
                      matched_by="metadata_hash", confidence_score=0.8, file_size=1024**3,
                      can_recover=False),
-        history_make(deletion_session_id=SESSION_B, artist="Miles", title="So What",
+        dedup_history_make(deletion_session_id=SESSION_B, artist="Miles", title="So What",
                      file_path="/music/Miles/So What.mp3", file_size=512 * 1024**2,
                      deleted_at=(datetime.datetime.now(datetime.UTC)
                                  - datetime.timedelta(days=40)).isoformat()),

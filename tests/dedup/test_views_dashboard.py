@@ -10,18 +10,12 @@ from tests.ui_fixtures import (
     SESSION_LAST_WEEK,
     SESSION_OLD,
     SESSION_TODAY,
-    small_library_make,
 )
 
 
-@pytest.fixture
-def library():
-    return small_library_make()
-
-
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_dashboard_deletions_by_reason_in_the_last_30_days(staff_client, library):
-    response = staff_client.get(reverse("dedup_dashboard"))
+def test_dashboard_deletions_by_reason_in_the_last_30_days(superuser_client, small_library):
+    response = superuser_client.get(reverse("dedup_dashboard"))
     assert response.status_code == 200
     reasons = {
         r.deletion_reason: (r.count, r.avg_quality_deleted, r.bytes_freed)
@@ -33,8 +27,8 @@ def test_dashboard_deletions_by_reason_in_the_last_30_days(staff_client, library
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_dashboard_chart_has_30_days_ending_today(staff_client, library):
-    context = staff_client.get(reverse("dedup_dashboard")).context
+def test_dashboard_chart_has_30_days_ending_today(superuser_client, small_library):
+    context = superuser_client.get(reverse("dedup_dashboard")).context
     bars = context["per_day_chart"].bars
     assert len(bars) == 30
     assert bars[-1].value == 3  # three rows today
@@ -44,8 +38,8 @@ def test_dashboard_chart_has_30_days_ending_today(staff_client, library):
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_dashboard_sessions_with_totals(staff_client, library):
-    table = staff_client.get(reverse("dedup_dashboard")).context["sessions_table"]
+def test_dashboard_sessions_with_totals(superuser_client, small_library):
+    table = superuser_client.get(reverse("dedup_dashboard")).context["sessions_table"]
     rows = {row.record["deletion_session_id"]: row.record for row in table.paginated_rows}
     assert list(rows) == [SESSION_TODAY, SESSION_LAST_WEEK, SESSION_OLD]  # newest first
     today = rows[SESSION_TODAY]
@@ -54,8 +48,8 @@ def test_dashboard_sessions_with_totals(staff_client, library):
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_dashboard_sessions_filter_by_reason(staff_client, library):
-    table = staff_client.get(
+def test_dashboard_sessions_filter_by_reason(superuser_client, small_library):
+    table = superuser_client.get(
         reverse("dedup_dashboard"), {"deletion_reason": "lower_quality"}
     ).context["sessions_table"]
     rows = {row.record["deletion_session_id"]: row.record["files"] for row in table.paginated_rows}
@@ -63,17 +57,20 @@ def test_dashboard_sessions_filter_by_reason(staff_client, library):
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_dashboard_duplicate_pairs_with_links_to_both_files(staff_client, library):
-    response = staff_client.get(reverse("dedup_dashboard"))
+def test_dashboard_duplicate_pairs_with_links_to_both_files(superuser_client, small_library):
+    response = superuser_client.get(reverse("dedup_dashboard"))
     pairs = [row.record for row in response.context["pairs_table"].paginated_rows]
     assert len(pairs) == EXPECTED["pairs"]
     pair = pairs[0]
-    assert (pair.id1, pair.id2) == (library.mp3_128.pk, library.flac_hires.pk)
+    assert (pair.id1, pair.id2) == (small_library.mp3_128.pk, small_library.flac_hires.pk)
     assert pair.score_diff == pytest.approx(67.3)
-    assert (pair.path1, pair.path2) == (library.mp3_128.file_path, library.flac_hires.file_path)
-    assert (pair.artist, pair.title) == (library.mp3_128.artist, library.mp3_128.title)
+    assert (pair.path1, pair.path2) == (
+        small_library.mp3_128.file_path,
+        small_library.flac_hires.file_path,
+    )
+    assert (pair.artist, pair.title) == (small_library.mp3_128.artist, small_library.mp3_128.title)
     html = response.content.decode()
-    for file in (library.mp3_128, library.flac_hires):
+    for file in (small_library.mp3_128, small_library.flac_hires):
         assert f'href="{reverse("file_detail", args=[file.pk])}"' in html
 
 
@@ -81,7 +78,9 @@ def test_dashboard_duplicate_pairs_with_links_to_both_files(staff_client, librar
 @pytest.mark.parametrize(
     "order", ["score_diff", "-score_diff", "artist", "-artist", "title", "-title", "score1"]
 )
-def test_dashboard_pairs_in_the_order_django_tables2_would_sort_them(staff_client, library, order):
+def test_dashboard_pairs_in_the_order_django_tables2_would_sort_them(
+    superuser_client, small_library, order
+):
     """The view shows the selector's order as it is; django-tables2 must agree with it."""
     for artist, title, scores in ((None, "Middle", (10, 90)), ("Zed", "Aardvark", (20, 95))):
         for score in scores:
@@ -89,7 +88,7 @@ def test_dashboard_pairs_in_the_order_django_tables2_would_sort_them(staff_clien
             file_quality_make(file, quality_score=score)
     shown = [
         row.record
-        for row in staff_client.get(
+        for row in superuser_client.get(
             reverse("dedup_dashboard"), {"min_diff": "0.5", "p-sort": order}
         )
         .context["pairs_table"]
@@ -107,15 +106,15 @@ def test_every_sortable_pair_column_is_sorted_by_the_selector():
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_dashboard_pair_threshold_from_the_form(staff_client, library):
-    context = staff_client.get(reverse("dedup_dashboard"), {"min_diff": "0.5"}).context
+def test_dashboard_pair_threshold_from_the_form(superuser_client, small_library):
+    context = superuser_client.get(reverse("dedup_dashboard"), {"min_diff": "0.5"}).context
     assert context["pair_count"] == 2
-    context = staff_client.get(reverse("dedup_dashboard"), {"min_diff": "abc"}).context
+    context = superuser_client.get(reverse("dedup_dashboard"), {"min_diff": "abc"}).context
     assert context["pair_count"] == 1  # an invalid value falls back to the report's 20
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_dashboard_of_an_empty_database(staff_client):
-    response = staff_client.get(reverse("dedup_dashboard"))
+def test_dashboard_of_an_empty_database(superuser_client):
+    response = superuser_client.get(reverse("dedup_dashboard"))
     assert response.context["reasons"] == [] and response.context["pair_count"] == 0
     assert response.context["per_day_chart"].is_empty

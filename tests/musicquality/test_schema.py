@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import manage_env, run_manage
-from tests.legacy import LIBRARY_INDEX_DB_DDL, legacy_library_create, legacy_row
+from tests.legacy import LIBRARY_INDEX_DB_DDL
+from tests.musicquality.conftest import MIGRATED_ROWS
 from tests.musicquality.helpers import (
     db_rows,
     report_appendix_a_sql,
@@ -58,17 +59,8 @@ def reference(tmp_path: Path) -> dict:
     return described
 
 
-@pytest.fixture
-def migrated(tmp_path: Path) -> Path:
-    env = manage_env(tmp_path)
-    legacy_library_create(tmp_path / "library_index.db", [legacy_row(i) for i in range(5)])
-    result = run_manage(env, "migrate", "--database=library")
-    assert result.returncode == 0, result.stderr
-    return tmp_path / "library_index.db"
-
-
-def test_migrated_schema_equals_the_report(reference, migrated):
-    conn = sqlite3.connect(migrated)
+def test_migrated_schema_equals_the_report(reference, migrated_library):
+    conn = sqlite3.connect(migrated_library)
     found = describe(conn)
     conn.close()
     assert set(found["tables"]) == set(V2_TABLES)
@@ -88,25 +80,25 @@ def test_report_reference_has_what_the_issue_names(reference):
     assert reference["indexes"]["idx_quality_lossy_files"][2] == [1]
 
 
-def test_migration_writes_schema_version_and_passes_checks(migrated):
-    assert db_rows(migrated, "SELECT value FROM settings WHERE key='schema_version'") == [
+def test_migration_writes_schema_version_and_passes_checks(migrated_library):
+    assert db_rows(migrated_library, "SELECT value FROM settings WHERE key='schema_version'") == [
         ("2.0.0",)
     ]
-    assert db_rows(migrated, "PRAGMA integrity_check") == [("ok",)]
-    assert db_rows(migrated, "PRAGMA foreign_key_check") == []
+    assert db_rows(migrated_library, "PRAGMA integrity_check") == [("ok",)]
+    assert db_rows(migrated_library, "PRAGMA foreign_key_check") == []
 
 
-def test_schema_status_reports_complete_schema(migrated, tmp_path):
+def test_schema_status_reports_complete_schema(migrated_library, tmp_path):
     result = run_manage(manage_env(tmp_path), "schema_status")
     assert result.returncode == 0, result.stderr
     assert "Schema version: 2.0.0" in result.stdout
     assert "Indexes:        21/21 present" in result.stdout
-    assert "library_index         5 rows" in result.stdout
+    assert f"library_index         {MIGRATED_ROWS} rows" in result.stdout
     assert "Integrity:      ok" in result.stdout
 
 
-def test_schema_status_exits_1_when_partial(migrated, tmp_path):
-    conn = sqlite3.connect(migrated)
+def test_schema_status_exits_1_when_partial(migrated_library, tmp_path):
+    conn = sqlite3.connect(migrated_library)
     conn.execute("DROP INDEX idx_upgrade_service")
     conn.commit()
     conn.close()

@@ -29,14 +29,14 @@ def tbody(html: str) -> str:
 @pytest.mark.django_db(databases=LIBRARY_DBS)
 @pytest.mark.parametrize(("url_name", "query", "table_name", "starts"), PAGES)
 def test_the_body_is_the_one_django_tables2_renders(
-    staff_client, monkeypatch, url_name, query, table_name, starts
+    superuser_client, monkeypatch, url_name, query, table_name, starts
 ):
     small_library_make()
     odd = library_file_make(artist='AC/DC & "<Friends>"', title=None, album="Ünïcode ’ album")
     file_quality_make(odd, quality_score=12.345)
 
     def body() -> tuple[str, type]:
-        response = staff_client.get(reverse(url_name), query)
+        response = superuser_client.get(reverse(url_name), query)
         assert response.status_code == 200
         table = response.context[table_name]
         html = response.content.decode().split(f'id="{table.attrs["id"]}"', 1)[1]

@@ -53,7 +53,9 @@ def staff_user_make(*, username="curator", permissions=("view", "change")):
 
 
 @pytest.fixture
-def staff_client(db):
+def curator_client(db):
+    """Logged in as staff who may view and change candidates (not a superuser), with CSRF
+    checks on, as a browser posts."""
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)

@@ -30,11 +30,11 @@ def rows_in(response) -> list[str]:
     )
 
 
-def test_changelist_shows_pending_first_then_priority_and_counts(staff_client):
+def test_changelist_shows_pending_first_then_priority_and_counts(curator_client):
     low, mid, high = candidates_make([10.0, 30.0, 60.0])  # low score = high priority
     upgrade_candidates_act(candidate_ids=[low.id], action="approved")
 
-    response = staff_client.get(CHANGELIST)
+    response = curator_client.get(CHANGELIST)
 
     assert response.status_code == 200
     # pending first (mid before high by priority), then the approved one
@@ -48,21 +48,21 @@ def test_changelist_shows_pending_first_then_priority_and_counts(staff_client):
         assert f"column-{column}" in page
 
 
-def test_filters_and_search(staff_client):
+def test_filters_and_search(curator_client):
     low, mid, high = candidates_make([0.0, 40.0, 69.0])
     UpgradeCandidate.objects.filter(pk=high.pk).update(isrc="USRC17607839")
     # priorities: 0 → 50+15+5 = 70 (high); 40 → 46.5 (medium); 69 → 29.4 (low)
-    assert rows_in(staff_client.get(CHANGELIST, {"priority_band": "high"})) == [low.artist]
-    assert rows_in(staff_client.get(CHANGELIST, {"priority_band": "medium"})) == [mid.artist]
-    assert rows_in(staff_client.get(CHANGELIST, {"priority_band": "low"})) == [high.artist]
-    assert rows_in(staff_client.get(CHANGELIST, {"q": "USRC17607839"})) == [high.artist]
-    assert rows_in(staff_client.get(CHANGELIST, {"q": '"Song 1"'})) == [mid.artist]
-    assert rows_in(staff_client.get(CHANGELIST, {"q": low.file_path})) == [low.artist]
-    filtered = staff_client.get(
+    assert rows_in(curator_client.get(CHANGELIST, {"priority_band": "high"})) == [low.artist]
+    assert rows_in(curator_client.get(CHANGELIST, {"priority_band": "medium"})) == [mid.artist]
+    assert rows_in(curator_client.get(CHANGELIST, {"priority_band": "low"})) == [high.artist]
+    assert rows_in(curator_client.get(CHANGELIST, {"q": "USRC17607839"})) == [high.artist]
+    assert rows_in(curator_client.get(CHANGELIST, {"q": '"Song 1"'})) == [mid.artist]
+    assert rows_in(curator_client.get(CHANGELIST, {"q": low.file_path})) == [low.artist]
+    filtered = curator_client.get(
         CHANGELIST, {"user_action__exact": "pending", "current_format__exact": "mp3"}
     )
     assert len(rows_in(filtered)) == 3
-    assert rows_in(staff_client.get(CHANGELIST, {"available_on_service__exact": "none"})) == []
+    assert rows_in(curator_client.get(CHANGELIST, {"available_on_service__exact": "none"})) == []
 
 
 @pytest.mark.parametrize(
@@ -74,17 +74,19 @@ def test_filters_and_search(staff_client):
         ("mark_completed", UserAction.COMPLETED),
     ],
 )
-def test_each_action_through_the_confirmation_page(staff_client, action, user_action):
+def test_each_action_through_the_confirmation_page(curator_client, action, user_action):
     first, second, untouched = candidates_make([10.0, 20.0, 30.0])
-    token = csrf_token_from(staff_client.get(CHANGELIST))
+    token = csrf_token_from(curator_client.get(CHANGELIST))
     selection = {"_selected_action": [first.pk, second.pk], "action": action}
 
-    confirm = staff_client.post(CHANGELIST, {**selection, "index": 0, "csrfmiddlewaretoken": token})
+    confirm = curator_client.post(
+        CHANGELIST, {**selection, "index": 0, "csrfmiddlewaretoken": token}
+    )
 
     assert confirm.status_code == 200
     assert 'name="note"' in confirm.content.decode()
     assert UpgradeCandidate.objects.get(pk=first.pk).user_action == UserAction.PENDING
-    done = staff_client.post(
+    done = curator_client.post(
         CHANGELIST,
         {
             **selection,
@@ -103,11 +105,11 @@ def test_each_action_through_the_confirmation_page(staff_client, action, user_ac
     assert UpgradeCandidate.objects.get(pk=untouched.pk).user_action == UserAction.PENDING
 
 
-def test_action_without_a_note_and_already_decided_ones(staff_client):
+def test_action_without_a_note_and_already_decided_ones(curator_client):
     first, second = candidates_make([10.0, 20.0])
     upgrade_candidates_act(candidate_ids=[first.pk], action="approved")
-    token = csrf_token_from(staff_client.get(CHANGELIST))
-    done = staff_client.post(
+    token = csrf_token_from(curator_client.get(CHANGELIST))
+    done = curator_client.post(
         CHANGELIST,
         {
             "_selected_action": [first.pk, second.pk],
@@ -122,9 +124,9 @@ def test_action_without_a_note_and_already_decided_ones(staff_client):
     assert UpgradeCandidate.objects.get(pk=second.pk).notes is None
 
 
-def test_actions_need_the_csrf_token(staff_client):
+def test_actions_need_the_csrf_token(curator_client):
     (candidate,) = candidates_make([10.0])
-    response = staff_client.post(
+    response = curator_client.post(
         CHANGELIST,
         {"_selected_action": [candidate.pk], "action": "approve", "apply": "yes"},
     )
@@ -165,13 +167,13 @@ def test_staff_without_change_permission_gets_no_actions():
     assert UpgradeCandidate.objects.get().user_action == UserAction.PENDING
 
 
-def test_change_form_edits_notes_and_action(staff_client):
+def test_change_form_edits_notes_and_action(curator_client):
     (candidate,) = candidates_make([10.0])
     url = f"{CHANGELIST}{candidate.pk}/change/"
-    form_page = staff_client.get(url)
+    form_page = curator_client.get(url)
     assert form_page.status_code == 200
     assert f'href="/files/{candidate.library_file_id}/"' in form_page.content.decode()
-    response = staff_client.post(
+    response = curator_client.post(
         url,
         {
             "user_action": "approved",
@@ -186,15 +188,15 @@ def test_change_form_edits_notes_and_action(staff_client):
     assert edited.priority_score == candidate.priority_score  # read-only fields untouched
 
 
-def test_change_form_refuses_an_unknown_action(staff_client):
+def test_change_form_refuses_an_unknown_action(curator_client):
     (candidate,) = candidates_make([10.0])
     url = f"{CHANGELIST}{candidate.pk}/change/"
-    response = staff_client.post(
+    response = curator_client.post(
         url,
         {
             "user_action": "bought",
             "notes": "",
-            "csrfmiddlewaretoken": csrf_token_from(staff_client.get(url)),
+            "csrfmiddlewaretoken": csrf_token_from(curator_client.get(url)),
         },
     )
     assert response.status_code == 200
@@ -204,7 +206,7 @@ def test_change_form_refuses_an_unknown_action(staff_client):
     assert UpgradeCandidate.objects.get().user_action == UserAction.PENDING
 
 
-def test_no_add_or_delete_in_the_admin(staff_client):
+def test_no_add_or_delete_in_the_admin(curator_client):
     candidates_make([10.0])
-    assert staff_client.get(f"{CHANGELIST}add/").status_code == 403
-    assert 'value="delete_selected"' not in staff_client.get(CHANGELIST).content.decode()
+    assert curator_client.get(f"{CHANGELIST}add/").status_code == 403
+    assert 'value="delete_selected"' not in curator_client.get(CHANGELIST).content.decode()

@@ -7,7 +7,8 @@ from dedup.models import DedupHistory
 from dedup.services.dedupe import dedupe_apply, dedupe_plan
 from dedup.services.purge import quarantine_purge
 from tests.conftest import LIBRARY_DBS
-from tests.dedup.helpers import history_make, library_db_checksum, tree_checksum
+from tests.dedup.helpers import library_db_checksum, tree_checksum
+from tests.factories import dedup_history_make
 
 pytestmark = pytest.mark.django_db(databases=LIBRARY_DBS)
 OLD = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=40)).isoformat()
@@ -48,7 +49,7 @@ def test_apply_deletes_old_files_only_and_notes_it(quarantined):
 def test_a_recovery_path_outside_quarantine_is_never_deleted(dedup_library, tmp_path):
     victim = dedup_library.path("a1")
     escape = tmp_path / "quarantine" / ".." / "music" / victim.relative_to(tmp_path / "music")
-    history_make(deleted_at=OLD, recovery_path=str(escape))
+    dedup_history_make(deleted_at=OLD, recovery_path=str(escape))
     (item,) = quarantine_purge(older_than=datetime.timedelta(days=30), apply=True)
     assert "outside the quarantine directory" in item.detail and not item.purged
     assert victim.exists()

@@ -7,7 +7,8 @@ from dedup.services.dedupe import dedupe_apply, dedupe_plan
 from dedup.services.recover import dedup_history_recover
 from quality.models import FileQuality, LibraryFile
 from tests.conftest import LIBRARY_DBS
-from tests.dedup.helpers import history_make, pending_history_make, sha256, tree_checksum
+from tests.dedup.helpers import pending_history_make, sha256, tree_checksum
+from tests.factories import dedup_history_make
 
 pytestmark = pytest.mark.django_db(databases=LIBRARY_DBS)
 
@@ -71,7 +72,7 @@ def test_path_traversal_in_recovery_path_is_refused(applied, tmp_path):
 def test_pending_rows_and_unknown_ids_are_refused(dedup_library, dedup_settings):
     row = dedup_library.rows["a2"]
     pending = pending_history_make(row, recovery_path=dedup_settings.QUARANTINE_DIR / "x.wav")
-    unrecoverable = history_make(can_recover=False)
+    unrecoverable = dedup_history_make(can_recover=False)
     outcomes = {o.history_id: o for o in dedup_history_recover(
         ids=[pending.id, unrecoverable.id, 999_999])}  # fmt: skip
     assert "dedupe --resume" in outcomes[pending.id].detail

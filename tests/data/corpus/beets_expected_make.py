@@ -1,8 +1,8 @@
-"""Write ``corpus_expected.json``: what ffprobe and mediainfo (Debian) say about each corpus file.
+"""Write ``beets_expected.json``: what ffprobe and mediainfo (Debian) say about each corpus file.
 
 Run from the repository root when the corpus changes:
 
-    .venv/bin/python tests/quality/corpus_expected_make.py
+    .venv/bin/python tests/data/corpus/beets_expected_make.py
 
 Rules, applied to every file alike (nothing here reads the project's own analyser):
 
@@ -25,8 +25,8 @@ import json
 import subprocess
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus" / "beets"
-OUT = Path(__file__).with_name("corpus_expected.json")
+CORPUS = Path(__file__).resolve().parent / "beets"
+OUT = Path(__file__).with_name("beets_expected.json")
 
 CODEC_NAMES = {
     "mp3": "MP3", "vorbis": "Vorbis", "opus": "Opus", "aac": "AAC", "alac": "ALAC",

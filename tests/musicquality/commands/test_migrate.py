@@ -23,10 +23,13 @@ from tests.musicquality.helpers import (
 )
 
 ROLLBACK = ("migrate", "--database=library", "quality", "zero")
+VERSION_SQL = "SELECT value FROM settings WHERE key='schema_version'"
+TABLES_SQL = "SELECT name FROM sqlite_master WHERE type='table'"
+QUALITY_INDEXES_SQL = "SELECT name FROM sqlite_master WHERE name LIKE 'idx_quality%'"
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> Path:
+def legacy_library(tmp_path: Path) -> Path:
     path = legacy_library_create(tmp_path / "library_index.db", [legacy_row(i) for i in range(40)])
     db_execute(
         path,
@@ -44,7 +47,7 @@ def legacy_checksums(path: Path) -> dict[str, str]:
     return {table: table_checksum(path, table) for table in LEGACY_TABLES}
 
 
-def test_migrate_takes_a_checked_backup_first(library, tmp_path):
+def test_migrate_takes_a_checked_backup_first(legacy_library, tmp_path):
     result = run_manage(manage_env(tmp_path), "migrate", "--database=library")
     assert result.returncode == 0, result.stderr
     backups = sorted(tmp_path.glob("library_index.db.backup_*"))
@@ -52,46 +55,44 @@ def test_migrate_takes_a_checked_backup_first(library, tmp_path):
     assert str(backups[0]) in result.stdout
     assert db_rows(backups[0], "PRAGMA integrity_check") == [("ok",)]
     assert db_rows(backups[0], "SELECT count(*) FROM library_index") == [(40,)]
-    tables = {
-        r[0] for r in db_rows(backups[0], "SELECT name FROM sqlite_master WHERE type='table'")
-    }
+    tables = {r[0] for r in db_rows(backups[0], TABLES_SQL)}
     assert "file_quality" not in tables  # the backup is of the file before migration
 
 
-def test_backup_goes_to_backup_dir_when_set(library, tmp_path):
+def test_backup_goes_to_backup_dir_when_set(legacy_library, tmp_path):
     backup_dir = tmp_path / "backups"
     env = manage_env(tmp_path, MUSICQUALITY_BACKUP_DIR=str(backup_dir))
     assert run_manage(env, "migrate", "--database=library").returncode == 0
     assert len(list(backup_dir.glob("library_index.db.backup_*"))) == 1
 
 
-def test_migrate_rollback_migrate_keeps_legacy_rows_identical(library, tmp_path):
+def test_migrate_rollback_migrate_keeps_legacy_rows_identical(legacy_library, tmp_path):
     env = manage_env(tmp_path)
-    before = legacy_checksums(library)
+    before = legacy_checksums(legacy_library)
     assert run_manage(env, "migrate", "--database=library").returncode == 0
     db_execute(
-        library,
+        legacy_library,
         "INSERT INTO file_quality (library_file_id, file_format, quality_score, analyzed_at) "
         f"VALUES (1, 'mp3', 50.0, '{now_iso()}')",
     )
     result = run_manage(env, *ROLLBACK)
     assert result.returncode == 0, result.stderr
-    assert legacy_checksums(library) == before
-    tables = {r[0] for r in db_rows(library, "SELECT name FROM sqlite_master WHERE type='table'")}
+    assert legacy_checksums(legacy_library) == before
+    tables = {r[0] for r in db_rows(legacy_library, TABLES_SQL)}
     assert not tables & {"file_quality", "dedup_history", "upgrade_candidates"}
-    indexes = db_rows(library, "SELECT name FROM sqlite_master WHERE name LIKE 'idx_quality%'")
+    indexes = db_rows(legacy_library, QUALITY_INDEXES_SQL)
     assert indexes == []
-    assert db_rows(library, "SELECT value FROM settings WHERE key='schema_version'") == [("1.0.0",)]
+    assert db_rows(legacy_library, VERSION_SQL) == [("1.0.0",)]
 
     assert run_manage(env, "migrate", "--database=library").returncode == 0
-    assert legacy_checksums(library) == before
+    assert legacy_checksums(legacy_library) == before
     for table in ("file_quality", "dedup_history", "upgrade_candidates"):
-        assert db_rows(library, f"SELECT count(*) FROM {table}") == [(0,)]
-    assert db_rows(library, "SELECT value FROM settings WHERE key='schema_version'") == [("2.0.0",)]
+        assert db_rows(legacy_library, f"SELECT count(*) FROM {table}") == [(0,)]
+    assert db_rows(legacy_library, VERSION_SQL) == [("2.0.0",)]
 
 
-def test_exact_v2_tables_are_adopted_without_changing_data(library, tmp_path):
-    conn = sqlite3.connect(library)
+def test_exact_v2_tables_are_adopted_without_changing_data(legacy_library, tmp_path):
+    conn = sqlite3.connect(legacy_library)
     conn.executescript(report_appendix_a_sql())  # what the report's own script creates
     conn.execute(
         "CREATE TABLE IF NOT EXISTS settings "
@@ -109,23 +110,23 @@ def test_exact_v2_tables_are_adopted_without_changing_data(library, tmp_path):
     )
     conn.commit()
     conn.close()
-    before = {t: table_checksum(library, t) for t in ("file_quality", "upgrade_candidates")}
+    before = {t: table_checksum(legacy_library, t) for t in ("file_quality", "upgrade_candidates")}
 
     result = run_manage(manage_env(tmp_path), "migrate", "--database=library")
     assert result.returncode == 0, result.stderr
-    after = {t: table_checksum(library, t) for t in ("file_quality", "upgrade_candidates")}
+    after = {t: table_checksum(legacy_library, t) for t in ("file_quality", "upgrade_candidates")}
     assert after == before
-    assert db_rows(library, "SELECT value FROM settings WHERE key='schema_version'") == [("2.0.0",)]
+    assert db_rows(legacy_library, VERSION_SQL) == [("2.0.0",)]
     assert db_rows(
-        library, "SELECT count(*) FROM sqlite_master WHERE name='idx_quality_lossy_files'"
+        legacy_library, "SELECT count(*) FROM sqlite_master WHERE name='idx_quality_lossy_files'"
     ) == [(1,)]
 
 
 @pytest.mark.parametrize("table", ["file_quality", "dedup_history", "upgrade_candidates"])
-def test_same_named_tables_of_another_layout_are_refused(library, tmp_path, table):
+def test_same_named_tables_of_another_layout_are_refused(legacy_library, tmp_path, table):
     statements = [s for s in MIGRATION_002_DDL.split(";") if f"EXISTS {table} " in s]
-    db_execute(library, *statements)
-    checkpoint(library)
+    db_execute(legacy_library, *statements)
+    checkpoint(legacy_library)
     snapshot = folder_snapshot(tmp_path)
 
     result = run_manage(manage_env(tmp_path), "migrate", "--database=library")
@@ -136,9 +137,9 @@ def test_same_named_tables_of_another_layout_are_refused(library, tmp_path, tabl
     assert folder_snapshot(tmp_path) == snapshot
 
 
-def test_failed_verification_leaves_the_file_as_it_was(library, tmp_path):
+def test_failed_verification_leaves_the_file_as_it_was(legacy_library, tmp_path):
     """An orphan row adopted from an exact-layout table fails foreign_key_check."""
-    conn = sqlite3.connect(library)
+    conn = sqlite3.connect(legacy_library)
     conn.executescript(report_appendix_a_sql())
     conn.execute(
         "INSERT INTO file_quality (library_file_id, file_format, quality_score, analyzed_at) "
@@ -146,17 +147,17 @@ def test_failed_verification_leaves_the_file_as_it_was(library, tmp_path):
     )
     conn.commit()
     conn.close()
-    checkpoint(library)
-    before = {t: table_checksum(library, t) for t in (*LEGACY_TABLES, "file_quality")}
-    schema_before = db_rows(library, "SELECT name, sql FROM sqlite_master ORDER BY name")
+    checkpoint(legacy_library)
+    before = {t: table_checksum(legacy_library, t) for t in (*LEGACY_TABLES, "file_quality")}
+    schema_before = db_rows(legacy_library, "SELECT name, sql FROM sqlite_master ORDER BY name")
 
     result = run_manage(manage_env(tmp_path), "migrate", "--database=library")
     assert result.returncode != 0
     assert "foreign key" in result.stderr
-    assert {t: table_checksum(library, t) for t in before} == before
+    assert {t: table_checksum(legacy_library, t) for t in before} == before
     schema_after = [
         row
-        for row in db_rows(library, "SELECT name, sql FROM sqlite_master ORDER BY name")
+        for row in db_rows(legacy_library, "SELECT name, sql FROM sqlite_master ORDER BY name")
         if row[0] != "django_migrations"
     ]
     assert schema_after == schema_before

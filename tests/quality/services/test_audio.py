@@ -1,7 +1,7 @@
 """The analyser against independent readers, on real files.
 
-Corpus: expected values are in ``corpus_expected.json``, written by
-``corpus_expected_make.py`` (next to this file) from Debian's ffprobe and mediainfo output,
+Corpus: expected values are in ``tests/data/corpus/beets_expected.json``, written by
+``beets_expected_make.py`` (next to it) from Debian's ffprobe and mediainfo output,
 with the rules in that script's docstring; nothing there comes from our analyser. Files both
 readers reject (``no_ext_not_music``: zero bytes; ``oldape.ape``: a truncated seek table) must
 fail with an ``AudioReadError``; the ``unparseable.*`` files are only unparseable for *tags*:
@@ -29,10 +29,10 @@ from quality.services.audio import AudioProperties, AudioReadError, audio_proper
 from quality.services.encoding import EncodeSpec, audio_encode
 from quality.services.scanning import library_file_index
 from quality.services.tags import TagReadError, tagged_file_read, tags_only_read
-from tests.conftest import CORPUS_DIR, LIBRARY_DBS
+from tests.conftest import CORPUS_DIR, CORPUS_EXPECTED, LIBRARY_DBS
 from tests.quality.helpers import tags_read
 
-EXPECTED = json.loads(Path(__file__).with_name("corpus_expected.json").read_text())
+EXPECTED = json.loads(CORPUS_EXPECTED.read_text())
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

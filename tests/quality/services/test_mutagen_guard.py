@@ -23,7 +23,7 @@ from mutagen.mp4._atom import Atoms
 
 from quality.services.audio import audio_properties_read
 from quality.services.tags import FILE_TYPES
-from tests.conftest import CORPUS_DIR, REPO_ROOT
+from tests.conftest import CORPUS_DIR, CORPUS_EXPECTED, REPO_ROOT
 
 
 def test_installed_mutagen_is_the_pinned_minor_version():
@@ -50,13 +50,13 @@ def test_aiff_read_float_decodes_an_80_bit_extended_float():
 
 def test_mp4_atoms_and_es_descriptor_still_give_the_aac_channel_count():
     """``full.m4a``'s sample entry claims 2 channels; its AudioSpecificConfig (read through
-    the private ``ES_Descriptor``) says 1, as ffprobe does (``corpus_expected.json``)."""
+    the private ``ES_Descriptor``) says 1, as ffprobe does (``beets_expected.json``)."""
     path = CORPUS_DIR / "full.m4a"
     with path.open("rb") as handle:
         atoms = Atoms(handle)
         assert atoms[b"moov"].findall(b"trak")
         assert MP4Info(atoms, handle).channels == 2
     assert ES_Descriptor.TAG == 0x03
-    expected = json.loads((REPO_ROOT / "tests/quality/corpus_expected.json").read_text())
+    expected = json.loads(CORPUS_EXPECTED.read_text())
     props = audio_properties_read(path)
     assert (props.codec, props.channels) == ("AAC", expected["full.m4a"]["channels"]) == ("AAC", 1)

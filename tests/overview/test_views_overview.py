@@ -5,16 +5,11 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from tests.conftest import LIBRARY_DBS
 from tests.factories import file_quality_make, library_file_make
-from tests.ui_fixtures import EXPECTED, small_library_make
-
-
-@pytest.fixture
-def library():
-    return small_library_make()
+from tests.ui_fixtures import EXPECTED
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_overview_context_matches_the_fixture_library(client, admin_user, library):
+def test_overview_context_matches_the_fixture_library(client, admin_user, small_library):
     client.force_login(admin_user)
     response = client.get(reverse("home"))
     assert response.status_code == 200
@@ -43,7 +38,7 @@ def test_overview_context_matches_the_fixture_library(client, admin_user, librar
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_overview_page_shows_the_figures_and_a_chart(client, admin_user, library):
+def test_overview_page_shows_the_figures_and_a_chart(client, admin_user, small_library):
     client.force_login(admin_user)
     html = client.get(reverse("home")).content.decode()
     assert 'id="files-count">7<' in html
@@ -52,7 +47,7 @@ def test_overview_page_shows_the_figures_and_a_chart(client, admin_user, library
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_overview_warns_above_the_backlog_alert(client, admin_user, monkeypatch, library):
+def test_overview_warns_above_the_backlog_alert(client, admin_user, monkeypatch, small_library):
     monkeypatch.setattr("overview.selectors.BACKLOG_WARN_FILES", 1)
     client.force_login(admin_user)
     response = client.get(reverse("home"))
