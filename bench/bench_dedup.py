@@ -1,4 +1,4 @@
-"""Duplicate finding benchmarks (issue 4): grouping speed and full-content confirmation speed.
+"""Duplicate finding benchmarks: grouping speed and full-content confirmation speed.
 
     python bench/bench_dedup.py [--rows 50000] [--pairs 16] [--mib 8] [--repeat 5]
 

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_upgrades.py [--files 50000] [--tracks 50000]
                                              [--page-candidates 5000] [--real-files]
 
-Targets (issue 5): identify over 50,000 analysed files against a 50,000-track streaming DB
+Targets: identify over 50,000 analysed files against a 50,000-track streaming DB
 in ≤ 10 s; the admin changelist and the query-1 page in ≤ 100 ms server time at 5,000
 candidates. Every figure is printed with a baseline measured in the same run on the same
 data, so the ratio stays meaningful on a loaded machine:
@@ -112,7 +112,7 @@ def populate(tmp: Path, *, files: int, tracks: int, real_files: bool) -> Path:
             tag = id3v24({"TPE1": artist, "TIT2": title, "TSRC": isrc_of(n)})
             path.write_bytes(tag + audio)
         meta = hashlib.md5(f"{artist.lower()}|{title.lower()}".encode()).hexdigest()
-        # the legacy indexer leaves ID3 rows without artist/title (DESIGN.md §3)
+        # the legacy indexer leaves ID3 rows without artist/title (docs/legacy-schema.md)
         library_rows.append(
             (n + 1, str(path), path.name, None if real_files else artist,
              None if real_files else title, "Album", 2000, 180.0 + n % 120, "mp3",

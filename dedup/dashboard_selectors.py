@@ -1,6 +1,6 @@
 """Reads for the ``/dedup/`` dashboard: recent deletions, sessions, and duplicates still there.
 
-``deleted_at`` is ISO-8601 text with a ``T`` (DESIGN.md §3), so days come from
+``deleted_at`` is ISO-8601 text with a ``T`` (docs/legacy-schema.md), so days come from
 ``substr(deleted_at, 1, 10)`` and the 30-day cut-off is an ISO string of the same form;
 SQLite's ``datetime('now', ...)`` (space-separated) or Django's ``__date`` would compare
 or parse those strings wrongly.
@@ -29,7 +29,7 @@ GIB = 1024**3
 
 @dataclass(frozen=True)
 class ReasonRow:
-    """One line of the report's Appendix B query 2."""
+    """One line of the report's query 2 (docs/report.md)."""
 
     deletion_reason: str
     label: str
@@ -44,7 +44,7 @@ class ReasonRow:
 
 @dataclass
 class DuplicatePair:
-    """One line of the report's Appendix B query 4: same artist and title, scores far apart.
+    """One line of the report's query 4 (docs/report.md): same metadata hash, scores far apart.
 
     Paths and names are filled in for the rows a page shows
     (:func:`duplicate_pair_details_fill`).

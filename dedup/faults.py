@@ -1,4 +1,4 @@
-"""Test-only fault injection for the deletion safety protocol (DESIGN.md §7).
+"""Test-only fault injection for the deletion safety protocol (docs/deletion-protocol.md).
 
 The crash-safety test kills real ``dedupe --apply`` processes between every two steps of the
 protocol. Each step calls :func:`fault_point`; with ``MUSICQUALITY_FAULT_KILL_AFTER_STEPS=N``

@@ -1,6 +1,6 @@
 """``dedup_history`` (schema v2.0.0): the audit trail of every file a dedup run removed.
 
-A row is written *before* its file moves into quarantine (DESIGN.md §7), and it keeps
+A row is written *before* its file moves into quarantine (docs/deletion-protocol.md), and it keeps
 what mattered about the file after its ``library_index`` row is gone. ``kept_file_id`` and
 ``original_library_id`` are plain integers, not foreign keys: the rows they name may no
 longer exist, and the audit must outlive them.

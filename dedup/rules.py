@@ -3,7 +3,7 @@
 The pipeline is the one of beets' ``duplicates`` plugin: *group* candidate rows, *order* each
 group so that the copy to keep comes first, then *act* (elsewhere: ``dedup.services``).
 
-Two kinds of group (DESIGN.md §3):
+Two kinds of group (docs/legacy-schema.md):
 
 * **exact** — equal sampled ``file_content_hash`` (a marker value never matches anything).
   A sampled hash only *suggests* identity (64–128 KiB files that differ after their first

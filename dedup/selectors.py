@@ -14,7 +14,8 @@ from quality.hashing import is_hash_marker
 from quality.models import LibraryFile
 
 PENDING_NOTE_PREFIX = "PENDING:"
-"""``notes`` of a history row whose file a dedupe run was about to move (DESIGN.md §7)."""
+"""``notes`` of a history row whose file a dedupe run was about to move
+(docs/deletion-protocol.md)."""
 
 _CANDIDATE_FIELDS = (
     "id",

@@ -8,7 +8,7 @@ from django_tables2.data import TableListData
 
 from musicquality.tables import AppTable
 
-# A plain path: the admin registers dedup_history (issue 4) independently of this page.
+# A plain path: the admin registers dedup_history independently of this page.
 ADMIN_HISTORY_URL = "/admin/dedup/deduphistory/"
 NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
 

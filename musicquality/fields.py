@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_datetime
 
 
 def utc_now_iso() -> str:
-    """A timestamp exactly as the legacy tool writes one (DESIGN.md §3)."""
+    """A timestamp exactly as the legacy tool writes one (docs/legacy-schema.md)."""
     return datetime.datetime.now(datetime.UTC).isoformat()
 
 

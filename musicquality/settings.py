@@ -1,6 +1,6 @@
 """Settings, all taken from MUSICQUALITY_* environment variables (see README).
 
-Three databases (DESIGN.md §2): ``library`` is the user's existing Music Tools
+Three databases (docs/architecture.md): ``library`` is the user's existing Music Tools
 ``library_index.db``; ``default`` keeps Django's own state so the music database never
 collects web-app rows; ``streaming`` is the legacy ``music_tools.db``, opened read-only.
 """

@@ -30,7 +30,7 @@ from quality.selectors import (
 from upgrades.models import UpgradeCandidate
 from upgrades.selectors import upgrade_candidate_of_file, upgrade_candidates_count
 
-# The report's alerts (§10.3 of its text; docs/formulas.md): a backlog above this many
+# The report's alerts (docs/report.md, "monitoring"): a backlog above this many
 # files, a database above this size.
 BACKLOG_WARN_FILES = 1000
 DB_SIZE_WARN_BYTES = 500 * 1024 * 1024

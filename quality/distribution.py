@@ -20,7 +20,7 @@ SUMMED = ("file_count", "score_sum", "lossless_count", "hires_count")
 
 @dataclass(frozen=True)
 class FormatRow:
-    """One line of the report's Appendix B query 3."""
+    """One line of the report's query 3 (docs/report.md)."""
 
     file_format: str
     file_count: int

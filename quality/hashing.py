@@ -1,7 +1,7 @@
 """The two hashes the Music Tools CLI stores in ``library_index``, and a full-content hash.
 
 ``metadata_hash`` and ``content_hash_sampled`` must give exactly the legacy tool's values
-(DESIGN.md §3) so that rows written by either tool compare. The sampled hash only
+(docs/legacy-schema.md) so that rows written by either tool compare. The sampled hash only
 *suggests* identity; :func:`content_hash_full` proves it before anything is deleted.
 """
 

@@ -19,7 +19,7 @@ from musicquality.schema import LEGACY_LIBRARY_DDL, LEGACY_MUSIC_TOOLS_DDL
 LIBRARY_INDEX_DB_DDL = ";\n".join(LEGACY_LIBRARY_DDL) + ";"
 MUSIC_TOOLS_DB_DDL = ";\n".join(LEGACY_MUSIC_TOOLS_DDL) + ";"
 
-# The legacy tool's own "migration 002": same table names, another layout (DESIGN.md §3).
+# The legacy tool's own "migration 002": same table names, another layout (docs/legacy-schema.md).
 MIGRATION_002_DDL = """
 CREATE TABLE IF NOT EXISTS file_quality (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,4 +1,4 @@
-"""Filters of the candidate list page (the report's Appendix B query 1, and its variations)."""
+"""Filters of the candidate list page (the report's query 1, docs/report.md, and its variations)."""
 
 import django_filters
 from django import forms

@@ -1,6 +1,6 @@
 """The business rules of upgrade candidates, as pure functions of plain values.
 
-Everything here is a formula or a table from DESIGN.md §6 (priority), the issue (matching,
+Everything here is a formula or a table of docs/formulas.md (priority, matching,
 recommended format) or the services' published quality, kept apart from storage so that a
 test can call each rule with hand-made inputs and a reader finds each formula in one place.
 """
@@ -18,7 +18,7 @@ from quality.score import CD_QUALITY_SCORE
 
 #: The score a CD-quality lossless copy of the recommended format gets.
 TARGET_SCORE = CD_QUALITY_SCORE
-#: Files analysed as lossy and scoring below this are candidates (the report's Phase 2).
+#: Files analysed as lossy and scoring below this are candidates (docs/formulas.md).
 DEFAULT_THRESHOLD = 70.0
 #: A name match must agree on duration within this many seconds.
 DURATION_WINDOW_SECONDS = 3.0
@@ -58,7 +58,7 @@ SERVICE_NONE = "none"
 
 
 class Availability(enum.Enum):
-    """Whether a streaming service has the track, with its DESIGN.md §6 points."""
+    """Whether a streaming service has the track, with its docs/formulas.md points."""
 
     AVAILABLE = 30
     UNKNOWN = 15
@@ -66,7 +66,7 @@ class Availability(enum.Enum):
 
 
 class Listening(enum.Enum):
-    """The "user factor" of DESIGN.md §6, from playlist membership, with its points."""
+    """The "user factor" of docs/formulas.md, from playlist membership, with its points."""
 
     RECENT_PLAYLIST = 20
     IN_PLAYLIST = 15
@@ -85,7 +85,7 @@ def upgrade_priority(
     listening: Listening,
     target_score: float = TARGET_SCORE,
 ) -> float:
-    """DESIGN.md §6: gap + availability + user factor, 0–100, one decimal."""
+    """docs/formulas.md: gap + availability + user factor, 0–100, one decimal."""
     gap = quality_gap(current_score=current_score, target_score=target_score)
     return round(gap + availability.value + listening.value, 1)
 
@@ -207,7 +207,7 @@ def availability_decide(*, checked: bool, services: Iterable[str]) -> Availabili
 def listening_from_playlists(
     *, last_added: Iterable[datetime.datetime | None], now: datetime.datetime
 ) -> Listening:
-    """DESIGN.md §6 user factor from the playlists holding the track.
+    """docs/formulas.md user factor from the playlists holding the track.
 
     ``last_added`` has, per playlist the track is in, the latest ``playlist_tracks.added_at``
     of that playlist (when it last gained a track; None when unknown).

@@ -106,7 +106,7 @@ def streaming_db_path() -> Path | None:
 
 
 def streaming_catalog_load(*, path: Path, now: datetime.datetime) -> StreamingCatalog:
-    """Load every track of ``path`` with its playlist signal (DESIGN.md §6 user factor)."""
+    """Load every track of ``path`` with its playlist signal (docs/formulas.md user factor)."""
     if not path.is_file():
         raise StreamingDatabaseError(
             f"streaming database {path} does not exist: set MUSICQUALITY_STREAMING_DB to your "

@@ -1,4 +1,4 @@
-"""Quarantining duplicates with the deletion safety protocol (DESIGN.md §7).
+"""Quarantining duplicates with the deletion safety protocol (docs/deletion-protocol.md).
 
 For each file to remove, strictly in this order:
 

@@ -1,7 +1,7 @@
 """Schema v2.0.0 of the library database, created in one transaction.
 
 All three v2.0.0 tables (``file_quality``, ``dedup_history``, ``upgrade_candidates``), their 20
-indexes and the partial ``idx_quality_lossy_files`` are created here, from the report's DDL, so
+indexes and the partial ``idx_quality_lossy_files`` are created here, from the report's DDL (docs/schema.md), so
 that a failed verification rolls everything back and leaves the file as it was. The
 ``dedup`` and ``upgrades`` initial migrations only record their models' state. The reverse
 is the report's level-3 rollback: ``manage.py migrate --database=library quality zero``.
@@ -148,7 +148,7 @@ class Migration(migrations.Migration):
                             ),
                         ),
                         ("channels", models.IntegerField(blank=True, default=2, null=True)),
-                        ("quality_score", models.FloatField(help_text="0–100, DESIGN.md §5")),
+                        ("quality_score", models.FloatField(help_text="0–100, docs/formulas.md")),
                         ("is_lossless", models.BooleanField(default=False, null=True)),
                         ("is_hires", models.BooleanField(default=False, null=True)),
                         (

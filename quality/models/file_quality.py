@@ -54,7 +54,7 @@ class FileQuality(models.Model):
     sample_rate = models.IntegerField(null=True, blank=True, help_text="Hz")
     bit_depth = models.IntegerField(null=True, blank=True, help_text="lossless/PCM only")
     channels = models.IntegerField(null=True, blank=True, default=2)
-    quality_score = models.FloatField(help_text="0–100, DESIGN.md §5")
+    quality_score = models.FloatField(help_text="0–100, docs/formulas.md")
     is_lossless = models.BooleanField(null=True, default=False)
     is_hires = models.BooleanField(null=True, default=False)
     bitrate_mode = models.TextField(null=True, blank=True, choices=BitrateMode.choices)

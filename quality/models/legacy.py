@@ -1,6 +1,6 @@
 """Unmanaged models for the tables the Music Tools CLI owns in ``library_index.db``.
 
-They map, field for field, the legacy DDL of DESIGN.md §3: ``library_index`` (one row per
+They map, field for field, the legacy DDL of docs/legacy-schema.md: ``library_index`` (one row per
 audio file, with the legacy sampled content hash and metadata hash), ``library_stats`` (one
 row per indexing run), ``vetting_history`` (import vetting runs) and ``settings`` (key/value,
 where ``schema_version`` lives). ``managed = False``: Django never creates, alters or drops

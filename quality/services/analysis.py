@@ -1,4 +1,4 @@
-"""Analyse library files into ``file_quality`` rows: audio facts plus the DESIGN.md §5 score.
+"""Analyse library files into ``file_quality`` rows: audio facts plus the score (docs/formulas.md).
 
 A file needs (re-)analysis when it has no row, when its ``file_mtime`` is later than the row's
 ``analyzed_at`` (it changed), or when the row's ``analyzer_version`` differs from

@@ -1,7 +1,7 @@
 """Artist, title, album, year and ISRC from every tag format the library holds.
 
 The legacy indexer asked mutagen for ``easy`` keys, which left ID3-tagged files (MP3, WAV,
-AIFF, DSF) without artist/title/album (DESIGN.md §3). Here each tag family is read by its
+AIFF, DSF) without artist/title/album (docs/legacy-schema.md). Here each tag family is read by its
 own names: ID3 frames, Vorbis comments (FLAC, Ogg, Opus), MP4 atoms (with the iTunes
 freeform ISRC), APEv2 (APE, WavPack, Musepack, TTA, MP3 with APE tags) and ASF attributes.
 """

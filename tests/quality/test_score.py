@@ -1,4 +1,4 @@
-"""Every branch of the DESIGN.md §5 score, with the worked examples the design gives."""
+"""Every branch of the score (docs/formulas.md), with the worked examples the design gives."""
 
 import pytest
 

@@ -31,7 +31,7 @@ def test_quality_gap_at_zero_mid_and_max(score, gap):
     [(Listening.RECENT_PLAYLIST, 20), (Listening.IN_PLAYLIST, 15), (Listening.NO_PLAYLIST, 5)],
 )
 def test_priority_is_the_sum_for_every_branch(availability, points, listening, user_points):
-    # 128 kbps MP3 scores 32.7 (DESIGN.md §5): gap = 50 × (85 − 32.7) / 85 = 30.7647…
+    # 128 kbps MP3 scores 32.7 (docs/formulas.md): gap = 50 × (85 − 32.7) / 85 = 30.7647…
     expected = round(50 * (85 - 32.7) / 85 + points + user_points, 1)
     assert (
         rules.upgrade_priority(current_score=32.7, availability=availability, listening=listening)

@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
                         ("isrc", models.TextField(blank=True, null=True)),
                         ("recommended_format", models.TextField()),
                         ("potential_quality_gain", models.FloatField(blank=True, null=True)),
-                        ("priority_score", models.FloatField(help_text="0–100, DESIGN.md §6")),
+                        ("priority_score", models.FloatField(help_text="0–100, docs/formulas.md")),
                         ("available_on_service", models.TextField(blank=True, null=True)),
                         ("service_quality", models.TextField(blank=True, null=True)),
                         (

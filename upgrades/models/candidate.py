@@ -42,7 +42,7 @@ class UpgradeCandidate(models.Model):
     isrc = models.TextField(null=True, blank=True)
     recommended_format = models.TextField()
     potential_quality_gain = models.FloatField(null=True, blank=True)
-    priority_score = models.FloatField(help_text="0–100, DESIGN.md §6")
+    priority_score = models.FloatField(help_text="0–100, docs/formulas.md")
     available_on_service = models.TextField(null=True, blank=True)
     service_quality = models.TextField(null=True, blank=True)
     checked_at = IsoTimestampField(null=True, blank=True)

@@ -1,4 +1,4 @@
-"""Crash safety of ``dedupe --apply`` (DESIGN.md §7), with real processes and SIGKILL.
+"""Crash safety of ``dedupe --apply`` (docs/deletion-protocol.md), with real processes and SIGKILL.
 
 A real ``manage.py dedupe --apply --yes`` runs over a small library on disk and kills itself
 (``MUSICQUALITY_FAULT_KILL_AFTER_STEPS=N``, see ``dedup.faults``) right after step N of the

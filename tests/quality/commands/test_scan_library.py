@@ -26,7 +26,7 @@ pytestmark = [
 ]
 
 
-# An independent implementation of the two legacy hashes, from DESIGN.md §3.
+# An independent implementation of the two legacy hashes, from docs/legacy-schema.md.
 def expected_metadata_hash(artist, title, stem):
     a, t = (artist or "").strip().lower(), (title or "").strip().lower()
     text = f"NO_METADATA:{stem.lower()}" if not a and not t else f"{a}|{t}"

@@ -9,8 +9,8 @@ ffprobe reads their audio, so we must too.
 
 Encoded files: made here with PyAV / soundfile; expected values are the encoding parameters,
 and where an encoder decides the real bitrate (VBR, ABR, AAC, Opus) the bitrate ffprobe
-measures (±5 %). The score is then checked exactly, against the §5 formula written out again
-in this module.
+measures (±5 %). The score is then checked exactly, against the formula of docs/formulas.md
+written out again in this module.
 """
 
 import contextlib
@@ -82,7 +82,7 @@ def test_tags_only_read_keeps_the_tag_of_an_mp3_whose_audio_is_damaged(tmp_path)
 
 
 def design_score(*, lossless, kbps, factor=1.0, depth=None, rate=44100, channels=2, vbr=False):
-    """DESIGN.md §5, restated independently of quality.score."""
+    """docs/formulas.md, restated independently of quality.score."""
     if lossless:
         score = 85 + (2.5 if (depth or 0) >= 24 else 0) + (2.5 if rate >= 88200 else 0)
     else:
@@ -217,7 +217,7 @@ def test_encoded_file_every_column(encoded_dir, name):
 
 
 def test_known_scores_of_fixed_rate_files(encoded_dir):
-    """The worked examples of §5 on real files: 128 k MP3 ≈ 32.7, 320 k = 84, CD FLAC..."""
+    """The worked examples of docs/formulas.md on real files: 128 k MP3 ≈ 32.7, 320 k = 84..."""
     from quality.services.analysis import quality_row
 
     def score(name):

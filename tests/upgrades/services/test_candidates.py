@@ -98,7 +98,7 @@ def test_nothing_to_match_on_is_unknown_even_with_a_streaming_db(music_tools):
     path, conn = music_tools
     music_tools_add_track(conn, name="Track", artist="Someone", service="tidal")
     conn.commit()
-    # the legacy indexer leaves ID3 files without artist/title (DESIGN.md §3)
+    # the legacy indexer leaves ID3 files without artist/title (docs/legacy-schema.md)
     untagged = lossy_file(artist=None, title=None, filename="01 Track.mp3")
     identify(streaming_db=path)
     candidate = candidate_of(untagged)

@@ -1,0 +1,77 @@
+"""The layers run one way (docs/architecture.md, "Layers"), read from the import statements.
+
+    musicquality/   the base: settings, router, library connection, schema, shared helpers
+    quality/        library files, analysis, score            (uses the base)
+    dedup/          duplicates, quarantine, recovery          (uses quality)
+    upgrades/       upgrade candidates, triage                (uses quality)
+    overview/       pages across the apps                     (uses all; nothing uses it)
+
+An app uses another only through its public surface: ``models`` (relations, choices),
+``selectors`` (reads), ``services`` (writes) and its pure rule modules.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+BASE = "musicquality"
+APPS = ("quality", "dedup", "upgrades", "overview")
+#: Which apps each may import (the base is open to all).
+MAY_USE = {
+    "quality": set(),
+    "dedup": {"quality"},
+    "upgrades": {"quality"},
+    "overview": {"quality", "dedup", "upgrades"},
+}
+PUBLIC = {
+    "quality": {"models", "selectors", "services", "score", "hashing", "distribution", "versions"},
+    "dedup": {"models", "selectors", "services", "rules"},
+    "upgrades": {"models", "selectors", "services", "rules"},
+    "overview": set(),
+}
+
+
+def imports_of(package: str) -> list[tuple[Path, str]]:
+    found = []
+    for path in sorted((REPO_ROOT / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.append((path, node.module))
+            elif isinstance(node, ast.Import):
+                found.extend((path, alias.name) for alias in node.names)
+    return found
+
+
+def test_the_base_imports_no_app():
+    leaks = [
+        f"{path.relative_to(REPO_ROOT)}: {module}"
+        for path, module in imports_of(BASE)
+        if module.split(".")[0] in APPS
+    ]
+    assert leaks == []
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_apps_use_each_other_one_way_through_their_public_surface(app):
+    wrong = []
+    for path, module in imports_of(app):
+        parts = module.split(".")
+        other = parts[0]
+        if other not in APPS or other == app:
+            continue
+        where = f"{path.relative_to(REPO_ROOT)}: {module}"
+        if other not in MAY_USE[app]:
+            wrong.append(f"{where} ({app} may not use {other})")
+        elif len(parts) < 2 or parts[1] not in PUBLIC[other]:
+            wrong.append(f"{where} (not {other}'s public surface)")
+    assert wrong == []
+
+
+def test_bench_imports_no_test_helpers():
+    assert [m for _, m in imports_of("bench") if m.split(".")[0] == "tests"] == []
