@@ -26,6 +26,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 from quality.score import quality_score  # noqa: E402  (pure: no Django set-up needed)
+from quality.versions import ANALYZER_VERSION  # noqa: E402
 
 # format, codec, lossless, share
 FORMATS = [
@@ -79,16 +80,18 @@ def build(out: Path, *, files: int, seed: int = 1) -> None:
     conn = sqlite3.connect(out / "library_index.db")
     conn.execute("PRAGMA journal_mode=WAL")
     lib_rows, quality_rows = [], []
-    recordings: list[tuple[str, str, str]] = []
+    recordings: list[tuple[str, str, str, float]] = []
     weights = [f[3] for f in FORMATS]
     for file_id in range(1, files + 1):
         if recordings and rng.random() < 0.06:  # the same recording again, maybe another format
-            artist, title, album = rng.choice(recordings)
+            artist, title, album, length = rng.choice(recordings)
+            duration = length + rng.uniform(-0.5, 0.5)
         else:
             artist = rng.choice(artists)
             title = f"Song {file_id:06d}"
             album = f"Album {rng.randrange(files // 10 + 1):05d}"
-            recordings.append((artist, title, album))
+            duration = rng.uniform(120, 420)
+            recordings.append((artist, title, album, duration))
         fmt, codec, lossless, _ = rng.choices(FORMATS, weights)[0]
         size = rng.randrange(2_000_000, 60_000_000 if lossless else 12_000_000)
         path = f"/music/{artist}/{album}/{file_id:06d} {title}.{fmt}"
@@ -99,7 +102,7 @@ def build(out: Path, *, files: int, seed: int = 1) -> None:
         mtime = iso(now - datetime.timedelta(days=rng.randrange(1, 2000)))
         lib_rows.append(
             (file_id, path, path.rsplit("/", 1)[1], artist, title, album,
-             rng.randrange(1960, 2025), rng.uniform(120, 420), fmt, size, mhash, chash,
+             rng.randrange(1960, 2025), duration, fmt, size, mhash, chash,
              iso(now - datetime.timedelta(days=2)), mtime, None, 1)
         )  # fmt: skip
         if rng.random() < 0.97:
@@ -114,7 +117,7 @@ def build(out: Path, *, files: int, seed: int = 1) -> None:
                  quality_score(codec=codec, bitrate_kbps=bitrate, sample_rate=rate,
                                bit_depth=depth, channels=channels, bitrate_mode=mode),
                  int(lossless),
-                 int(rate > 48000 or (depth or 0) > 16), mode, iso(now), "bench-1")
+                 int(rate > 48000 or (depth or 0) > 16), mode, iso(now), ANALYZER_VERSION)
             )  # fmt: skip
     conn.executemany(f"INSERT INTO library_index VALUES ({','.join('?' * 16)})", lib_rows)
     conn.executemany(
