@@ -98,7 +98,7 @@ def build(out: Path, *, files: int, seed: int = 1) -> None:
         mhash = hashlib.md5(f"{artist.lower()}|{title.lower()}".encode()).hexdigest()
         chash = f"{size}_{hashlib.sha256(str(file_id).encode()).hexdigest()}"
         if lib_rows and rng.random() < 0.02:  # an exact copy elsewhere
-            chash = lib_rows[-1][9]
+            chash = lib_rows[-1][11]
         mtime = iso(now - datetime.timedelta(days=rng.randrange(1, 2000)))
         lib_rows.append(
             (file_id, path, path.rsplit("/", 1)[1], artist, title, album,

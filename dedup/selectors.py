@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 
 from dedup.models import DedupHistory
 from dedup.rules import Candidate, DuplicateGroup, DuplicateReport, duplicate_groups_build
+from musicquality.fields import iso_timestamp_parse
 from musicquality.library_cache import library_cached
 from quality.hashing import is_hash_marker
 from quality.models import LibraryFile
@@ -42,37 +44,65 @@ def _candidates(queryset: QuerySet[LibraryFile]) -> list[Candidate]:
     return [Candidate(*row) for row in rows.iterator(chunk_size=5000)]
 
 
-def _shared(field: str) -> QuerySet:
-    """Values of ``field`` that more than one active file has."""
-    return (
-        LibraryFile.objects.filter(is_active=True)
-        .order_by()
-        .values(field)
-        .annotate(files=Count("id"))
-        .filter(files__gt=1)
-        .values(field)
-    )
+# The likely members of duplicate groups: rows sharing their sampled content hash or their
+# metadata hash with another active row. Each hash is grouped once through its covering
+# idx_active_*_hash index, in index order, and only the members are joined to file_quality.
+MEMBERS_SQL = """
+WITH shared_content AS (
+    SELECT file_content_hash AS hash FROM library_index WHERE is_active = 1
+    GROUP BY file_content_hash HAVING COUNT(*) > 1
+),
+shared_metadata AS (
+    SELECT metadata_hash AS hash FROM library_index WHERE is_active = 1
+    GROUP BY metadata_hash HAVING COUNT(*) > 1
+),
+members AS (
+    SELECT li.id FROM shared_content s
+    JOIN library_index li ON li.is_active = 1 AND li.file_content_hash = s.hash
+    UNION
+    SELECT li.id FROM shared_metadata s
+    JOIN library_index li ON li.is_active = 1 AND li.metadata_hash = s.hash
+)
+SELECT li.id, li.file_path, li.file_size, li.metadata_hash, li.file_content_hash, li.artist,
+       li.title, li.album, li.duration, li.file_format, li.indexed_at, fq.quality_score,
+       fq.is_lossless, fq.bit_depth, fq.sample_rate, fq.bitrate
+FROM members JOIN library_index li ON li.id = members.id
+LEFT JOIN file_quality fq ON fq.library_file_id = li.id
+"""
+
+
+def _members() -> list[Candidate]:
+    with connections["library"].cursor() as cursor:
+        cursor.execute(MEMBERS_SQL)
+        rows = cursor.fetchall()
+    return [
+        Candidate(
+            *row[:10],
+            indexed_at=iso_timestamp_parse(row[10]),
+            quality_score=row[11],
+            is_lossless=None if row[12] is None else bool(row[12]),
+            bit_depth=row[13],
+            sample_rate=row[14],
+            bitrate=row[15],
+        )
+        for row in rows
+    ]
 
 
 def duplicate_candidates_list(*, members_only: bool = True) -> list[Candidate]:
     """Active ``library_index`` rows with their quality facts, for grouping.
 
     With ``members_only`` (the default), only rows that share their sampled content hash or
-    their metadata hash with another active row: a superset of every duplicate group's
-    members (a group is made of files sharing one of the two), read through the covering
-    ``idx_active_*_hash`` indexes, so the grouping rule runs over thousands of rows instead of
-    the whole library. ``tests/dedup/test_selectors.py`` checks that both give the same
-    groups.
+    their metadata hash with another active row (:data:`MEMBERS_SQL`): a superset of every
+    duplicate group's members (a group is made of files sharing one of the two), so the
+    grouping rule runs over those instead of the whole library.
+    ``tests/dedup/test_selectors.py`` checks that both give the same groups.
 
     Plain tuples rather than model instances: grouping needs only these columns.
     """
-    queryset = LibraryFile.objects.filter(is_active=True)
     if members_only:
-        queryset = queryset.filter(
-            Q(file_content_hash__in=_shared("file_content_hash"))
-            | Q(metadata_hash__in=_shared("metadata_hash"))
-        )
-    return _candidates(queryset)
+        return _members()
+    return _candidates(LibraryFile.objects.filter(is_active=True))
 
 
 MAX_GROUP_ROUNDS = 8

@@ -18,6 +18,19 @@ def to_iso_text(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).isoformat()
 
 
+def iso_timestamp_parse(value) -> datetime.datetime | None:
+    """A stored timestamp as an aware datetime: the legacy ``T`` form or Django's, naive read
+    as UTC; ``None`` for a value no ISO-8601 parser accepts."""
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed
+
+
 class IsoTimestampField(models.DateTimeField):
     """A TEXT timestamp stored as ``datetime.isoformat()`` in UTC (``...T12:00:00+00:00``).
 
@@ -37,14 +50,7 @@ class IsoTimestampField(models.DateTimeField):
         return "text"
 
     def from_db_value(self, value, expression, connection):
-        if value is None or isinstance(value, datetime.datetime):
-            return value
-        parsed = parse_datetime(str(value))
-        if parsed is None:
-            return None
-        if timezone.is_naive(parsed):
-            parsed = parsed.replace(tzinfo=datetime.UTC)
-        return parsed
+        return iso_timestamp_parse(value)
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if not prepared:
