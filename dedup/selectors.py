@@ -77,7 +77,16 @@ def _members() -> list[Candidate]:
         rows = cursor.fetchall()
     return [
         Candidate(
-            *row[:10],
+            id=row[0],
+            file_path=row[1],
+            file_size=row[2],
+            metadata_hash=row[3],
+            file_content_hash=row[4],
+            artist=row[5],
+            title=row[6],
+            album=row[7],
+            duration=row[8],
+            file_format=row[9],
             indexed_at=iso_timestamp_parse(row[10]),
             quality_score=row[11],
             is_lossless=None if row[12] is None else bool(row[12]),
