@@ -69,6 +69,11 @@ class Candidate(NamedTuple):
     bit_depth: int | None = None
     sample_rate: int | None = None
     bitrate: int | None = None
+    verdict: str | None = None  # of its audio verification, when it has one
+
+    @property
+    def is_damaged(self) -> bool:
+        return self.verdict == "damaged"
 
     @property
     def is_tagged(self) -> bool:
@@ -134,13 +139,15 @@ def path_is_under(path: str, directories: Sequence[PurePath]) -> bool:
 def keeper_sort_key(candidate: Candidate, *, prefer: Sequence[PurePath] = ()) -> tuple:
     """The keeper rule: the smallest key is kept.
 
-    In order: highest ``quality_score`` (a file never analysed counts as lowest); lossless
-    before lossy; higher bit depth; higher sample rate; higher bitrate; a path under one of the
-    ``prefer`` folders; the oldest ``indexed_at``; and finally the lowest id, so that the
-    choice is the same on every run.
+    In order: a file whose decoded audio was found damaged never wins over one that was not;
+    then the highest ``quality_score`` (the effective score; a file never analysed counts as
+    lowest); lossless before lossy; higher bit depth; higher sample rate; higher bitrate; a
+    path under one of the ``prefer`` folders; the oldest ``indexed_at``; and finally the lowest
+    id, so that the choice is the same on every run.
     """
     score = candidate.quality_score
     return (
+        candidate.is_damaged,
         -(score if score is not None else -1.0),
         not candidate.is_lossless,
         -(candidate.bit_depth or 0),

@@ -36,6 +36,7 @@ _CANDIDATE_FIELDS = (
     "quality__bit_depth",
     "quality__sample_rate",
     "quality__bitrate",
+    "verification__verdict",
 )
 
 
@@ -65,9 +66,10 @@ members AS (
 )
 SELECT li.id, li.file_path, li.file_size, li.metadata_hash, li.file_content_hash, li.artist,
        li.title, li.album, li.duration, li.file_format, li.indexed_at, fq.quality_score,
-       fq.is_lossless, fq.bit_depth, fq.sample_rate, fq.bitrate
+       fq.is_lossless, fq.bit_depth, fq.sample_rate, fq.bitrate, av.verdict
 FROM members JOIN library_index li ON li.id = members.id
 LEFT JOIN file_quality fq ON fq.library_file_id = li.id
+LEFT JOIN audio_verification av ON av.library_file_id = li.id
 """
 
 
@@ -93,6 +95,7 @@ def _members() -> list[Candidate]:
             bit_depth=row[13],
             sample_rate=row[14],
             bitrate=row[15],
+            verdict=row[16],
         )
         for row in rows
     ]

@@ -14,13 +14,14 @@ from musicquality.library_db import (
     library_db_path,
     library_schema_is_v2,
 )
-from musicquality.schema import MIGRATE_COMMAND
+from musicquality.schema import MIGRATE_COMMAND, SCHEMA_VERSION
 
 
 class LibraryCommand(BaseCommand):
     """Checks the library database before ``handle`` and turns its failures into one line.
 
-    Subclasses that need the v2.0.0 tables set ``requires_schema_v2 = True``.
+    Subclasses that need our tables (at the current schema version) set
+    ``requires_schema_v2 = True``.
     """
 
     requires_schema_v2 = False
@@ -33,7 +34,8 @@ class LibraryCommand(BaseCommand):
             raise CommandError(str(error)) from None
         if self.requires_schema_v2 and not library_schema_is_v2(path=path):
             raise CommandError(
-                f"library database {path} has no v2.0.0 tables yet: run `{MIGRATE_COMMAND}` first"
+                f"library database {path} is not at schema {SCHEMA_VERSION} yet: run "
+                f"`{MIGRATE_COMMAND}` first"
             )
         try:
             return super().execute(*args, **options)

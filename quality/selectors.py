@@ -10,6 +10,7 @@ backlog counts with it.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -25,9 +26,17 @@ from quality.distribution import (
     quality_distribution,
     score_bin_bounds,
 )
-from quality.models import FileQuality, LibraryFile, LibrarySetting, LibraryStats
-from quality.score import quality_score_parts
-from quality.versions import ANALYZER_VERSION
+from quality.models import (
+    AudioVerification,
+    FileQuality,
+    LibraryFile,
+    LibrarySetting,
+    LibraryStats,
+    QualityHistory,
+    Verdict,
+)
+from quality.score import AudioEvidence, quality_score_parts
+from quality.versions import ANALYZER_VERSION, VERIFIER_VERSION
 
 DB = "library"
 
@@ -41,7 +50,7 @@ BACKLOG_CONDITION = (
 )
 _ACTIVE_FILES_SQL = """
 SELECT {columns}
-FROM library_index li LEFT JOIN file_quality fq ON fq.library_file_id = li.id
+FROM library_index li LEFT JOIN file_quality fq ON fq.library_file_id = li.id {joins}
 WHERE li.is_active = 1 {pending} {prefix}
 {tail}
 """
@@ -51,10 +60,29 @@ class FileToAnalyse(NamedTuple):
     id: int
     file_path: str
     file_format: str
+    #: what the file's current verification found (None: not verified since it changed)
+    evidence: AudioEvidence | None = None
+
+
+#: ``audio_verification`` columns an :class:`AudioEvidence` is made of, in its field order.
+EVIDENCE_COLUMNS = (
+    "verdict", "integrity", "cutoff_hz", "estimated_source", "estimated_source_codec",
+    "estimated_source_kbps", "effective_sample_rate", "effective_bit_depth",
+)  # fmt: skip
+#: A verification counts for the score while it is current: same verifier, file unchanged.
+CURRENT_VERIFICATION_SQL = (
+    "LEFT JOIN audio_verification av ON av.library_file_id = li.id "
+    "AND av.verifier_version = %s AND av.verified_at >= li.file_mtime"
+)
+
+
+def evidence_from(values: Sequence) -> AudioEvidence | None:
+    """An :class:`AudioEvidence` from :data:`EVIDENCE_COLUMNS` values (None: no verification)."""
+    return AudioEvidence(*values) if values and values[0] is not None else None
 
 
 def _active_files_sql(
-    *, columns: str, pending: bool, path_prefix: str | None, tail: str = ""
+    *, columns: str, pending: bool, path_prefix: str | None, tail: str = "", joins: str = ""
 ) -> tuple[str, list]:
     params: list = []
     pending_sql = ""
@@ -66,7 +94,7 @@ def _active_files_sql(
         prefix_sql = "AND substr(li.file_path, 1, %s) = %s"
         params += [len(path_prefix), path_prefix]
     sql = _ACTIVE_FILES_SQL.format(
-        columns=columns, pending=pending_sql, prefix=prefix_sql, tail=tail
+        columns=columns, pending=pending_sql, prefix=prefix_sql, tail=tail, joins=joins
     )
     return sql, params
 
@@ -74,18 +102,27 @@ def _active_files_sql(
 def files_to_analyse(
     *, force: bool = False, path_prefix: str | None = None, limit: int | None = None
 ) -> list[FileToAnalyse]:
-    """Active files in the backlog (every active file with ``force``), by id."""
+    """Active files in the backlog (every active file with ``force``), by id, each with the
+    evidence of its current verification (the score is the effective one)."""
     sql, params = _active_files_sql(
-        columns="li.id, li.file_path, li.file_format",
+        columns="li.id, li.file_path, li.file_format, "
+        + ", ".join(f"av.{column}" for column in EVIDENCE_COLUMNS),
         pending=not force,
         path_prefix=path_prefix,
         tail="ORDER BY li.id" + (" LIMIT %s" if limit is not None else ""),
+        joins=CURRENT_VERIFICATION_SQL,
     )
+    params.insert(0, VERIFIER_VERSION)
     if limit is not None:
         params.append(limit)
     with connections[DB].cursor() as cursor:
         cursor.execute(sql, params)
-        return [FileToAnalyse(*row) for row in cursor.fetchall()]
+        return [
+            FileToAnalyse(
+                id=row[0], file_path=row[1], file_format=row[2], evidence=evidence_from(row[3:])
+            )
+            for row in cursor.fetchall()
+        ]
 
 
 def active_files_count(*, path_prefix: str | None = None) -> int:
@@ -101,6 +138,104 @@ def analysis_backlog_count(*, path_prefix: str | None = None) -> int:
     with connections[DB].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
+
+
+# --- the verification backlog ---------------------------------------------------------------
+
+#: The one definition of "waiting for verification" (``verify_audio`` works through exactly
+#: these): no ``audio_verification`` row, a row by another verifier version, or a file changed
+#: after it was verified. Parameter: the current verifier version.
+VERIFY_BACKLOG_CONDITION = (
+    "(av.id IS NULL OR av.verifier_version != %s OR av.verified_at < li.file_mtime)"
+)
+_VERIFY_SQL = """
+SELECT {columns}
+FROM library_index li LEFT JOIN audio_verification av ON av.library_file_id = li.id
+WHERE li.is_active = 1 {pending} {prefix}
+{tail}
+"""
+
+
+class FileToVerify(NamedTuple):
+    id: int
+    file_path: str
+
+
+def _verify_sql(
+    *, columns: str, pending: bool, path_prefix: str | None, tail: str = ""
+) -> tuple[str, list]:
+    params: list = []
+    pending_sql = ""
+    if pending:
+        pending_sql = f"AND {VERIFY_BACKLOG_CONDITION}"
+        params.append(VERIFIER_VERSION)
+    prefix_sql = ""
+    if path_prefix:
+        prefix_sql = "AND substr(li.file_path, 1, %s) = %s"
+        params += [len(path_prefix), path_prefix]
+    sql = _VERIFY_SQL.format(columns=columns, pending=pending_sql, prefix=prefix_sql, tail=tail)
+    return sql, params
+
+
+def files_to_verify(
+    *, force: bool = False, path_prefix: str | None = None, limit: int | None = None
+) -> list[FileToVerify]:
+    """Active files in the verification backlog (every active file with ``force``), by id."""
+    sql, params = _verify_sql(
+        columns="li.id, li.file_path",
+        pending=not force,
+        path_prefix=path_prefix,
+        tail="ORDER BY li.id" + (" LIMIT %s" if limit is not None else ""),
+    )
+    if limit is not None:
+        params.append(limit)
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [FileToVerify(*row) for row in cursor.fetchall()]
+
+
+def verification_backlog_count(*, path_prefix: str | None = None) -> int:
+    """How many active files ``verify_audio`` would verify now."""
+    sql, params = _verify_sql(columns="COUNT(*)", pending=True, path_prefix=path_prefix)
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def verdict_counts() -> dict[str, int]:
+    """Active files per verdict of their current verification (every verdict present)."""
+    counts = dict.fromkeys(Verdict.values, 0)
+    with connections[DB].cursor() as cursor:
+        cursor.execute(
+            "SELECT av.verdict, COUNT(*) FROM audio_verification av "
+            "JOIN library_index li ON li.id = av.library_file_id "
+            "WHERE li.is_active = 1 AND av.verifier_version = %s AND av.verified_at >= "
+            "li.file_mtime GROUP BY av.verdict",
+            [VERIFIER_VERSION],
+        )
+        for verdict, count in cursor.fetchall():
+            counts[verdict] = counts.get(verdict, 0) + count
+    return counts
+
+
+def verification_of(*, library_file_id: int) -> AudioVerification | None:
+    return AudioVerification.objects.filter(library_file_id=library_file_id).first()
+
+
+def evidence_of(verification: AudioVerification | None) -> AudioEvidence | None:
+    """The evidence of a verification row as the score reads it."""
+    if verification is None:
+        return None
+    return AudioEvidence(*(getattr(verification, column) for column in EVIDENCE_COLUMNS))
+
+
+def verification_is_current(verification: AudioVerification, library_file: LibraryFile) -> bool:
+    """Made by this verifier, and not older than the file's last change."""
+    return verification.verifier_version == VERIFIER_VERSION and (
+        library_file.file_mtime is None
+        or verification.verified_at is None
+        or verification.verified_at >= library_file.file_mtime
+    )
 
 
 # --- totals ---------------------------------------------------------------------------------
@@ -283,8 +418,11 @@ def file_quality_of(library_file: LibraryFile) -> FileQuality | None:
     return getattr(library_file, "quality", None)
 
 
-def score_parts_get(quality: FileQuality) -> list[tuple[str, float]]:
-    """The stored analysis's score, term by term, by the current formula."""
+def score_parts_get(
+    quality: FileQuality, *, evidence: AudioEvidence | None = None
+) -> list[tuple[str, float]]:
+    """The stored analysis's score, term by term, by the current formula (with what the
+    file's current verification found)."""
     return quality_score_parts(
         codec=quality.codec,
         bitrate_kbps=quality.bitrate,
@@ -292,6 +430,16 @@ def score_parts_get(quality: FileQuality) -> list[tuple[str, float]]:
         bit_depth=quality.bit_depth,
         channels=quality.channels,
         bitrate_mode=quality.bitrate_mode,
+        evidence=evidence,
+    )
+
+
+def score_history_of(*, library_file_id: int, limit: int = 20) -> list[QualityHistory]:
+    """The file's last score changes, newest first."""
+    return list(
+        QualityHistory.objects.filter(library_file_id=library_file_id).order_by(
+            "-measured_at", "-id"
+        )[:limit]
     )
 
 

@@ -113,11 +113,19 @@ def format_choice(value: str) -> str:
     return upper
 
 
-def is_upgrade_candidate(*, is_lossless: bool | None, score: float, threshold: float) -> bool:
-    """The one definition of who is an upgrade candidate: a file analysed as lossy (or of
-    unknown kind) scoring below the threshold. ``upgrades.selectors.upgrade_candidate_q`` is
-    its SQL mirror; ``tests/upgrades/test_rules.py`` compares the two."""
-    return is_lossless is not True and score < threshold
+#: Verdicts of the audio verification that make a lossless container no lossless copy.
+NOT_REALLY_LOSSLESS = ("lossy_source", "damaged")
+
+
+def is_upgrade_candidate(
+    *, is_lossless: bool | None, score: float, threshold: float, verdict: str | None = None
+) -> bool:
+    """The one definition of who is an upgrade candidate: a file scoring below the threshold
+    (the effective score, ``quality.score``) that is not genuinely lossless: analysed as lossy
+    (or of unknown kind), or a lossless container whose audio was found made from a lossy
+    source or damaged (``verdict``). ``upgrades.selectors.upgrade_candidate_q`` is its SQL
+    mirror; ``tests/upgrades/test_rules.py`` compares the two."""
+    return score < threshold and (is_lossless is not True or verdict in NOT_REALLY_LOSSLESS)
 
 
 def completion_reason(

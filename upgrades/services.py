@@ -388,6 +388,7 @@ def _candidates_complete_outgrown(*, threshold: float, stamp: str) -> int:
             is_lossless=replacement.is_lossless,
             score=replacement.quality_score,
             threshold=threshold,
+            verdict=replacement.verdict,
         ):
             continue
         why = rules.completion_reason(
