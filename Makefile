@@ -74,6 +74,7 @@ demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate -v0 --database=library
 	$(DEMO_ENV) $(PY) manage.py scan_library $(CURDIR)/$(DEMO_DIR)/music
 	$(DEMO_ENV) $(PY) manage.py analyze_quality
+	$(DEMO_ENV) $(PY) manage.py verify_audio
 	$(DEMO_ENV) $(PY) manage.py find_duplicates
 	$(DEMO_ENV) $(PY) manage.py dedupe --apply --yes --min-confidence 1.0
 	$(DEMO_ENV) $(PY) manage.py identify_upgrades

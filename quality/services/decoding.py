@@ -11,7 +11,7 @@ samples (docs/verification.md):
   (``quality.spectrum``), and the OR of every integer sample (padded bits);
 - a hash of the decoded PCM: for lossless streams the MD5 of the interleaved little-endian
   samples at their native depth, which is exactly the FLAC STREAMINFO MD5; for lossy streams a
-  SHA-1 of the decoder's float output (decoder-dependent: stored with the decoder version);
+  SHA-256 of the decoder's float output (decoder-dependent: stored with the decoder version);
 - the first 120 s as interleaved int16 PCM, handed to ``on_pcm`` (the fingerprinter) in the
   same pass.
 
@@ -259,7 +259,7 @@ class _Accumulator:
             )
             self._call_pcm(pcm, ch)
 
-    # float (lossy) decoders: SHA-1 of each channel's float32 stream (decoder-dependent)
+    # float (lossy) decoders: SHA-256 of each channel's float32 stream (decoder-dependent)
     def _float_frame(self, frame, fmt: str, ch: int, n: int) -> None:
         if fmt == "fltp":
             chans = [np.frombuffer(p, dtype="<f4", count=n) for p in frame.planes[:ch]]  # zero-copy
@@ -276,7 +276,7 @@ class _Accumulator:
             chans = [np.ascontiguousarray(a[c], dtype="<f4") for c in range(ch)]
         if self.hash_lossy:
             while len(self.sha) < len(chans):
-                self.sha.append(hashlib.sha1())
+                self.sha.append(hashlib.sha256())
             for h, c in zip(self.sha, chans, strict=False):
                 h.update(c.data)
         s0 = self.samples
@@ -300,7 +300,7 @@ class _Accumulator:
             return self.md5.hexdigest()
         if not self.hash_lossy:
             return None
-        return hashlib.sha1(b"".join(h.digest() for h in self.sha)).hexdigest()
+        return hashlib.sha256(b"".join(h.digest() for h in self.sha)).hexdigest()
 
     def _window_parts(self, s0: int, n: int) -> list[tuple[int, int, int]]:
         """(window index, first, end) sample ranges of [s0, s0+n) falling in analysis windows."""
@@ -575,7 +575,7 @@ def _conclude(
     evidence["pcm_hash_kind"] = (
         f"md5 of interleaved LE signed {acc.bits}-bit PCM (the FLAC STREAMINFO MD5 definition)"
         if acc.int_output
-        else "sha1 over the per-channel sha1 digests of the float32 LE decoder output "
+        else "sha256 over the per-channel sha256 digests of the float32 LE decoder output "
         "(decoder-dependent)"
     )
 

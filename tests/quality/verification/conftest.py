@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.quality.verification import labelled_set as LS
-from tests.quality.verification import report
+from bench import labelled_set as LS
+from bench import verify_report as report
 
 
 @pytest.fixture(scope="session")

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from bench import labelled_set as LS
+from bench import verify_report as report
 from quality import verdicts
+from quality.services import audio_make as E
 from quality.services.decoding import audio_verify, declared_read
 from quality.versions import VERIFIER_VERSION
-from tests import audio_tools as E
-from tests.quality.verification import labelled_set as LS
-from tests.quality.verification import report
 
 HERE = Path(__file__).resolve().parent
 

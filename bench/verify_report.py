@@ -6,9 +6,9 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from bench import labelled_set as LS
 from quality import verdicts
 from quality.services.decoding import VerificationResult, audio_verify, declared_read
-from tests.quality.verification import labelled_set as LS
 
 ACCEPT = {
     "ok": {"ok"},

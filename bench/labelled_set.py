@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from quality.services import audio_make as E
 from quality.services.music_signal import music_like
-from tests import audio_tools as E
 
 SR = 44100
 

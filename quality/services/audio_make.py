@@ -1,6 +1,7 @@
-"""PyAV / soundfile encode-decode helpers that build test audio (tests and benchmarks only).
+"""Make audio with known facts: encode, decode, resample, write integer PCM as FLAC.
 
-The verifier never imports this module: expected facts come from how a file was made here.
+For the demo library, the tests and the benchmarks; the verifier never imports this module,
+so what a file made here is comes from how it was made, not from the code under test.
 All functions take / return (channels, samples) float32 arrays in [-1, 1].
 """
 
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import av
 import numpy as np
-import soundfile as sf
+
+from quality.services.encoding import soundfile_import
 
 LAYOUTS = {1: "mono", 2: "stereo"}
 
@@ -142,6 +144,7 @@ def write_vorbis(path: str | Path, data: np.ndarray, sample_rate: int, quality: 
     path = Path(path)
     frames = np.ascontiguousarray(data.T, dtype=np.float32)
     # written in blocks: libsndfile 1.2.2's Vorbis writer segfaults on one very large write
+    sf = soundfile_import()
     with sf.SoundFile(
         str(path),
         "w",
