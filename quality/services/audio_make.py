@@ -11,6 +11,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.audio.stream import AudioStream
 
 from quality.services.encoding import soundfile_import
 
@@ -55,9 +56,10 @@ def encode(
     channels = data.shape[0]
     with av.open(str(path), "w", format=container_format) as out:
         stream = out.add_stream(codec, rate=out_rate)
+        assert isinstance(stream, AudioStream)
         cc = stream.codec_context
         cc.layout = LAYOUTS[channels]
-        fmt = sample_fmt or cc.codec.audio_formats[0].name
+        fmt = sample_fmt or (cc.codec.audio_formats or [cc.format])[0].name
         cc.format = fmt
         if bit_rate:
             cc.bit_rate = bit_rate
