@@ -17,11 +17,29 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from types import ModuleType
 
-import chromaprint
 import numpy as np
 
-ALGORITHM = chromaprint.Fingerprinter.ALGORITHM_TEST2  # == 1, libchromaprint's default / AcoustID's
+ALGORITHM = 1  # chromaprint.Fingerprinter.ALGORITHM_TEST2: libchromaprint's default, AcoustID's
+
+
+class FingerprintUnavailable(Exception):
+    """libchromaprint is not installed; the message says how to install it."""
+
+
+def chromaprint_module() -> ModuleType:
+    """pyacoustid's ctypes binding, loaded on first use (it loads libchromaprint)."""
+    try:
+        import chromaprint
+    except ImportError as error:
+        raise FingerprintUnavailable(
+            f"acoustic fingerprints need libchromaprint ({error}): install Debian's "
+            "libchromaprint1 (`make runtime-deps`)"
+        ) from None
+    return chromaprint
+
+
 MAX_SECONDS = 120.0  # like fpcalc -length 120 (AcoustID's lookup length)
 MIN_SECONDS = 3.0  # less decoded audio than this -> no fingerprint
 MIN_ITEMS = 16  # fewer fingerprint items than this (~2 s) -> no fingerprint
@@ -42,7 +60,7 @@ class FingerprintAccumulator:
         self.channels = int(channels)
         self._limit = int(MAX_SECONDS * self.sample_rate) * self.channels  # interleaved samples
         self._fed = 0
-        self._fp = chromaprint.Fingerprinter(ALGORITHM)
+        self._fp = chromaprint_module().Fingerprinter(ALGORITHM)
         self._fp.start(self.sample_rate, self.channels)
         self._done = False
 
@@ -88,13 +106,14 @@ class FingerprintAccumulator:
 def fingerprint_encode(raw) -> str:
     """Compressed, base64 (URL-safe, unpadded) text form, as printed by fpcalc."""
     items = np.asarray(raw, dtype=np.uint32).tolist()
-    return chromaprint.encode_fingerprint(items, ALGORITHM, base64=True).decode("ascii")
+    encoded = chromaprint_module().encode_fingerprint(items, ALGORITHM, base64=True)
+    return encoded.decode("ascii")
 
 
 def fingerprint_decode(text) -> np.ndarray:
     if isinstance(text, str):
         text = text.encode("ascii")
-    items, _algorithm = chromaprint.decode_fingerprint(text, base64=True)
+    items, _algorithm = chromaprint_module().decode_fingerprint(text, base64=True)
     return np.asarray(items, dtype=np.uint32)
 
 

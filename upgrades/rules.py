@@ -11,9 +11,10 @@ import datetime
 import enum
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from quality.recordings import Candidate, keeper_order
 from quality.score import CD_QUALITY_SCORE
 
 #: The score a CD-quality lossless copy of the recommended format gets.
@@ -143,6 +144,34 @@ def completion_reason(
         return f"replaced by {replaced_by}, {quality}" if replaced_by else f"file is now {quality}"
     level = f"scores {score:.1f}, at or above the threshold {threshold:g}"
     return f"replaced by {replaced_by}, which {level}" if replaced_by else f"file now {level}"
+
+
+def recording_lesser_copies(groups: Iterable[Sequence[Candidate]]) -> dict[int, Candidate]:
+    """At most one candidate per recording: its best copy (``quality.recordings.keeper_order``,
+    the copy a duplicate group keeps). Every other copy of a recording held more than once is
+    mapped to that best copy: it is never proposed (when the best copy is itself no candidate,
+    the recording has none; the lesser copies are duplicates, for the dedup pages)."""
+    lesser: dict[int, Candidate] = {}
+    for members in groups:
+        best, *others = keeper_order(members)
+        lesser.update((other.id, best) for other in others)
+    return lesser
+
+
+def superseded_reason(*, better: Candidate, threshold: float) -> str:
+    """The note on a candidate completed because its recording has a better copy."""
+    score = "not analysed" if better.quality_score is None else f"score {better.quality_score:.1f}"
+    if is_upgrade_candidate(
+        is_lossless=better.is_lossless,
+        score=better.quality_score if better.quality_score is not None else 0.0,
+        threshold=threshold,
+        verdict=better.verdict,
+    ):
+        return (
+            f"the same recording is held as a better copy, {better.file_path} ({score}), "
+            "which is the candidate now"
+        )
+    return f"the library already holds this recording as {better.file_path} ({score})"
 
 
 # --- matching ---------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -104,6 +105,20 @@ def upgrade_candidates_outgrown(*, threshold: float) -> QuerySet:
             )
         )
     )
+
+
+def upgrade_candidates_pending_of(
+    *, library_file_ids: Iterable[int]
+) -> list[tuple[int, str | None, int]]:
+    """(id, notes, library_file_id) of the pending candidates of these files."""
+    ids = list(library_file_ids)
+    rows = UpgradeCandidate.objects.filter(user_action=UserAction.PENDING)
+    found: list[tuple[int, str | None, int]] = []
+    for start in range(0, len(ids), 500):
+        found += rows.filter(library_file_id__in=ids[start : start + 500]).values_list(
+            "id", "notes", "library_file_id"
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)

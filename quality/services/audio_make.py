@@ -49,6 +49,7 @@ def encode(
     sample_fmt: str | None = None,
     bits_per_raw_sample: int | None = None,
     container_format: str | None = None,
+    codec_options: dict[str, str] | None = None,
 ) -> Path:
     """Encode with PyAV. `vbr_quality` sets codec_context.qscale flag + global_quality (LAME -V)."""
     path = Path(path)
@@ -66,8 +67,11 @@ def encode(
         if vbr_quality is not None:
             cc.qscale = True
             cc.global_quality = vbr_quality
+        options = dict(codec_options or {})
         if bits_per_raw_sample:
-            cc.options = {"bits_per_raw_sample": str(bits_per_raw_sample)}
+            options["bits_per_raw_sample"] = str(bits_per_raw_sample)
+        if options:
+            cc.options = options
         cc.open()
         frame_size = cc.frame_size if cc.frame_size and cc.frame_size > 1 else None
         pts = 0

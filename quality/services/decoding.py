@@ -378,6 +378,15 @@ def audio_verify(
         )
 
 
+def pcm_hash_of(path: str | Path) -> str | None:
+    """The hash of ``path``'s decoded audio, decoded now (None when it cannot be decoded
+    whole): what ``dedupe`` checks before it acts on an ``audio_hash`` match."""
+    result = audio_verify(path, declared=declared_read(path))
+    if result.integrity != "ok":
+        return None
+    return result.pcm_hash
+
+
 def _damaged(
     reason: str, evidence: dict, declared: DeclaredStream, codec: str = "?"
 ) -> VerificationResult:

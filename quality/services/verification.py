@@ -24,6 +24,7 @@ from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map, default_workers
+from quality.fingerprints import FingerprintAccumulator, degenerate_reason, fingerprint_encode
 from quality.score import AudioEvidence, effective_is_hires, quality_score
 from quality.selectors import (
     FileToVerify,
@@ -32,6 +33,7 @@ from quality.selectors import (
 )
 from quality.services.analysis import ScoreChange, quality_history_append
 from quality.services.decoding import VerificationResult, audio_verify, declared_read
+from quality.services.recordings import AudioMatchRefresh, audio_matches_refresh
 from quality.versions import ANALYZER_VERSION
 
 logger = logging.getLogger(__name__)
@@ -124,15 +126,54 @@ def verification_row(
     )
 
 
-def _verify_chunk(chunk: Sequence[FileToVerify]) -> list[VerificationRow]:
-    """Worker: decode each file once (never raises for a damaged file)."""
-    rows = []
-    for file in chunk:
-        result = audio_verify(file.file_path, declared=declared_read(file.file_path))
-        rows.append(
-            verification_row(library_file_id=file.id, result=result, verified_at=utc_now_iso())
-        )
-    return rows
+class Verified(NamedTuple):
+    """What one decode pass gives: the verification, and the fingerprint (compressed text, or
+    None when the audio gives none: too short, silence, steady noise, or undecodable)."""
+
+    row: VerificationRow
+    fingerprint: str | None
+
+
+class _FingerprintFeed:
+    """The decode pass's PCM callback: feeds Chromaprint the first 120 s."""
+
+    def __init__(self) -> None:
+        self.accumulator: FingerprintAccumulator | None = None
+
+    def __call__(self, pcm, sample_rate: int, channels: int) -> None:
+        if self.accumulator is None:
+            self.accumulator = FingerprintAccumulator(sample_rate, channels)
+        self.accumulator.feed(pcm)
+
+    def result(self) -> tuple[str | None, str]:
+        """(encoded fingerprint or None, what happened: for the evidence)."""
+        if self.accumulator is None:
+            return None, "no audio"
+        raw = self.accumulator.finish()
+        if raw is None:
+            return None, "too short"
+        reason = degenerate_reason(raw)
+        if reason is not None:
+            return None, reason
+        return fingerprint_encode(raw), "stored"
+
+
+def file_verify(*, library_file_id: int, path: str) -> Verified:
+    """Decode one file once (never raises for a damaged file): the verification and, from the
+    same pass, the fingerprint."""
+    feed = _FingerprintFeed()
+    result = audio_verify(path, declared=declared_read(path), on_pcm=feed)
+    fingerprint, fingerprint_state = feed.result()
+    result.evidence["fingerprint"] = fingerprint_state
+    row = verification_row(
+        library_file_id=library_file_id, result=result, verified_at=utc_now_iso()
+    )
+    return Verified(row, fingerprint)
+
+
+def _verify_chunk(chunk: Sequence[FileToVerify]) -> list[Verified]:
+    """Worker: decode each file once."""
+    return [file_verify(library_file_id=file.id, path=file.file_path) for file in chunk]
 
 
 def _rescore(cursor, rows: Sequence[VerificationRow]) -> int:
@@ -183,12 +224,18 @@ def _rescore(cursor, rows: Sequence[VerificationRow]) -> int:
     return len(changes)
 
 
-def _write(rows: Sequence[VerificationRow]) -> int:
-    """One transaction: the verification rows, then the scores they change."""
-    if not rows:
+def _write(verified: Sequence[Verified]) -> int:
+    """One transaction: the verification rows, the fingerprints (on the files' analyses), then
+    the scores they change."""
+    if not verified:
         return 0
+    rows = [v.row for v in verified]
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
         cursor.executemany(UPSERT_SQL, [(*row, row.library_file_id) for row in rows])
+        cursor.executemany(
+            "UPDATE file_quality SET acoustid_fingerprint = %s WHERE library_file_id = %s",
+            [(v.fingerprint, v.row.library_file_id) for v in verified],
+        )
         return _rescore(cursor, rows)
 
 
@@ -197,11 +244,13 @@ class VerificationRunResult:
     verified: int = 0
     skipped: int = 0
     rescored: int = 0
+    fingerprinted: int = 0
     by_verdict: Counter = field(default_factory=Counter)
     audio_seconds: float = 0.0
     seconds: float = 0.0
     workers: int = 1
     interrupted: bool = False
+    matches: AudioMatchRefresh | None = None
 
     @property
     def files_per_second(self) -> float:
@@ -225,17 +274,18 @@ def audio_verify_all(
     result = VerificationRunResult(workers=workers or default_workers())
     todo = files_to_verify(force=force, path_prefix=path_prefix, limit=limit)
     result.skipped = active_files_count(path_prefix=path_prefix) - len(todo)
-    batch: list[VerificationRow] = []
+    batch: list[Verified] = []
     done = 0
     if progress:
         progress(0, len(todo))
 
-    def commit(rows: list[VerificationRow]) -> None:
-        result.rescored += _write(rows)
-        result.verified += len(rows)
-        for row in rows:
-            result.by_verdict[row.verdict] += 1
-            result.audio_seconds += row.decoded_seconds or 0.0
+    def commit(verified: list[Verified]) -> None:
+        result.rescored += _write(verified)
+        result.verified += len(verified)
+        for v in verified:
+            result.by_verdict[v.row.verdict] += 1
+            result.audio_seconds += v.row.decoded_seconds or 0.0
+            result.fingerprinted += v.fingerprint is not None
 
     try:
         for chunk in chunks_map(_verify_chunk, todo, workers=result.workers, chunk_size=CHUNK_SIZE):
@@ -250,5 +300,7 @@ def audio_verify_all(
     except KeyboardInterrupt:
         result.interrupted = True
         logger.warning("verification interrupted: %d files committed", result.verified)
+    if not result.interrupted:
+        result.matches = audio_matches_refresh()
     result.seconds = time.monotonic() - started
     return result
