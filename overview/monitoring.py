@@ -25,7 +25,7 @@ from musicquality.charts import (
     line_chart,
 )
 from musicquality.library_cache import library_cached
-from musicquality.library_db import library_db_size
+from musicquality.library_db import library_db_path, library_db_size, library_schema_is_v2
 from musicquality.models import AlertEpisode, MigrationRecord, RunRecord
 from musicquality.monitoring.exposition import MetricsData, metrics_text
 from musicquality.monitoring.rules import (
@@ -100,7 +100,7 @@ def _alert_texts(facts: MonitoringFacts, thresholds: Thresholds) -> dict[Alert, 
             f"above {thresholds.db_size_bytes / 1024 / 1024:,.0f} MB",
         ),
         Alert.ANALYSIS_BACKLOG: (
-            f"{facts.backlog_files:,} files",
+            f"{facts.backlog_files:,} files" if facts.backlog_files is not None else "unknown",
             f"above {thresholds.backlog_files:,} files",
         ),
         Alert.QUERY_TIME: (
@@ -119,12 +119,22 @@ def _alert_texts(facts: MonitoringFacts, thresholds: Thresholds) -> dict[Alert, 
     }
 
 
+def _backlog_when_v2() -> int | None:
+    return analysis_backlog_count() if library_schema_is_v2(path=library_db_path()) else None
+
+
+def _backlog_or_none() -> int | None:
+    """The analysis backlog, or ``None`` while the library has no v2.0.0 tables (a first
+    migration that failed or was refused: just when ``/metrics`` must still answer)."""
+    return library_cached("monitoring:backlog", _backlog_when_v2)
+
+
 def monitoring_snapshot_take() -> MonitoringSnapshot:
     """The four alerts now, with since when each raised one is up (see the module)."""
     now = timezone.now()
     thresholds = Thresholds.from_settings()
     db_size = library_db_size()
-    backlog = library_cached("monitoring:backlog", analysis_backlog_count)
+    backlog = _backlog_or_none()
     store_available = True
     p95, failing_since, last_migration = None, None, None
     try:

@@ -30,7 +30,7 @@ METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST
 @dataclass(frozen=True)
 class MetricsData:
     db_size_bytes: int
-    backlog_files: int
+    backlog_files: int | None
     growth_bytes_per_day: float | None
     alerts: Mapping[Alert, bool]
     query_totals: Sequence[QueryTimingTotal]
@@ -62,11 +62,13 @@ class _StoredFacts(Collector):
         if data.growth_bytes_per_day is not None:
             growth.add_metric([], data.growth_bytes_per_day)
         yield growth
-        yield _gauge(
+        backlog = _gauge(
             "musicquality_analysis_backlog_files",
             "Active files waiting for analyze_quality (new, changed, or older analyser).",
-            data.backlog_files,
         )
+        if data.backlog_files is not None:
+            backlog.add_metric([], data.backlog_files)
+        yield backlog
         yield self._query_histogram()
         yield from self._migration()
         yield from self._runs()

@@ -60,8 +60,11 @@ class MigrationOutcome(StrEnum):
     REFUSED = "refused"  # the checks before migrating said no; nothing ran
 
 
+#: As plain strings: an Enum member hashes by its name, so a stored "failed" would not be
+#: found in a set of members.
 FAILED_OUTCOMES = frozenset(
-    {MigrationOutcome.ROLLED_BACK, MigrationOutcome.FAILED, MigrationOutcome.REFUSED}
+    o.value
+    for o in (MigrationOutcome.ROLLED_BACK, MigrationOutcome.FAILED, MigrationOutcome.REFUSED)
 )
 
 
@@ -96,8 +99,8 @@ def db_size_alert_raised(db_size_bytes: int, thresholds: Thresholds) -> bool:
     return db_size_bytes > thresholds.db_size_bytes
 
 
-def backlog_alert_raised(backlog_files: int, thresholds: Thresholds) -> bool:
-    return backlog_files > thresholds.backlog_files
+def backlog_alert_raised(backlog_files: int | None, thresholds: Thresholds) -> bool:
+    return backlog_files is not None and backlog_files > thresholds.backlog_files
 
 
 def query_time_alert_raised(p95_seconds: float | None, thresholds: Thresholds) -> bool:
@@ -116,7 +119,7 @@ class MonitoringFacts:
     """What the four alerts are decided from, all counts and sizes."""
 
     db_size_bytes: int
-    backlog_files: int
+    backlog_files: int | None  # None: the library has no v2.0.0 tables to count it from
     query_p95_seconds: float | None
     migration_failed_since: datetime.datetime | None
 

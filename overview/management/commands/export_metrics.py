@@ -13,7 +13,6 @@ class Command(LibraryCommand):
         "GET /metrics serves them: to stdout, or with --out to FILE (written to a temporary "
         "name and renamed into place, for node_exporter's textfile collector)."
     )
-    requires_schema_v2 = True
     query_origin = QueryOrigin.MONITORING
 
     def add_arguments(self, parser):
