@@ -1,14 +1,15 @@
 """``GET /metrics``: Prometheus' text format, read back by prometheus-client's own parser."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from prometheus_client.parser import text_string_to_metric_families
 
+from musicquality.monitoring.rules import QueryOrigin
+from musicquality.monitoring.runs import run_measured
+from musicquality.monitoring.timing import library_queries_timed
 from tests.conftest import LIBRARY_DBS
 from tests.ui_fixtures import small_library_make
+from upgrades.selectors import upgrade_candidates_count
 
 pytestmark = pytest.mark.django_db(databases=LIBRARY_DBS)
 
@@ -34,12 +35,15 @@ def samples_of(family) -> dict[tuple, float]:
     return {(s.name, tuple(sorted(s.labels.items()))): s.value for s in family.samples}
 
 
-@pytest.mark.django_db(databases=LIBRARY_DBS, transaction=True)  # a command takes the lock
 def test_metrics_parse_and_hold_every_required_family_and_no_library_text(client, admin_user):
     library = small_library_make()
     client.force_login(admin_user)
     assert client.get(reverse("file_list"), {"q": "Alpha"}).status_code == 200
-    call_command("identify_upgrades", stdout=StringIO())
+    with (
+        run_measured(kind="identify") as run,
+        library_queries_timed(query_name="identify_upgrades", origin=QueryOrigin.COMMAND),
+    ):
+        run.files = upgrade_candidates_count()
 
     response = client.get(reverse("metrics"))
     assert response.status_code == 200
