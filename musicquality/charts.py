@@ -42,8 +42,9 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class BarChart:
-    bars: tuple[Bar, ...]
+class ChartFrame:
+    """The SVG's coordinate box, its baseline (the x axis) and its title."""
+
     width: int
     height: int
     baseline: float
@@ -52,6 +53,11 @@ class BarChart:
     @property
     def label_y(self) -> float:
         return self.height - 8
+
+
+@dataclass(frozen=True)
+class BarChart(ChartFrame):
+    bars: tuple[Bar, ...]
 
     @property
     def is_empty(self) -> bool:
@@ -115,17 +121,9 @@ class BarGroup:
 
 
 @dataclass(frozen=True)
-class GroupedBarChart:
+class GroupedBarChart(ChartFrame):
     groups: tuple[BarGroup, ...]
     series: tuple[str, ...]
-    width: int
-    height: int
-    baseline: float
-    title: str
-
-    @property
-    def label_y(self) -> float:
-        return self.height - 8
 
     @property
     def is_empty(self) -> bool:
@@ -212,21 +210,13 @@ class LineSeries:
 
 
 @dataclass(frozen=True)
-class LineChart:
+class LineChart(ChartFrame):
     series: tuple[LineSeries, ...]
-    width: int
-    height: int
-    baseline: float
     plot_left: float
     plot_top: float
     top_text: str
     x_first: str
     x_last: str
-    title: str
-
-    @property
-    def label_y(self) -> float:
-        return self.height - 8
 
     @property
     def right(self) -> float:

@@ -307,22 +307,18 @@ def migration_recorded() -> Iterator[MigrationRun]:
     run = MigrationRun()
     started_at = timezone.now()
     started = perf_counter()
+    error: BaseException | None = None
     try:
         yield run
-    except BaseException as error:
+    except BaseException as caught:
+        error = caught
+        raise
+    finally:
         run.saved = migration_outcome_save(
             started_at=started_at,
             seconds=perf_counter() - started,
             outcome=run.outcome(error),
             applied=run.applied,
             unapplied=run.unapplied,
-            message=_first_line(error),
+            message=_first_line(error) if error is not None else "",
         )
-        raise
-    run.saved = migration_outcome_save(
-        started_at=started_at,
-        seconds=perf_counter() - started,
-        outcome=run.outcome(None),
-        applied=run.applied,
-        unapplied=run.unapplied,
-    )
