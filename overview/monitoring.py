@@ -62,6 +62,8 @@ logger = logging.getLogger(__name__)
 PAGE_WINDOW = datetime.timedelta(days=7)
 QUERY_TABLE_WINDOW = datetime.timedelta(hours=24)
 RUNS_SHOWN = 30
+#: The charts in full-width cards get a wider box, so that their text keeps its size.
+WIDE_CHART = {"width": 1000, "height": 200}
 
 
 @dataclass(frozen=True)
@@ -233,8 +235,8 @@ def _run_series(runs: list[RunRecord]) -> list[tuple[str, list[tuple[float, floa
     series = []
     for kind in RunKind:
         points = [
-            (float(index), run.files_per_second)
-            for index, run in enumerate(runs)
+            (float(number), run.files_per_second)
+            for number, run in enumerate(runs, start=1)
             if run.kind == kind
         ]
         if points:
@@ -276,11 +278,13 @@ def monitoring_page_get() -> MonitoringPage:
             series=("p50", "p95"),
             title="Library query time by query (ms), last 24 hours",
             value_format="{:,.1f}",
+            **WIDE_CHART,
         ),
         queries=queries,
         throughput_chart=line_chart(
             series=_run_series(runs),
-            title=f"Files per second over the last {RUNS_SHOWN} runs",
+            title=f"Files per second over the last {RUNS_SHOWN} runs (1 = the oldest)",
+            **WIDE_CHART,
         ),
         runs=list(reversed(runs)),
         migrations=migrations_recent(),
