@@ -63,7 +63,7 @@ PAGE_WINDOW = datetime.timedelta(days=7)
 QUERY_TABLE_WINDOW = datetime.timedelta(hours=24)
 RUNS_SHOWN = 30
 #: The charts in full-width cards get a wider box, so that their text keeps its size.
-WIDE_CHART = {"width": 1000, "height": 200}
+WIDE_WIDTH, WIDE_HEIGHT = 1000, 200
 
 
 @dataclass(frozen=True)
@@ -278,13 +278,15 @@ def monitoring_page_get() -> MonitoringPage:
             series=("p50", "p95"),
             title="Library query time by query (ms), last 24 hours",
             value_format="{:,.1f}",
-            **WIDE_CHART,
+            width=WIDE_WIDTH,
+            height=WIDE_HEIGHT,
         ),
         queries=queries,
         throughput_chart=line_chart(
             series=_run_series(runs),
             title=f"Files per second over the last {RUNS_SHOWN} runs (1 = the oldest)",
-            **WIDE_CHART,
+            width=WIDE_WIDTH,
+            height=WIDE_HEIGHT,
         ),
         runs=list(reversed(runs)),
         migrations=migrations_recent(),
