@@ -16,6 +16,8 @@ from musicquality.library_db import (
     library_db_path,
     library_schema_is_v2,
 )
+from musicquality.monitoring.rules import QueryOrigin
+from musicquality.monitoring.timing import library_queries_timed
 from musicquality.schema import MIGRATE_COMMAND, SCHEMA_VERSION
 
 
@@ -27,6 +29,13 @@ class LibraryCommand(BaseCommand):
     """
 
     requires_schema_v2 = False
+    query_origin = QueryOrigin.COMMAND
+
+    @property
+    def command_name(self) -> str:
+        """``scan_library`` for ``quality/management/commands/scan_library.py``: the name its
+        library queries are timed under (musicquality.monitoring)."""
+        return type(self).__module__.rsplit(".", 1)[-1]
 
     def execute(self, *args, **options):
         path = library_db_path()
@@ -40,7 +49,8 @@ class LibraryCommand(BaseCommand):
                 f"`{MIGRATE_COMMAND}` first"
             )
         try:
-            return super().execute(*args, **options)
+            with library_queries_timed(query_name=self.command_name, origin=self.query_origin):
+                return super().execute(*args, **options)
         except (OperationalError, sqlite3.OperationalError) as error:
             if "locked" in str(error) or "busy" in str(error):
                 raise CommandError(
