@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import OperationalError, connections
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 
-from dedup.models import DedupHistory
-from dedup.rules import Candidate, DuplicateGroup, DuplicateReport, duplicate_groups_build
+from dedup.models import DedupHistory, DuplicateDecision
+from dedup.rules import (
+    Candidate,
+    DecisionFile,
+    DuplicateGroup,
+    DuplicateReport,
+    KeptTogether,
+    duplicate_groups_build,
+)
 from musicquality.fields import iso_timestamp_parse
 from musicquality.library_cache import library_cached
 from quality.hashing import is_hash_marker
 from quality.models import LibraryFile
+
+logger = logging.getLogger(__name__)
 
 PENDING_NOTE_PREFIX = "PENDING:"
 """``notes`` of a history row whose file a dedupe run was about to move
@@ -148,24 +158,67 @@ def duplicate_candidates_around(*, file_id: int) -> list[Candidate]:
     return list(found.values())
 
 
+def duplicate_decisions_active() -> tuple[KeptTogether, ...]:
+    """The user's keep-both decisions in force (not undone), as the grouping rule takes them.
+
+    From the app database (``dedup.models.DuplicateDecision``); a hashable tuple, so that it
+    can be part of a cache key. An app database never migrated (the commands alone need only
+    the library) holds no decision: none then."""
+    decisions = DuplicateDecision.objects.filter(undone_at__isnull=True).prefetch_related("files")
+    try:
+        decisions_in_order = list(decisions.order_by("id"))
+    except OperationalError as error:
+        if DuplicateDecision._meta.db_table not in str(error):
+            raise
+        logger.info("no keep-both decisions: the app database is not migrated (%s)", error)
+        return ()
+    return tuple(
+        KeptTogether(
+            decision_id=decision.pk,
+            kind=decision.kind,
+            files=tuple(
+                DecisionFile(f.library_file_id, f.file_path, f.file_content_hash)
+                for f in decision.files.all()
+            ),
+        )
+        for decision in decisions_in_order
+    )
+
+
+def duplicate_decisions_list(*, undone: bool = False) -> list[DuplicateDecision]:
+    """Decisions with their files, newest first: those in force, or (``undone``) those the
+    user took back."""
+    return list(
+        DuplicateDecision.objects.filter(undone_at__isnull=not undone)
+        .select_related("created_by", "undone_by")
+        .prefetch_related("files")
+    )
+
+
 def duplicate_groups_of_file(*, file_id: int) -> list[DuplicateGroup]:
     """The duplicate groups (keeper first) that hold ``file_id``, as ``find_duplicates`` would
     report them without its full-content confirmation: exact groups are suggestions."""
-    report = duplicate_groups_build(duplicate_candidates_around(file_id=file_id), same_content=None)
+    report = duplicate_groups_build(
+        duplicate_candidates_around(file_id=file_id),
+        same_content=None,
+        decisions=duplicate_decisions_active(),
+    )
     return [
-        group
-        for group in report.groups
-        if group.keeper.id == file_id or any(r.candidate.id == file_id for r in group.removals)
+        group for group in report.groups if any(member.id == file_id for member in group.members)
     ]
 
 
 def duplicate_groups_suggested() -> DuplicateReport:
-    """Every duplicate group of the library by the one grouping rule, without the full-content
-    reads (exact groups are suggestions until ``find_duplicates`` or ``dedupe`` confirm them).
-    Reused until the library changes (:mod:`musicquality.library_cache`)."""
+    """Every duplicate group of the library by the one grouping rule, the user's keep-both
+    decisions applied, without the full-content reads (exact groups are suggestions until
+    ``find_duplicates`` or ``dedupe`` confirm them). Reused until the library or the
+    decisions change (:mod:`musicquality.library_cache`)."""
+    decisions = duplicate_decisions_active()
     return library_cached(
-        "duplicate_groups",
-        lambda: duplicate_groups_build(duplicate_candidates_list(), same_content=None),
+        ("duplicate_groups", decisions),
+        lambda: duplicate_groups_build(
+            duplicate_candidates_list(), same_content=None, decisions=decisions
+        ),
     )
 
 

@@ -7,14 +7,7 @@ import sqlite3
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError
 
-from musicquality.library_db import (
-    LibraryDatabaseError,
-    Purpose,
-    library_db_check,
-    library_db_path,
-    library_schema_is_v2,
-)
-from musicquality.schema import MIGRATE_COMMAND
+from musicquality.library_db import LibraryDatabaseError, library_ready_check
 
 
 class LibraryCommand(BaseCommand):
@@ -26,15 +19,10 @@ class LibraryCommand(BaseCommand):
     requires_schema_v2 = False
 
     def execute(self, *args, **options):
-        path = library_db_path()
         try:
-            library_db_check(path=path, purpose=Purpose.USE)
+            path = library_ready_check(requires_schema_v2=self.requires_schema_v2)
         except LibraryDatabaseError as error:
             raise CommandError(str(error)) from None
-        if self.requires_schema_v2 and not library_schema_is_v2(path=path):
-            raise CommandError(
-                f"library database {path} has no v2.0.0 tables yet: run `{MIGRATE_COMMAND}` first"
-            )
         try:
             return super().execute(*args, **options)
         except (OperationalError, sqlite3.OperationalError) as error:

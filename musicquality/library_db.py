@@ -144,3 +144,15 @@ def library_schema_is_v2(*, path: Path) -> bool:
         return schema_report(conn.cursor()).complete
     finally:
         conn.close()
+
+
+def library_ready_check(*, requires_schema_v2: bool) -> Path:
+    """The library database, checked for use (and for the v2.0.0 tables when the work needs
+    them); raises :class:`LibraryDatabaseError` with what to run. For commands and jobs."""
+    path = library_db_path()
+    library_db_check(path=path, purpose=Purpose.USE)
+    if requires_schema_v2 and not library_schema_is_v2(path=path):
+        raise LibraryDatabaseError(
+            f"library database {path} has no v2.0.0 tables yet: run `{MIGRATE_COMMAND}` first"
+        )
+    return path

@@ -1,28 +1,36 @@
 """Database router: the music apps live in the user's library file, Django's state apart.
 
 The three music apps (``quality``, ``dedup``, ``upgrades``) read and write the ``library``
-database. Everything else (auth, sessions, admin log, contenttypes) stays in ``default``, so
-the user's music database never collects web-app state (docs/architecture.md, "Databases").
-The Music Tools ``music_tools.db`` is not a Django database: ``upgrades.streaming`` reads it
-with a read-only SQLite connection of its own.
+database. Everything else (auth, sessions, admin log, contenttypes, jobs) stays in
+``default``, so the user's music database never collects web-app state (docs/architecture.md,
+"Databases"). A few models of the music apps hold the web app's own rows and are named in
+:data:`APP_DB_MODELS`: they live in ``default`` too (the library schema is fixed by the
+design and gets no extra tables). The Music Tools ``music_tools.db`` is not a Django
+database: ``upgrades.streaming`` reads it with a read-only SQLite connection of its own.
 """
 
 LIBRARY_APPS = frozenset({"quality", "dedup", "upgrades"})
 
+#: ``(app_label, model_name)`` of music-app models stored in the app database: the user's
+#: keep-both decisions about duplicate groups (``dedup.models.DuplicateDecision``).
+APP_DB_MODELS = frozenset({("dedup", "duplicatedecision"), ("dedup", "duplicatedecisionfile")})
 
-def database_for_model(app_label: str) -> str:
+
+def database_for_model(app_label: str, model_name: str | None = None) -> str:
+    if (app_label, model_name) in APP_DB_MODELS:
+        return "default"
     return "library" if app_label in LIBRARY_APPS else "default"
 
 
 class LibraryRouter:
     def db_for_read(self, model, **hints):
-        return database_for_model(model._meta.app_label)
+        return database_for_model(model._meta.app_label, model._meta.model_name)
 
     def db_for_write(self, model, **hints):
-        return database_for_model(model._meta.app_label)
+        return database_for_model(model._meta.app_label, model._meta.model_name)
 
     def allow_relation(self, obj1, obj2, **hints):
         return obj1._state.db == obj2._state.db
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        return db == database_for_model(app_label)
+        return db == database_for_model(app_label, model_name)

@@ -16,7 +16,7 @@ from dedup.rules import (
     DuplicateReport,
     duplicate_groups_build,
 )
-from dedup.selectors import duplicate_candidates_list
+from dedup.selectors import duplicate_candidates_list, duplicate_decisions_active
 from dedup.services.files import files_identical
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ def duplicates_find(
     confirm: bool = True,
     on_compared: Callable[[], None] | None = None,
 ) -> DuplicateReport:
-    """Group the active library into duplicate groups, keeper first (see ``dedup.rules``).
+    """Group the active library into duplicate groups, keeper first (see ``dedup.rules``),
+    leaving out the files the user's keep-both decisions keep.
 
     ``confirm=False`` skips the full-content reads; exact groups are then reported as
     unconfirmed suggestions.
@@ -55,6 +56,7 @@ def duplicates_find(
         same_content=same_content if confirm else None,
         prefer=prefer,
         max_duration_delta=max_duration_delta,
+        decisions=duplicate_decisions_active(),
     )
     logger.info(
         "%d duplicate groups, %d files, %d bytes reclaimable",

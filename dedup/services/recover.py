@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,10 +109,14 @@ def _history_recover(history: DedupHistory, *, to: Path | None) -> RecoveryOutco
 
 
 def dedup_history_recover(
-    *, ids: list[int] | None = None, session: str | None = None, to: Path | None = None
+    *,
+    ids: list[int] | None = None,
+    session: str | None = None,
+    to: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[RecoveryOutcome]:
     """Recover the files of the given history rows (or of a whole session); never raises
-    for one file, each outcome says what happened."""
+    for one file, each outcome says what happened. ``progress(done, total)`` after each."""
     rows = dedup_history_for_recovery(ids=ids, session=session)
     outcomes = [
         RecoveryOutcome(
@@ -120,7 +125,9 @@ def dedup_history_recover(
         for missing in sorted(set(ids or ()) - {row.id for row in rows})
     ]
     with quarantine_lock():
-        for history in rows:
+        for done, history in enumerate(rows):
+            if progress is not None:
+                progress(done, len(rows))
             try:
                 outcomes.append(_history_recover(history, to=to))
             except (DedupRefused, OSError) as error:
@@ -133,4 +140,6 @@ def dedup_history_recover(
                         detail=str(error),
                     )
                 )
+        if progress is not None:
+            progress(len(rows), len(rows))
     return outcomes

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
-from musicquality.parallel import chunks_map, default_workers
+from musicquality.parallel import chunks_map_started, default_workers
+from musicquality.progress import StopRequested
 from quality.models import FileQuality, LibraryFile
 from quality.score import is_hires, quality_score
 from quality.selectors import active_files_count, files_to_analyse
@@ -154,7 +155,9 @@ def file_quality_analyze_all(
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> AnalysisResult:
-    """Analyse every active file that needs it. Ctrl-C returns with ``interrupted`` set."""
+    """Analyse every active file that needs it. Ctrl-C returns with ``interrupted`` set; a
+    :class:`~musicquality.progress.StopRequested` from ``progress`` writes what was read and
+    goes on up."""
     started = time.monotonic()
     result = AnalysisResult()
     todo = files_to_analyse(force=force, path_prefix=path_prefix, limit=limit)
@@ -165,22 +168,27 @@ def file_quality_analyze_all(
     if progress:
         progress(0, len(todo))
     try:
-        for chunk in chunks_map(
+        with chunks_map_started(
             _analyse_chunk, todo, workers=workers or default_workers(), chunk_size=CHUNK_SIZE
-        ):
-            for library_file_id, outcome in chunk:
-                if isinstance(outcome, AnalysisError):
-                    result.errors.append(outcome)
-                    failed.append(library_file_id)
-                else:
-                    rows.append(outcome)
-            done += len(chunk)
-            if len(rows) + len(failed) >= BATCH_SIZE:
-                _write(rows, failed)
-                result.analysed += len(rows)
-                rows, failed = [], []
-            if progress:
-                progress(done, len(todo))
+        ) as chunks:
+            for chunk in chunks:
+                for library_file_id, outcome in chunk:
+                    if isinstance(outcome, AnalysisError):
+                        result.errors.append(outcome)
+                        failed.append(library_file_id)
+                    else:
+                        rows.append(outcome)
+                done += len(chunk)
+                if len(rows) + len(failed) >= BATCH_SIZE:
+                    _write(rows, failed)
+                    result.analysed += len(rows)
+                    rows, failed = [], []
+                if progress:
+                    try:
+                        progress(done, len(todo))
+                    except StopRequested:
+                        _write(rows, failed)  # what was read is kept, then stop
+                        raise
         _write(rows, failed)
         result.analysed += len(rows)
     except KeyboardInterrupt:
