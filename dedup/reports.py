@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dedup.rules import Candidate, DuplicateGroup, DuplicateReport
+from dedup.rules import Candidate, DuplicateGroup, DuplicateReport, group_keeper_rule
 
 CSV_COLUMNS = (
     "group",
@@ -38,6 +38,7 @@ def group_as_dict(group: DuplicateGroup) -> dict:
         "confidence": group.confidence,
         "bytes_reclaimable": group.bytes_reclaimable,
         "keeper": _file_dict(group.keeper),
+        "keeper_rule": group_keeper_rule(group),
         "others": [
             {
                 **_file_dict(removal.candidate),
@@ -46,6 +47,7 @@ def group_as_dict(group: DuplicateGroup) -> dict:
             }
             for removal in group.removals
         ],
+        "kept": [_file_dict(candidate) for candidate in group.kept],
     }
 
 
@@ -55,6 +57,7 @@ def report_as_dict(report: DuplicateReport) -> dict:
             "groups": len(report.groups),
             "files": report.files,
             "bytes_reclaimable": report.bytes_reclaimable,
+            "kept_by_decision": report.kept_by_decision,
         },
         "groups": [group_as_dict(group) for group in report.groups],
         "unconfirmed": [candidate.file_path for candidate in report.unconfirmed],

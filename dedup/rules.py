@@ -200,6 +200,15 @@ def keeper_rule_sentence(
     return "the same file"
 
 
+def group_keeper_rule(group: DuplicateGroup, *, prefer: Sequence[PurePath] = ()) -> str:
+    """Why ``group``'s keeper is kept, against the next best of its other members."""
+    others = [member for member in group.members if member != group.keeper]
+    if not others:
+        return "the only file left"
+    runner_up = keeper_order(others, prefer=prefer)[0]
+    return keeper_rule_sentence(group.keeper, runner_up, prefer=prefer)
+
+
 def keeper_order(
     candidates: Iterable[Candidate], *, prefer: Sequence[PurePath] = ()
 ) -> list[Candidate]:

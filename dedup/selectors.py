@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import OperationalError, connections
@@ -17,11 +18,12 @@ from dedup.rules import (
     DuplicateReport,
     KeptTogether,
     duplicate_groups_build,
+    group_keeper_rule,
 )
 from musicquality.fields import iso_timestamp_parse
 from musicquality.library_cache import library_cached
 from quality.hashing import is_hash_marker
-from quality.models import LibraryFile
+from quality.models import FileQuality, LibraryFile
 
 logger = logging.getLogger(__name__)
 
@@ -220,6 +222,50 @@ def duplicate_groups_suggested() -> DuplicateReport:
             duplicate_candidates_list(), same_content=None, decisions=decisions
         ),
     )
+
+
+class Role:
+    KEEP = "keep"
+    REMOVE = "remove"
+    KEPT = "kept"
+
+
+@dataclass(frozen=True)
+class ReviewFile:
+    """One file of a group on the review page, with what the page shows beside the others."""
+
+    candidate: Candidate
+    role: str
+    codec: str | None
+    reason: str | None = None
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class ReviewGroup:
+    group: DuplicateGroup
+    files: list[ReviewFile]
+    keeper_rule: str
+    """Why the rule keeps the keeper: :func:`dedup.rules.keeper_rule_sentence` against the
+    next best copy."""
+
+
+def duplicate_groups_review(*, groups: Sequence[DuplicateGroup]) -> list[ReviewGroup]:
+    """The groups of one review page, each file with its codec (from ``file_quality``)."""
+    ids = [member.id for group in groups for member in group.members]
+    codecs = dict(
+        FileQuality.objects.filter(library_file_id__in=ids).values_list("library_file_id", "codec")
+    )
+    reviewed = []
+    for group in groups:
+        files = [ReviewFile(group.keeper, Role.KEEP, codecs.get(group.keeper.id))]
+        files += [
+            ReviewFile(r.candidate, Role.REMOVE, codecs.get(r.candidate.id), r.reason, r.confidence)
+            for r in group.removals
+        ]
+        files += [ReviewFile(c, Role.KEPT, codecs.get(c.id)) for c in group.kept]
+        reviewed.append(ReviewGroup(group, files, group_keeper_rule(group)))
+    return reviewed
 
 
 def dedup_history_count() -> int:

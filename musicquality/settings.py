@@ -288,8 +288,9 @@ HUEY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",  # pages' JS (CSRF-checked)
+        # Token first: an anonymous request then gets 401 with "WWW-Authenticate: Token".
         "rest_framework.authentication.TokenAuthentication",  # scripts
+        "rest_framework.authentication.SessionAuthentication",  # pages' JS (CSRF-checked)
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -301,7 +302,7 @@ REST_FRAMEWORK = {
 
 LOGGING["loggers"].update(  # type: ignore[attr-defined]
     {
-        "jobs": {"handlers": ["console"], "level": "INFO"},
+        "jobs": {"handlers": ["console"], "level": "WARNING"},
         "huey": {"handlers": ["console"], "level": "INFO"},
     }
 )

@@ -61,6 +61,30 @@ def run_manage(
 
 
 @pytest.fixture
+def clean_library():
+    """For transactional tests: Django's flush skips the unmanaged legacy tables (and the
+    v2.0.0 tables it does not manage either), so they are emptied before and after."""
+    from django.db import connections
+
+    tables = (
+        "dedup_history",
+        "upgrade_candidates",
+        "file_quality",
+        "library_index",
+        "library_stats",
+    )
+
+    def wipe():
+        with connections["library"].cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
+
+    wipe()
+    yield
+    wipe()
+
+
+@pytest.fixture
 def test_var_dir() -> Path:
     return TEST_VAR_DIR
 
@@ -78,3 +102,30 @@ def small_library():
     from tests.ui_fixtures import small_library_make
 
     return small_library_make()
+
+
+@pytest.fixture
+def reader_client(client, db):
+    """Django's test client, logged in as a user who is not staff: reads, changes nothing."""
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("reader", password="reader-password-123"))
+    return client
+
+
+@pytest.fixture
+def music_root(tmp_path, settings) -> Path:
+    """``MUSICQUALITY_LIBRARY_ROOTS`` = one folder under ``tmp_path``; quarantine beside it."""
+    music = tmp_path / "music"
+    music.mkdir()
+    settings.LIBRARY_ROOTS = [music]
+    settings.QUARANTINE_DIR = tmp_path / "quarantine"
+    return music
+
+
+@pytest.fixture
+def music_files(music_root) -> dict[str, Path]:
+    """Real audio in the library root, not yet scanned (``tests/jobs/helpers.py``)."""
+    from tests.jobs.helpers import music_make
+
+    return music_make(music_root)

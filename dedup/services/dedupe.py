@@ -182,6 +182,39 @@ def dedupe_chosen_plan(*, choices: Sequence[GroupChoice]) -> list[DuplicateGroup
     return groups
 
 
+@dataclass(frozen=True)
+class PlannedMove:
+    """One line of a dry-run plan: a file, where it would go, and a problem seen already."""
+
+    group: DuplicateGroup
+    removal: Removal
+    destination: str
+    problem: str | None
+
+
+SESSION_PLACEHOLDER = "<session>"
+
+
+def dedupe_preview(*, groups: Sequence[DuplicateGroup]) -> list[PlannedMove]:
+    """The dry run of :func:`dedupe_apply` over ``groups`` (read-only): each move, with the
+    problems visible without reading the files (outside the roots, a link, gone). The run
+    itself checks everything again, and more (hashes, byte-for-byte identity)."""
+    moves = []
+    for group in groups:
+        for removal in group.removals:
+            problem = None
+            try:
+                library_roots_require()
+                library_file_check(Path(removal.candidate.file_path))
+            except DedupRefused as error:
+                problem = str(error)
+            destination = quarantine_path_for(
+                session_id=SESSION_PLACEHOLDER, file_path=removal.candidate.file_path
+            )
+            moves.append(PlannedMove(group, removal, str(destination), problem))
+    return moves
+
+
 def dedupe_chosen_apply(
     *,
     choices: Sequence[GroupChoice],
