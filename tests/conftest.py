@@ -114,13 +114,26 @@ def reader_client(client, db):
 
 
 @pytest.fixture
-def music_root(tmp_path, settings) -> Path:
-    """``MUSICQUALITY_LIBRARY_ROOTS`` = one folder under ``tmp_path``; quarantine beside it."""
-    music = tmp_path / "music"
-    music.mkdir()
-    settings.LIBRARY_ROOTS = [music]
+def dedup_settings(tmp_path, settings):
+    """Library roots and quarantine under ``tmp_path``, as a user would configure them."""
+    settings.LIBRARY_ROOTS = [tmp_path / "music"]
     settings.QUARANTINE_DIR = tmp_path / "quarantine"
-    return music
+    (tmp_path / "music").mkdir(exist_ok=True)
+    return settings
+
+
+@pytest.fixture
+def music_root(dedup_settings) -> Path:
+    """The one library root of :func:`dedup_settings`."""
+    return dedup_settings.LIBRARY_ROOTS[0]
+
+
+@pytest.fixture
+def dedup_library(tmp_path, dedup_settings):
+    """Every kind of (non-)duplicate, real files and rows (``tests/dedup/helpers.py``)."""
+    from tests.dedup.helpers import dedup_library_make
+
+    return dedup_library_make(tmp_path)
 
 
 @pytest.fixture
