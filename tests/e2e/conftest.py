@@ -184,9 +184,9 @@ def demo_site(tmp_path_factory):
         ("migrate", "-v0", "--database=library"),
         ("scan_library", str(folder / "music")),
         ("analyze_quality",),
-        ("find_duplicates",),
-        ("dedupe", "--apply", "--yes", "--min-confidence", "1.0"),
-        ("identify_upgrades",),
+        ("run_job", "find_duplicates"),
+        ("run_job", "dedupe", "--apply", "--json", '{"min_confidence": 1.0}'),
+        ("run_job", "identify_upgrades"),
     ):
         result = run_manage(env, *args)
         assert result.returncode == 0, f"{args}: {result.stderr}"
