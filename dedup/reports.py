@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.template.defaultfilters import filesizeformat
+
 from dedup.rules import Candidate, DuplicateGroup, DuplicateReport, group_keeper_rule
 
 CSV_COLUMNS = (
@@ -49,6 +51,23 @@ def group_as_dict(group: DuplicateGroup) -> dict:
         ],
         "kept": [_file_dict(candidate) for candidate in group.kept],
     }
+
+
+def size_text(size: int) -> str:
+    return filesizeformat(size).replace("\xa0", " ")
+
+
+def report_summary(report: DuplicateReport) -> str:
+    """The line ``find_duplicates`` and a find-duplicates job end with."""
+    return (
+        f"{len(report.groups)} duplicate groups, {report.files} files that could go, "
+        f"{size_text(report.bytes_reclaimable)} reclaimable"
+        + (
+            f"; {report.kept_by_decision} kept by keep-both decisions"
+            if report.kept_by_decision
+            else ""
+        )
+    )
 
 
 def report_as_dict(report: DuplicateReport) -> dict:

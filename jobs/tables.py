@@ -8,7 +8,7 @@ from jobs.models import Job, JobStatus
 from musicquality.tables import AppTable
 
 NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     JobStatus.DONE: "good",
     JobStatus.CANCELLED: "warn",
     JobStatus.FAILED: "bad",

@@ -240,7 +240,7 @@ INSTALLED_APPS += [
 ]
 # The worker and the web processes write the app database at the same time (job progress,
 # sessions): WAL lets the pages read while the worker writes.
-DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=wal"
+DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=wal"  # type: ignore[index]
 
 #: Huey's queue: an SQLite file beside the app database (no broker to install).
 JOBS_QUEUE_DB = _env_path(

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.template.defaultfilters import filesizeformat
 
+from dedup.reports import report_summary, size_text
 from dedup.rules import DEFAULT_MIN_CONFIDENCE
 from dedup.services.dedupe import (
     DedupeResult,
@@ -32,7 +32,7 @@ from jobs.models import JobKind
 from jobs.rules import scan_path_root
 from musicquality.library_db import LibraryDatabaseError, library_ready_check
 from quality.services.analysis import ANALYZER_VERSION, file_quality_analyze_all
-from quality.services.scanning import library_scan
+from quality.services.scanning import library_scan, scan_roots_check
 from upgrades.rules import DEFAULT_THRESHOLD
 from upgrades.services import upgrade_candidates_identify
 
@@ -61,10 +61,6 @@ class Reporter(Protocol):
 class JobOutcome:
     message: str
     result: dict[str, Any] = field(default_factory=dict)
-
-
-def _size(size: int) -> str:
-    return filesizeformat(size).replace("\xa0", " ")
 
 
 # --- argument checks ------------------------------------------------------------------------
@@ -212,18 +208,15 @@ def _library_ready(*, requires_schema_v2: bool = True) -> None:
 def _scan_run(arguments: dict, reporter: Reporter) -> JobOutcome:
     _library_ready(requires_schema_v2=False)
     roots = [Path(path) for path in arguments["paths"]]
-    for root in roots:
-        if not root.is_dir():
-            raise JobFailed(f"{root} is not a folder: give the folder(s) that hold your music")
+    try:
+        scan_roots_check(roots)
+    except ValueError as error:
+        raise JobFailed(str(error)) from None
     result = library_scan(roots=roots, progress=reporter.update)
     for problem in result.problems[:LISTED]:
         reporter.log(f"{problem.kind}: {problem.path} ({problem.message})")
     return JobOutcome(
-        message=(
-            f"{result.found} audio files found: {result.added} added, {result.updated} updated, "
-            f"{result.completed} completed with tags, {result.unchanged} unchanged, "
-            f"{result.vanished} vanished; {len(result.problems)} problems"
-        ),
+        message=f"{result.summary}; {len(result.problems)} problems",
         result={
             "found": result.found,
             "added": result.added,
@@ -246,12 +239,8 @@ def _analyze_run(arguments: dict, reporter: Reporter) -> JobOutcome:
     )
     for error in result.errors[:LISTED]:
         reporter.log(f"{error.kind}: {error.path} ({error.message})")
-    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result.errors_by_kind.items()))
     return JobOutcome(
-        message=(
-            f"Analysed {result.analysed}, skipped {result.skipped} (up to date), errors "
-            f"{len(result.errors)}{f' ({kinds})' if kinds else ''} [analyzer {ANALYZER_VERSION}]"
-        ),
+        message=f"{result.summary} [analyzer {ANALYZER_VERSION}]",
         result={
             "analysed": result.analysed,
             "skipped": result.skipped,
@@ -266,15 +255,7 @@ def _find_duplicates_run(arguments: dict, reporter: Reporter) -> JobOutcome:
     for candidate in report.unconfirmed[:LISTED]:
         reporter.log(f"not an exact duplicate after all: {candidate.file_path}")
     return JobOutcome(
-        message=(
-            f"{len(report.groups)} duplicate groups, {report.files} files that could go, "
-            f"{_size(report.bytes_reclaimable)} reclaimable"
-            + (
-                f"; {report.kept_by_decision} kept by your decisions"
-                if report.kept_by_decision
-                else ""
-            )
-        ),
+        message=report_summary(report),
         result={
             "groups": len(report.groups),
             "files": report.files,
@@ -294,7 +275,7 @@ def _dedupe_outcome(result: DedupeResult, reporter: Reporter) -> JobOutcome:
     return JobOutcome(
         message=(
             f"session {result.session_id}: {len(result.quarantined)} files moved into quarantine "
-            f"({_size(result.bytes_freed)} freed), {len(skipped)} skipped"
+            f"({size_text(result.bytes_freed)} freed), {len(skipped)} skipped"
             + (f" (first: {skipped[0].detail})" if skipped else "")
         ),
         result={

@@ -74,6 +74,15 @@ class AnalysisResult:
         done = self.analysed + len(self.errors)
         return done / self.seconds if self.seconds else 0.0
 
+    @property
+    def summary(self) -> str:
+        """What ``analyze_quality`` and an analysis job say they did."""
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.errors_by_kind.items()))
+        return (
+            f"Analysed {self.analysed}, skipped {self.skipped} (up to date), "
+            f"errors {len(self.errors)}{f' ({kinds})' if kinds else ''}"
+        )
+
 
 def quality_row(
     *, library_file_id: int, file_format: str, props: AudioProperties, analyzed_at: str

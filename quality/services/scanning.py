@@ -101,6 +101,23 @@ class ScanResult:
     def files_per_second(self) -> float:
         return self.found / self.seconds if self.seconds else 0.0
 
+    @property
+    def summary(self) -> str:
+        """The one-line account ``scan_library`` and a scan job end with."""
+        return (
+            f"{self.found} audio files found: {self.added} added, {self.updated} updated, "
+            f"{self.completed} completed with tags, {self.unchanged} unchanged, "
+            f"{self.vanished} vanished (marked inactive)"
+        )
+
+
+def scan_roots_check(roots: Sequence[Path]) -> None:
+    """Every root must be an existing folder: a missing one (an unmounted disk) must not turn
+    its files inactive. Raises ``ValueError`` naming it."""
+    for root in roots:
+        if not root.is_dir():
+            raise ValueError(f"{root} is not a folder: give the folder(s) that hold your music")
+
 
 @dataclass(frozen=True)
 class _Known:
