@@ -283,6 +283,9 @@ HUEY = {
         "workers": 2,
         "worker_type": "thread",
         "periodic": True,
+        # An idle worker looks at the queue at least once a second (Huey's default backs off
+        # to 10 s): a job asked for on a page starts at once.
+        "max_delay": 1.0,
     },
 }
 

@@ -6,7 +6,9 @@ protocol, for every N of an uninterrupted run, on one filesystem (hard link + un
 the cross-filesystem path (copy, fsync, verify, rename, unlink); a few more runs are killed
 from outside at random moments. After each kill, every original file's bytes must be at
 its original path, or in quarantine with a history row pointing there; then the next run
-(``dedupe --apply --yes`` or ``dedupe --resume``) must finish cleanly.
+(``dedupe --apply --yes`` or ``dedupe --resume``) must finish cleanly. The same protocol run
+as a background job (``run_job dedupe --apply``) is killed mid-move too: the next worker marks
+the job failed, and the next run finishes the work.
 """
 
 from __future__ import annotations
