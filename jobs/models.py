@@ -15,6 +15,7 @@ from django.db import models
 class JobKind(models.TextChoices):
     SCAN = "scan", "scan the library"
     ANALYZE = "analyze", "analyse quality"
+    VERIFY = "verify", "verify the audio (and fingerprint it)"
     FIND_DUPLICATES = "find_duplicates", "find duplicates"
     DEDUPE = "dedupe", "quarantine duplicates"
     RECOVER = "recover", "recover from quarantine"

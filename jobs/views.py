@@ -28,7 +28,13 @@ from jobs.services.queue import job_cancel, job_create
 from jobs.tables import JobTable
 
 #: The kinds the Jobs page starts with one button (none of them moves a file).
-BUTTON_KINDS = (JobKind.SCAN, JobKind.ANALYZE, JobKind.FIND_DUPLICATES, JobKind.IDENTIFY_UPGRADES)
+BUTTON_KINDS = (
+    JobKind.SCAN,
+    JobKind.ANALYZE,
+    JobKind.VERIFY,
+    JobKind.FIND_DUPLICATES,
+    JobKind.IDENTIFY_UPGRADES,
+)
 
 
 def staff_required(view):

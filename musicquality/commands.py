@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
+from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import OperationalError
+from django.db import OperationalError, router
 
 from musicquality.library_db import LibraryDatabaseError, library_ready_check
 
@@ -13,7 +15,8 @@ from musicquality.library_db import LibraryDatabaseError, library_ready_check
 class LibraryCommand(BaseCommand):
     """Checks the library database before ``handle`` and turns its failures into one line.
 
-    Subclasses that need the v2.0.0 tables set ``requires_schema_v2 = True``.
+    Subclasses that need our tables (at the current schema version) set
+    ``requires_schema_v2 = True``.
     """
 
     requires_schema_v2 = False
@@ -31,4 +34,17 @@ class LibraryCommand(BaseCommand):
                     f"library database {path} stayed locked by another program: wait until it "
                     "finishes, then run the command again (work already committed is kept)"
                 ) from None
-            raise CommandError(f"library database {path}: {error}") from None
+            raise CommandError(_database_error_text(error, library_path=path)) from None
+
+
+def _database_error_text(error: Exception, *, library_path) -> str:
+    """Name the database a missing table belongs in (the app's own, or the library)."""
+    message = str(error)
+    table = message.removeprefix("no such table: ").strip()
+    for model in apps.get_models():
+        if message.startswith("no such table: ") and model._meta.db_table == table:
+            alias = router.db_for_write(model)
+            if alias != "library":
+                name = settings.DATABASES[alias]["NAME"]
+                return f"app database {name}: {message}: run `python manage.py migrate`"
+    return f"library database {library_path}: {message}"

@@ -1,23 +1,28 @@
 """Database router: the music apps live in the user's library file, Django's state apart.
 
 The three music apps (``quality``, ``dedup``, ``upgrades``) read and write the ``library``
-database. Everything else (auth, sessions, admin log, contenttypes, jobs) stays in
-``default``, so the user's music database never collects web-app state (docs/architecture.md,
-"Databases"). A few models of the music apps hold the web app's own rows and are named in
-:data:`APP_DB_MODELS`: they live in ``default`` too (the library schema is fixed by the
-design and gets no extra tables). The Music Tools ``music_tools.db`` is not a Django
-database: ``upgrades.streaming`` reads it with a read-only SQLite connection of its own.
+database. Everything else (auth, sessions, admin log, contenttypes, jobs) stays in ``default``, so
+the user's music database never collects web-app state (docs/architecture.md, "Databases").
+The Music Tools ``music_tools.db`` is not a Django database: ``upgrades.streaming`` reads it
+with a read-only SQLite connection of its own.
 """
 
 LIBRARY_APPS = frozenset({"quality", "dedup", "upgrades"})
-
-#: ``(app_label, model_name)`` of music-app models stored in the app database: the user's
-#: keep-both decisions about duplicate groups (``dedup.models.DuplicateDecision``).
-APP_DB_MODELS = frozenset({("dedup", "duplicatedecision"), ("dedup", "duplicatedecisionfile")})
+#: Models of the music apps that hold the app's own derived data or state, not the user's:
+#: they live in the app database (``app_label.model_name``): the fingerprint matches, and the
+#: user's keep-both decisions about duplicate groups (the library schema is fixed).
+APP_DB_MODELS = frozenset(
+    {
+        "quality.audiomatch",
+        "quality.audiomatchrun",
+        "dedup.duplicatedecision",
+        "dedup.duplicatedecisionfile",
+    }
+)
 
 
 def database_for_model(app_label: str, model_name: str | None = None) -> str:
-    if (app_label, model_name) in APP_DB_MODELS:
+    if model_name and f"{app_label}.{model_name}" in APP_DB_MODELS:
         return "default"
     return "library" if app_label in LIBRARY_APPS else "default"
 

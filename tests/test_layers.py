@@ -42,6 +42,7 @@ PUBLIC = {
         "distribution",
         "versions",
         "filters",
+        "recordings",
     },
     "dedup": {"models", "selectors", "services", "rules", "reports"},
     "upgrades": {"models", "selectors", "services", "rules", "filters"},

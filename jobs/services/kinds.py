@@ -33,6 +33,8 @@ from jobs.rules import scan_path_root
 from musicquality.library_db import LibraryDatabaseError, library_ready_check
 from quality.services.analysis import ANALYZER_VERSION, file_quality_analyze_all
 from quality.services.scanning import library_scan, scan_roots_check
+from quality.services.verification import audio_verify_all
+from quality.versions import VERIFIER_VERSION
 from upgrades.rules import DEFAULT_THRESHOLD
 from upgrades.services import upgrade_candidates_identify
 
@@ -136,6 +138,10 @@ def _analyze_clean(raw: dict) -> dict:
         "limit": None if limit is None else int(limit),
         "path": path or None,
     }
+
+
+def _verify_clean(raw: dict) -> dict:
+    return _analyze_clean(raw)  # the same three: force, limit, path
 
 
 def _find_duplicates_clean(raw: dict) -> dict:
@@ -245,6 +251,25 @@ def _analyze_run(arguments: dict, reporter: Reporter) -> JobOutcome:
             "analysed": result.analysed,
             "skipped": result.skipped,
             "errors": len(result.errors),
+        },
+    )
+
+
+def _verify_run(arguments: dict, reporter: Reporter) -> JobOutcome:
+    _library_ready()
+    result = audio_verify_all(
+        force=arguments["force"],
+        path_prefix=arguments["path"],
+        limit=arguments["limit"],
+        progress=reporter.update,
+    )
+    return JobOutcome(
+        message=f"{result.summary} [verifier {VERIFIER_VERSION}]",
+        result={
+            "verified": result.verified,
+            "skipped": result.skipped,
+            "rescored": result.rescored,
+            "by_verdict": dict(result.by_verdict),
         },
     )
 
@@ -373,6 +398,7 @@ class KindSpec:
 KINDS: dict[str, KindSpec] = {
     JobKind.SCAN: KindSpec(_scan_clean, _scan_run),
     JobKind.ANALYZE: KindSpec(_analyze_clean, _analyze_run),
+    JobKind.VERIFY: KindSpec(_verify_clean, _verify_run),
     JobKind.FIND_DUPLICATES: KindSpec(_find_duplicates_clean, _find_duplicates_run),
     JobKind.DEDUPE: KindSpec(_dedupe_clean, _dedupe_run),
     JobKind.RECOVER: KindSpec(_recover_clean, _recover_run),

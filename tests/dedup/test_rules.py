@@ -328,3 +328,17 @@ def test_a_choice_outside_the_group_is_refused(keeper_id, remove_ids, message):
     exact = duplicate_groups_build(exact_rows(), same_content=None).groups[0]
     with pytest.raises(ValueError, match=re.escape(message)):
         group_keeper_choose(exact, keeper_id=keeper_id, remove_ids=remove_ids)
+
+
+def test_keep_both_applies_to_recording_groups_too():
+    """Identical decoded audio in two containers (an ``audio_hash`` group), then an
+    intentional lossless + lossy pair matched by fingerprint: a decision keeps each."""
+    flac = cand(1, file_path="/m/a.flac", quality_score=85.0, is_lossless=True,
+                pcm_hash="p", has_fingerprint=True)  # fmt: skip
+    flac_again = cand(2, file_path="/m/b.flac", quality_score=85.0, is_lossless=True,
+                      pcm_hash="p", has_fingerprint=True)  # fmt: skip
+    (group,) = duplicate_groups_build([flac, flac_again], same_content=None).groups
+    assert group.matched_by == MatchedBy.AUDIO_HASH
+    keep = KeptTogether(1, "not_duplicates", (remembered(flac), remembered(flac_again)))
+    report = duplicate_groups_build([flac, flac_again], same_content=None, decisions=[keep])
+    assert report.groups == () and report.kept_by_decision == 1

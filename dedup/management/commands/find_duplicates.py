@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from dedup.management.output import group_lines, grouping_arguments_add, prefer_dirs
+from dedup.management.output import group_lines, grouping_arguments_add, prefer_dirs, similar_lines
 from dedup.reports import CSV_COLUMNS, report_as_dict, report_csv_rows, report_summary
 from dedup.services.find import duplicates_find
 from musicquality.commands import LibraryCommand
@@ -64,6 +64,8 @@ class Command(LibraryCommand):
         for group in report.groups:
             for line in group_lines(group):
                 self.stdout.write(line)
+        for line in similar_lines(report):
+            self.stdout.write(line)
         for candidate in report.unconfirmed:
             self.stdout.write(
                 self.style.WARNING(

@@ -110,6 +110,9 @@ def test_analyse_find_and_identify_jobs_call_the_commands_services(music_files):
     assert found.status == JobStatus.DONE, found.message
     assert found.result["groups"] >= 1 and found.result["files"] >= 1
     assert found.done == 1  # one full-content comparison: the FLAC and its copy
+    verified = job_create(kind=JobKind.VERIFY)
+    assert verified.status == JobStatus.DONE, verified.message
+    assert verified.message.startswith("Verified 3") and verified.result["verified"] == 3
     identified = job_create(kind=JobKind.IDENTIFY_UPGRADES)
     assert identified.status == JobStatus.DONE, identified.message
     assert identified.result["new"] == 1  # the 128k MP3

@@ -4,9 +4,10 @@ written first, and the rest is left as after Ctrl-C."""
 import pytest
 
 from musicquality.progress import StopRequested
-from quality.models import FileQuality, LibraryFile, LibraryStats
+from quality.models import AudioVerification, FileQuality, LibraryFile, LibraryStats
 from quality.services.analysis import file_quality_analyze_all
 from quality.services.scanning import library_scan
+from quality.services.verification import audio_verify_all
 from tests.conftest import LIBRARY_DBS
 from tests.factories import library_file_make
 
@@ -35,3 +36,18 @@ def test_a_stopped_analysis_keeps_the_rows_it_analysed(music_files, music_root):
     with pytest.raises(StopRequested):
         file_quality_analyze_all(workers=1, progress=stop_after_first_batch)
     assert FileQuality.objects.count() == 3
+
+
+def test_a_stopped_verification_keeps_the_files_it_decoded(music_files, music_root):
+    library_scan(roots=[music_root], workers=1)
+    file_quality_analyze_all(workers=1)
+    decoded = []
+
+    def stop(done: int, total: int) -> None:
+        decoded.append(done)
+        stop_after_first_batch(done, total)
+
+    with pytest.raises(StopRequested):
+        audio_verify_all(workers=1, progress=stop)
+    assert 0 < decoded[-1] < 3  # stopped after the first chunk, before the last file
+    assert AudioVerification.objects.count() == decoded[-1]

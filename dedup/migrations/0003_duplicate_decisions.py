@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dedup", "0001_initial"),
+        ("dedup", "0002_matched_by_audio_hash"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
