@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, router
 
 from musicquality.library_db import LibraryDatabaseError, library_ready_check
+from musicquality.monitoring.rules import QueryOrigin
+from musicquality.monitoring.timing import library_queries_timed
 
 
 class LibraryCommand(BaseCommand):
@@ -20,6 +22,13 @@ class LibraryCommand(BaseCommand):
     """
 
     requires_schema_v2 = False
+    query_origin = QueryOrigin.COMMAND
+
+    @property
+    def command_name(self) -> str:
+        """``scan_library`` for ``quality/management/commands/scan_library.py``: the name its
+        library queries are timed under (musicquality.monitoring)."""
+        return type(self).__module__.rsplit(".", 1)[-1]
 
     def execute(self, *args, **options):
         try:
@@ -27,7 +36,8 @@ class LibraryCommand(BaseCommand):
         except LibraryDatabaseError as error:
             raise CommandError(str(error)) from None
         try:
-            return super().execute(*args, **options)
+            with library_queries_timed(query_name=self.command_name, origin=self.query_origin):
+                return super().execute(*args, **options)
         except (OperationalError, sqlite3.OperationalError) as error:
             if "locked" in str(error) or "busy" in str(error):
                 raise CommandError(

@@ -1,6 +1,8 @@
 from django.core.management.base import CommandError
 
 from musicquality.commands import LibraryCommand
+from musicquality.monitoring.rules import RunKind
+from musicquality.monitoring.runs import run_measured
 from musicquality.progress import ProgressBar
 from quality.services.verification import audio_verify_all
 from quality.versions import VERIFIER_VERSION
@@ -33,13 +35,15 @@ class Command(LibraryCommand):
         if options["limit"] is not None and options["limit"] < 0:
             raise CommandError("--limit must be 0 or more")
         bar = ProgressBar(self.stdout, label="Verifying")
-        result = audio_verify_all(
-            workers=options["workers"],
-            force=options["force"],
-            path_prefix=options["path_prefix"],
-            limit=options["limit"],
-            progress=bar.update,
-        )
+        with run_measured(kind=RunKind.VERIFY) as run:
+            result = audio_verify_all(
+                workers=options["workers"],
+                force=options["force"],
+                path_prefix=options["path_prefix"],
+                limit=options["limit"],
+                progress=bar.update,
+            )
+            run.files = result.verified
         bar.close()
         per_core = result.audio_seconds_per_second / max(result.workers, 1)
         self.stdout.write(
