@@ -6,9 +6,9 @@ from django.middleware.csrf import get_token
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django_tables2.data import TableListData
+from musicquality.tables import AppTable, PresortedListData
 
-from musicquality.tables import AppTable
+__all__ = ["PresortedListData"]
 
 # A plain path: the admin registers dedup_history independently of this page.
 ADMIN_HISTORY_URL = "/admin/dedup/deduphistory/"
@@ -44,16 +44,6 @@ class DedupSessionTable(AppTable):
 
     def render_avg_score(self, value):
         return f"{value:.1f}"
-
-
-class PresortedListData(TableListData):
-    """Pairs already sorted by the requested column (``duplicate_pairs_sort``).
-
-    django-tables2 would sort them again with its generic key, slowly (bench/RESULTS.md).
-    """
-
-    def order_by(self, aliases):
-        pass
 
 
 class DuplicatePairTable(AppTable):

@@ -350,3 +350,14 @@ LOGGING["loggers"].update(  # type: ignore[attr-defined]
         "huey": {"handlers": ["console"], "level": "INFO"},
     }
 )
+
+# --- the library summary (docs/summary.md) ------------------------------------------------
+
+#: A library of at most this many files is compared with its summary in the request that
+#: finds it changed (exact at once); a larger one in a background thread, the page saying
+#: how old its numbers are.
+SUMMARY_INLINE_MAX_FILES = int(
+    _env_positive("MUSICQUALITY_SUMMARY_INLINE_MAX_FILES", 10_000, "files")
+)
+#: At most one background comparison every this many seconds.
+SUMMARY_CHECK_SECONDS = _env_positive("MUSICQUALITY_SUMMARY_CHECK_SECONDS", 10, "seconds")

@@ -21,6 +21,7 @@ from django.template import Context
 from django.template.base import render_value_in_context
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django_tables2.data import TableListData
 from django_tables2.rows import BoundRow
 from django_tables2.utils import signature
 
@@ -72,3 +73,14 @@ class AppTable(tables.Table):
         if not rows and self.empty_text:
             return format_html('<tr><td colspan="{}">{}</td></tr>', len(columns), self.empty_text)
         return mark_safe("\n".join(rows))
+
+
+class PresortedListData(TableListData):
+    """Rows already in the requested order (a selector sorted them, through an index).
+
+    django-tables2 would sort them again with its generic key, slowly (bench/RESULTS.md),
+    and a page of a keyset walk (``musicquality.keyset``) must stay in the walk's order.
+    """
+
+    def order_by(self, aliases):
+        pass

@@ -54,7 +54,8 @@ from musicquality.monitoring.services import (
     library_sample_save,
     store_error_log,
 )
-from quality.selectors import analysis_backlog_count
+from quality.selectors import library_summary_get
+from quality.services.summary import library_summary_check
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,11 @@ def _alert_texts(facts: MonitoringFacts, thresholds: Thresholds) -> dict[Alert, 
 
 
 def _backlog_when_v2() -> int | None:
-    return analysis_backlog_count() if library_schema_is_v2(path=library_db_path()) else None
+    """From the library summary (docs/summary.md), brought up to date first."""
+    if not library_schema_is_v2(path=library_db_path()):
+        return None
+    library_summary_check()
+    return library_summary_get().backlog
 
 
 def _backlog_or_none() -> int | None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from dedup.rules import DuplicateGroup
 from dedup.selectors import dedup_history_count, dedup_history_of_file, duplicate_groups_of_file
-from musicquality.library_cache import library_cached
 from musicquality.library_db import library_db_size
 from musicquality.monitoring.rules import Thresholds, backlog_alert_raised, db_size_alert_raised
 from musicquality.schema import SCHEMA_VERSION_KEY
@@ -17,26 +16,20 @@ from quality.distribution import FormatRow, QualityDistribution
 from quality.models import AudioVerification, FileQuality, LibraryFile
 from quality.score import AudioEvidence, score_total
 from quality.selectors import (
-    LibraryTotals,
     ScanRun,
-    active_files_totals,
-    analysis_backlog_count,
     evidence_of,
     file_quality_of,
-    last_analysis_get,
     last_scan_get,
     library_file_get,
     library_files_by_id,
-    library_row_counts,
     library_setting_get,
-    quality_distribution_get,
+    library_summary_get,
     score_history_of,
     score_parts_get,
-    verdict_counts,
-    verification_backlog_count,
     verification_is_current,
     verification_of,
 )
+from quality.services.summary import SummaryFreshness, library_summary_check
 from quality.services.spectrogram import SpectrogramError, spectrogram_png
 from upgrades.models import UpgradeCandidate
 from upgrades.selectors import upgrade_candidate_of_file, upgrade_candidates_count
@@ -53,6 +46,7 @@ class LibraryOverview:
     last_analysis: ScanRun | None
     verification_backlog: int = 0
     verdicts: dict[str, int] = field(default_factory=dict)
+    freshness: SummaryFreshness = SummaryFreshness(exact=True)
 
     @property
     def verified(self) -> int:
@@ -110,43 +104,27 @@ class LibraryOverview:
         return self.share(self.hires)
 
 
-@dataclass(frozen=True)
-class _OverviewCounts:
-    totals: LibraryTotals
-    distribution: QualityDistribution
-    backlog: int
-    last_analysis: ScanRun | None
-    verification_backlog: int
-    verdicts: dict[str, int]
-
-
-def _overview_counts() -> _OverviewCounts:
-    return _OverviewCounts(
-        totals=active_files_totals(),
-        distribution=quality_distribution_get(),
-        backlog=analysis_backlog_count(),
-        last_analysis=last_analysis_get(),
-        verification_backlog=verification_backlog_count(),
-        verdicts=verdict_counts(),
-    )
-
-
 def library_overview_get() -> LibraryOverview:
-    """Everything the overview page shows, in a handful of aggregate queries.
-
-    The counts are reused until the library database changes (they read every row).
-    """
-    counts = library_cached("overview", _overview_counts)
+    """Everything the overview page shows, from the library summary (docs/summary.md): a
+    few dozen counted rows, whatever the library's size, and how fresh they are."""
+    freshness = library_summary_check()
+    summary = library_summary_get()
+    last_analysis = (
+        ScanRun(finished_at=summary.last_analysis_at, files=None, seconds=None)
+        if summary.last_analysis_at
+        else None
+    )
     return LibraryOverview(
-        files=counts.totals.files,
-        total_size=counts.totals.total_size,
-        distribution=counts.distribution,
-        backlog=counts.backlog,
+        files=summary.totals.files,
+        total_size=summary.totals.total_size,
+        distribution=summary.distribution,
+        backlog=summary.backlog,
         db_size=library_db_size(),
         last_scan=last_scan_get(),
-        last_analysis=counts.last_analysis,
-        verification_backlog=counts.verification_backlog,
-        verdicts=counts.verdicts,
+        last_analysis=last_analysis,
+        verification_backlog=summary.verification_backlog,
+        verdicts=summary.verdicts,
+        freshness=freshness,
     )
 
 
@@ -156,8 +134,10 @@ def health_get() -> dict:
     ``alerts`` lists the raised ones of the four alerts (docs/monitoring.md), decided and
     recorded by :func:`overview.monitoring.monitoring_snapshot_take`.
     """
-    last_analysis = last_analysis_get()
-    rows = library_row_counts()
+    freshness = library_summary_check()
+    summary = library_summary_get()
+    last_analysis_at = summary.last_analysis_at
+    rows = summary.row_counts
     snapshot = monitoring_snapshot_take()
     last_migration = snapshot.last_migration
     return {
@@ -171,16 +151,16 @@ def health_get() -> dict:
             "upgrade_candidates": upgrade_candidates_count(),
         },
         "analysis_backlog": snapshot.facts.backlog_files,
-        "verification_backlog": verification_backlog_count(),
-        "verdicts": verdict_counts(),
+        "verification_backlog": summary.verification_backlog,
+        "verdicts": summary.verdicts,
+        "summary": {
+            "exact": freshness.exact,
+            "checked_at": freshness.checked_at.isoformat() if freshness.checked_at else None,
+        },
         "database_size_bytes": snapshot.facts.db_size_bytes,
         "last_analysis": {
-            "finished_at": (
-                last_analysis.finished_at.isoformat()
-                if last_analysis and last_analysis.finished_at
-                else None
-            ),
-            "files_per_second": last_analysis.files_per_second if last_analysis else None,
+            "finished_at": last_analysis_at.isoformat() if last_analysis_at else None,
+            "files_per_second": None,
         },
         "alerts": snapshot.raised_names,
         "alerts_since": {

@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from musicquality.filters import ANY_YES_NO
 from quality.models import FileFormat, LibraryFile, Verdict
+from quality.selectors import DEFAULT_FILE_SORT, FILE_SORTS, FileQuery
 
 
 class LibraryFileFilter(django_filters.FilterSet):
@@ -45,3 +46,19 @@ class LibraryFileFilter(django_filters.FilterSet):
                 | Q(file_path__icontains=word)
             )
         return queryset
+
+
+def file_query_from(cleaned: dict, *, sort: str) -> FileQuery:
+    """The filter form's cleaned values and ``?sort=`` as the files page's query."""
+    name = sort.lstrip("-")
+    return FileQuery(
+        words=tuple((cleaned.get("q") or "").split()),
+        file_format=cleaned.get("file_format") or None,
+        lossless=cleaned.get("lossless"),
+        hires=cleaned.get("hires"),
+        score_min=cleaned.get("score_min"),
+        score_max=cleaned.get("score_max"),
+        verdict=cleaned.get("verdict") or None,
+        sort=name if name in FILE_SORTS else DEFAULT_FILE_SORT,
+        descending=sort.startswith("-") and name in FILE_SORTS,
+    )

@@ -20,6 +20,13 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils.dateparse import parse_datetime
 
 from musicquality.fields import iso_timestamp_parse
+from musicquality.keyset import (
+    KeysetPage,
+    keyset_condition,
+    keyset_order,
+    keyset_page,
+    position_from_token,
+)
 from quality.distribution import (
     SCORE_BIN_WIDTH,
     SCORE_BINS,
@@ -49,6 +56,7 @@ from quality.recordings import (
     recording_links,
 )
 from quality.score import AudioEvidence, quality_score_parts
+from quality.summary import SCORE_UNITS, SEARCH_COLUMNS, Bucket
 from quality.versions import ANALYZER_VERSION, VERIFIER_VERSION
 
 DB = "library"
@@ -321,9 +329,9 @@ GROUP BY 1
 HIRES_SQL = (
     "SELECT file_format, COUNT(*) FROM file_quality WHERE is_hires = 1 {also} GROUP BY +file_format"
 )
-INACTIVE_FILES_SQL = (
-    "library_file_id IN (SELECT id FROM library_index WHERE is_active = 0 OR is_active IS NULL)"
-)
+# Not active: an inactive row, or none at all (the CLI deletes rows without foreign keys, so
+# their analyses stay behind).
+INACTIVE_FILES_SQL = "library_file_id NOT IN (SELECT id FROM library_index WHERE is_active = 1)"
 
 
 def _bin_bounds_values() -> str:
@@ -644,3 +652,246 @@ def recording_groups_list() -> list[list[Candidate]]:
     candidates = recording_candidates(audio_matches=matches)
     links = recording_links(candidates, audio_matches=matches, kinds=ALL_LINK_KINDS)
     return recording_groups(candidates, links)
+
+
+# --- the summary (docs/summary.md) ----------------------------------------------------------
+
+#: One ``summary_file`` row per ``library_index`` row (columns in
+#: ``quality.summary.FACT_COLUMNS`` order), from the tables they summarise, by the same
+#: definitions as the full counts above (backlogs, current verdict, unchanged verification).
+#: ``{where}`` limits the rows; the parameters are :func:`facts_sql_params`.
+FACTS_SQL = f"""
+SELECT li.id, coalesce(li.is_active = 1, 0), li.file_size, li.file_format, coalesce(li.artist, ''),
+    coalesce(li.title, ''), coalesce(li.album, ''), li.file_path, li.metadata_hash,
+    li.file_content_hash, li.duration, li.indexed_at, fq.id IS NOT NULL,
+    coalesce(fq.file_format, ''), coalesce(fq.codec, ''), coalesce(fq.bitrate, -1),
+    coalesce(fq.sample_rate, -1), fq.bit_depth, coalesce(fq.quality_score, -1),
+    coalesce(fq.is_lossless = 1, 0), coalesce(fq.is_hires = 1, 0), fq.analyzed_at,
+    fq.acoustid_fingerprint IS NOT NULL,
+    coalesce({BACKLOG_CONDITION}, 0),
+    coalesce({VERIFY_BACKLOG_CONDITION}, 0),
+    av.verdict,
+    CASE WHEN av.verifier_version = %s AND av.verified_at >= li.file_mtime THEN av.verdict END,
+    CASE WHEN av.verified_at >= li.file_mtime THEN av.verdict END,
+    CASE WHEN av.verified_at >= li.file_mtime THEN av.pcm_hash END
+FROM library_index li
+LEFT JOIN file_quality fq ON fq.library_file_id = li.id
+LEFT JOIN audio_verification av ON av.library_file_id = li.id
+{{where}}
+"""
+
+
+def facts_sql_params() -> list[str]:
+    """The parameters of :data:`FACTS_SQL`, before those of its ``{where}``."""
+    return [ANALYZER_VERSION, VERIFIER_VERSION, VERIFIER_VERSION]
+
+
+@dataclass(frozen=True)
+class LibrarySummary:
+    """The whole library's counts as the summary keeps them (``summary_count``)."""
+
+    counts: dict[str, tuple[int, int, int]]
+    last_analysis_at: datetime.datetime | None
+    generation: int
+
+    def files_in(self, bucket: str) -> int:
+        return self.counts.get(bucket, (0, 0, 0))[0]
+
+    @property
+    def totals(self) -> LibraryTotals:
+        files, size, _ = self.counts.get(Bucket.ACTIVE, (0, 0, 0))
+        return LibraryTotals(files=files, total_size=size)
+
+    @property
+    def row_counts(self) -> LibraryRowCounts:
+        return LibraryRowCounts(
+            library_index=self.files_in(Bucket.INDEXED),
+            library_index_active=self.files_in(Bucket.ACTIVE),
+            file_quality=self.files_in(Bucket.ANALYSES),
+        )
+
+    @property
+    def backlog(self) -> int:
+        return self.files_in(Bucket.BACKLOG)
+
+    @property
+    def verification_backlog(self) -> int:
+        return self.files_in(Bucket.VERIFY_BACKLOG)
+
+    @property
+    def verdicts(self) -> dict[str, int]:
+        return {verdict: self.files_in(Bucket.verdict(verdict)) for verdict in Verdict.values}
+
+    @property
+    def distribution(self) -> QualityDistribution:
+        rows = []
+        for bucket, (files, _size, units) in self.counts.items():
+            kind, _, quality_format = bucket.partition(":")
+            if kind != "format":
+                continue
+            rows.append(
+                {
+                    "file_format": quality_format,
+                    "file_count": files,
+                    "score_sum": units / SCORE_UNITS,
+                    "lossless_count": self.files_in(Bucket.lossless(quality_format)),
+                    "hires_count": self.files_in(Bucket.hires(quality_format)),
+                }
+            )
+        bins = [self.files_in(Bucket.score_bin(index)) for index in range(SCORE_BINS)]
+        return quality_distribution(rows=rows, bins=bins)
+
+
+def library_summary_get() -> LibrarySummary:
+    """The summary's counts (a few dozen rows) and the last analysis (through an index)."""
+    with connections[DB].cursor() as cursor:
+        cursor.execute("SELECT bucket, files, bytes, score_units FROM summary_count")
+        counts = {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
+        cursor.execute("SELECT max(analyzed_at) FROM summary_file WHERE analyzed_at IS NOT NULL")
+        (last,) = cursor.fetchone()
+        cursor.execute("SELECT generation FROM summary_state WHERE id = 1")
+        row = cursor.fetchone()
+    return LibrarySummary(
+        counts=counts, last_analysis_at=_as_datetime(last), generation=row[0] if row else 0
+    )
+
+
+# --- /files/: one page of the active library, through the summary's indexes ------------------
+
+#: Sort name (the table's column) -> the ``summary_file`` columns, each read in index order
+#: (``idx_summary_*``), the id last.
+FILE_SORTS: dict[str, tuple[str, ...]] = {
+    "artist": ("artist", "title", "id"),
+    "title": ("title", "id"),
+    "album": ("album", "id"),
+    "file_format": ("file_format", "id"),
+    "codec": ("codec", "id"),
+    "bitrate": ("bitrate", "id"),
+    "sample_rate": ("sample_rate", "id"),
+    "quality_score": ("quality_score", "id"),
+    "file_size": ("file_size", "id"),
+    "file_path": ("file_path", "id"),
+}
+DEFAULT_FILE_SORT = "artist"
+#: Searches matching at most this many files read their ids from the index first; more, and
+#: each row of the sorted walk is looked up in the index instead (bench/RESULTS.md).
+SEARCH_IDS_LIMIT = 20_000
+#: Shorter words cannot use the trigram index: they are matched with LIKE.
+TRIGRAM = 3
+
+
+@dataclass(frozen=True)
+class FileQuery:
+    """What ``/files/`` asks for (the filter form's cleaned values)."""
+
+    words: tuple[str, ...] = ()
+    file_format: str | None = None
+    lossless: bool | None = None
+    hires: bool | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    verdict: str | None = None
+    sort: str = DEFAULT_FILE_SORT
+    descending: bool = False
+
+
+def fts_phrase(word: str) -> str:
+    """One search word as an FTS5 string: quoted, so that no character of it is an operator
+    (``"``, ``*``, ``AND``, ``NEAR``, ``:``, ``^`` are all plain text inside)."""
+    return '"' + word.replace('"', '""') + '"'
+
+
+def like_pattern(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search_where(words: Sequence[str]) -> tuple[list[str], list]:
+    """Conditions on ``summary_file m`` for the search words (each must appear in the
+    artist, title, album or path, in any case)."""
+    where: list[str] = []
+    params: list = []
+    long_words = [w for w in words if len(w) >= TRIGRAM]
+    if long_words:
+        match = " ".join(fts_phrase(w) for w in long_words)
+        with connections[DB].cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid FROM summary_search WHERE summary_search MATCH %s LIMIT %s",
+                [match, SEARCH_IDS_LIMIT + 1],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        if len(ids) <= SEARCH_IDS_LIMIT:
+            where.append("m.id IN (SELECT value FROM json_each(%s))")
+            params.append(json.dumps(ids))
+        else:
+            where.append(
+                "EXISTS (SELECT 1 FROM summary_search s WHERE s.rowid = m.id "
+                "AND summary_search MATCH %s)"
+            )
+            params.append(match)
+    for word in words:
+        if len(word) < TRIGRAM:
+            pattern = like_pattern(word)
+            where.append(
+                "(" + " OR ".join(f"m.{c} LIKE %s ESCAPE '\\'" for c in SEARCH_COLUMNS) + ")"
+            )
+            params += [pattern] * len(SEARCH_COLUMNS)
+    return where, params
+
+
+def _file_where(query: FileQuery) -> tuple[list[str], list]:
+    where, params = ["m.active = 1"], []
+    if query.file_format:
+        where.append("m.file_format = %s")
+        params.append(query.file_format)
+    for column, wanted in (("lossless", query.lossless), ("hires", query.hires)):
+        if wanted is not None:
+            where.append(f"m.analysed = 1 AND m.{column} = %s")
+            params.append(int(wanted))
+    if query.score_min is not None:
+        where.append("m.analysed = 1 AND m.quality_score >= %s")
+        params.append(query.score_min)
+    if query.score_max is not None:
+        where.append("m.analysed = 1 AND m.quality_score <= %s")
+        params.append(query.score_max)
+    if query.verdict:
+        where.append("m.verdict = %s")
+        params.append(query.verdict)
+    search, search_params = _search_where(query.words)
+    return where + search, params + search_params
+
+
+def library_files_page(
+    *, query: FileQuery, per_page: int, after: str | None = None, before: str | None = None
+) -> KeysetPage[LibraryFile]:
+    """One page of active files, in the sort's index order, starting after (or ending
+    before) a position; never counted, never sorted in memory (docs/summary.md)."""
+    columns = FILE_SORTS.get(query.sort, FILE_SORTS[DEFAULT_FILE_SORT])
+    qualified = [f"m.{c}" for c in columns]
+    position = position_from_token(before or after, length=len(columns))
+    is_before = before is not None and position is not None
+    where, params = _file_where(query)
+    if position is not None:
+        where.append(keyset_condition(qualified, descending=query.descending, before=is_before))
+        params += position
+    order = keyset_order(qualified, descending=query.descending, before=is_before)
+    sql = (
+        f"SELECT {', '.join(qualified)} FROM summary_file m WHERE {' AND '.join(where)} "
+        f"ORDER BY {order} LIMIT %s"
+    )
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql, [*params, per_page + 1])
+        keys = [tuple(row) for row in cursor.fetchall()]
+    keys, next_token, previous_token = keyset_page(
+        keys,
+        per_page=per_page,
+        before=is_before,
+        started_at_position=position is not None,
+        position_of=lambda row: row,
+    )
+    files = library_files_by_id(ids={key[-1] for key in keys})
+    return KeysetPage(
+        rows=[files[key[-1]] for key in keys if key[-1] in files],
+        next_token=next_token,
+        previous_token=previous_token,
+    )

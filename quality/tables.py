@@ -9,6 +9,17 @@ from musicquality.tables import AppTable
 from quality.models import LibraryFile
 
 NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
+FILES_PER_PAGE = 25
+MAX_FILES_PER_PAGE = 100
+
+
+def per_page_from(value: str | None) -> int:
+    """``?per_page=``: 1 to :data:`MAX_FILES_PER_PAGE`, the default for anything else."""
+    try:
+        number = int(value or "")
+    except ValueError:
+        return FILES_PER_PAGE
+    return min(number, MAX_FILES_PER_PAGE) if number >= 1 else FILES_PER_PAGE
 
 
 class LibraryFileTable(AppTable):

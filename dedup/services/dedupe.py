@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from django.db import transaction
+from django.db import connections, transaction
 
 from dedup.faults import fault_point
 from dedup.models import DedupHistory, DeletedBy, MatchedBy
@@ -62,6 +62,7 @@ from musicquality.fields import utc_now_iso
 from quality.hashing import content_hash_sampled
 from quality.models import FileQuality, LibraryFile
 from quality.services.decoding import pcm_hash_of
+from quality.services.summary import library_summary_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -362,6 +363,8 @@ def _history_finish(history: DedupHistory, *, note: str = "moved into quarantine
             LibraryFile.objects.filter(
                 id=history.original_library_id, file_path=history.file_path
             ).delete()
+            with connections[LIBRARY_DB].cursor() as cursor:
+                library_summary_refresh(cursor=cursor, ids=[history.original_library_id])
 
 
 def pending_settle(history: DedupHistory) -> Settled:

@@ -26,6 +26,7 @@ from quality.models import FileQuality, LibraryFile
 from quality.score import AudioEvidence, effective_is_hires, quality_score
 from quality.selectors import FileToAnalyse, active_files_count, files_to_analyse
 from quality.services.audio import AudioProperties, AudioReadError, audio_properties_read
+from quality.services.summary import library_summary_refresh
 from quality.versions import ANALYZER_VERSION
 
 logger = logging.getLogger(__name__)
@@ -219,6 +220,9 @@ def _write(rows: Sequence[QualityRow], failed_ids: Sequence[int]) -> None:
                 "DELETE FROM file_quality WHERE library_file_id = %s",
                 [(id_,) for id_ in failed_ids],
             )
+        library_summary_refresh(
+            cursor=cursor, ids=[*(row.library_file_id for row in rows), *failed_ids]
+        )
 
 
 def file_quality_refresh(*, library_file: LibraryFile) -> FileQuality | None:

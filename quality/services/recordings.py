@@ -19,6 +19,7 @@ from django.db import connections, transaction
 from musicquality.fields import utc_now_iso
 from quality.fingerprints import FingerprintUnavailable, fingerprint_groups
 from quality.models import AudioMatch, AudioMatchRun
+from quality.services.summary import library_summary_touch
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ def audio_matches_refresh(*, force: bool = False) -> AudioMatchRefresh:
             same_pairs=same,
             similar_pairs=len(pairs) - same,
         )
+    with transaction.atomic(using=LIBRARY), connections[LIBRARY].cursor() as cursor:
+        library_summary_touch(cursor=cursor)  # duplicate groups computed before are stale
     logger.info("fingerprint matches: %d same, %d similar", same, len(pairs) - same)
     return AudioMatchRefresh(
         len(items), same, len(pairs) - same, len(grouping.excluded), seconds, refreshed=True

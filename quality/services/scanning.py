@@ -31,6 +31,7 @@ from musicquality.progress import StopRequested
 from quality.hashing import content_hash_sampled, metadata_hash
 from quality.models import AUDIO_EXTENSIONS, LibraryFile, LibraryStats
 from quality.services.audio import AudioReadError, audio_properties_read
+from quality.services.summary import library_summary_refresh
 from quality.services.tags import AudioTags, TagReadError, tagged_file_read
 
 logger = logging.getLogger(__name__)
@@ -247,6 +248,7 @@ def rows_upsert(rows: Sequence[IndexRow]) -> None:
         return
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
         cursor.executemany(UPSERT_SQL, rows)
+        library_summary_refresh(cursor=cursor, paths=[row.file_path for row in rows])
 
 
 def library_file_index(*, path: Path) -> LibraryFile:
@@ -290,6 +292,9 @@ def _vanished_mark(roots: Sequence[str], found: set[str], unreadable: Sequence[s
             cursor.executemany(
                 "UPDATE library_index SET is_active = 0 WHERE id = %s",
                 gone[start : start + BATCH_SIZE],
+            )
+            library_summary_refresh(
+                cursor=cursor, ids=[id_ for (id_,) in gone[start : start + BATCH_SIZE]]
             )
     return len(gone)
 

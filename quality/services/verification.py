@@ -36,6 +36,7 @@ from quality.selectors import (
 from quality.services.analysis import ScoreChange, quality_history_append
 from quality.services.decoding import VerificationResult, audio_verify, declared_read
 from quality.services.recordings import AudioMatchRefresh, audio_matches_refresh
+from quality.services.summary import library_summary_refresh
 from quality.versions import ANALYZER_VERSION
 
 logger = logging.getLogger(__name__)
@@ -214,7 +215,9 @@ def _write(verified: Sequence[Verified]) -> int:
             "UPDATE file_quality SET acoustid_fingerprint = %s WHERE library_file_id = %s",
             [(v.fingerprint, v.row.library_file_id) for v in verified],
         )
-        return _rescore(cursor, rows)
+        rescored = _rescore(cursor, rows)
+        library_summary_refresh(cursor=cursor, ids=[row.library_file_id for row in rows])
+        return rescored
 
 
 @dataclass

@@ -1,0 +1,97 @@
+-- Our summary of the library (docs/summary.md): derived data, rebuilt from library_index,
+-- file_quality and audio_verification at any time; never part of the legacy tables, which
+-- get no trigger, index or column from us. Maintained by our writers in their own
+-- transactions (quality.services.summary.library_summary_refresh) and reconciled with what
+-- the Music Tools CLI wrote (library_summary_reconcile).
+--
+-- summary_file: one row per library_index row, with what every page counts, sorts and
+-- filters on. Sort keys are never NULL ('' for no tag, -1 for "not analysed"), so that a
+-- sort through an index includes every file and a keyset compares plain values.
+CREATE TABLE IF NOT EXISTS summary_file (
+    id INTEGER PRIMARY KEY,
+    active INTEGER NOT NULL,
+    file_size INTEGER NOT NULL,
+    file_format TEXT NOT NULL,
+    artist TEXT NOT NULL,
+    title TEXT NOT NULL,
+    album TEXT NOT NULL,
+    file_path TEXT NOT NULL,
+    metadata_hash TEXT NOT NULL,
+    file_content_hash TEXT NOT NULL,
+    duration REAL,
+    indexed_at TEXT,
+    analysed INTEGER NOT NULL,
+    quality_format TEXT NOT NULL,
+    codec TEXT NOT NULL,
+    bitrate INTEGER NOT NULL,
+    sample_rate INTEGER NOT NULL,
+    bit_depth INTEGER,
+    quality_score REAL NOT NULL,
+    lossless INTEGER NOT NULL,
+    hires INTEGER NOT NULL,
+    analyzed_at TEXT,
+    has_fingerprint INTEGER NOT NULL,
+    backlog INTEGER NOT NULL,
+    verify_backlog INTEGER NOT NULL,
+    verdict TEXT,
+    verdict_current TEXT,
+    verdict_unchanged TEXT,
+    pcm_hash TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_summary_artist ON summary_file(artist, title, id) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_title ON summary_file(title, id) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_album ON summary_file(album, id) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_format ON summary_file(file_format, id) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_codec ON summary_file(codec, id) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_bitrate ON summary_file(bitrate, id) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_sample_rate ON summary_file(sample_rate, id) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_score ON summary_file(quality_score, id) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_size ON summary_file(file_size, id) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_path ON summary_file(file_path, id) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_verdict ON summary_file(verdict, id) WHERE active = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_metadata_hash ON summary_file(metadata_hash) WHERE active = 1 AND analysed = 1;
+CREATE INDEX IF NOT EXISTS idx_summary_analyzed_at ON summary_file(analyzed_at) WHERE analyzed_at IS NOT NULL;
+-- summary_count: the whole library's counts and sums, one row per bucket
+-- (quality.summary.file_buckets says which buckets a file counts in).
+CREATE TABLE IF NOT EXISTS summary_count (
+    bucket TEXT PRIMARY KEY,
+    files INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    score_units INTEGER NOT NULL
+);
+-- summary_pair: the report's query 4 at threshold 0 (active analysed files sharing a
+-- metadata hash), with the first file's names for the sorts by artist and title.
+CREATE TABLE IF NOT EXISTS summary_pair (
+    id1 INTEGER NOT NULL,
+    id2 INTEGER NOT NULL,
+    score1 REAL NOT NULL,
+    score2 REAL NOT NULL,
+    score_diff REAL NOT NULL,
+    artist TEXT NOT NULL,
+    title TEXT NOT NULL,
+    PRIMARY KEY (id1, id2)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_summary_pair_id2 ON summary_pair(id2);
+CREATE INDEX IF NOT EXISTS idx_summary_pair_diff ON summary_pair(score_diff, id1, id2);
+CREATE INDEX IF NOT EXISTS idx_summary_pair_artist ON summary_pair(artist, id1, id2);
+CREATE INDEX IF NOT EXISTS idx_summary_pair_title ON summary_pair(title, id1, id2);
+CREATE INDEX IF NOT EXISTS idx_summary_pair_score1 ON summary_pair(score1, id1, id2);
+CREATE INDEX IF NOT EXISTS idx_summary_pair_score2 ON summary_pair(score2, id1, id2);
+-- summary_state: one row. generation grows with every change our writers or a
+-- reconciliation make to the summary; versions say which analyser and verifier the backlog
+-- flags were computed for (another version: the summary is rebuilt).
+CREATE TABLE IF NOT EXISTS summary_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    layout TEXT NOT NULL,
+    analyzer_version TEXT NOT NULL,
+    verifier_version TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    built_at TEXT NOT NULL
+);
+-- summary_search: full-text search over artist, title, album and path (trigram: any
+-- substring of three characters or more, case-insensitive; docs/summary.md), reading its
+-- text from summary_file.
+CREATE VIRTUAL TABLE IF NOT EXISTS summary_search USING fts5(
+    artist, title, album, file_path,
+    content='summary_file', content_rowid='id', tokenize='trigram'
+);

@@ -1,0 +1,152 @@
+"""Which whole-library counts a file adds to: the one rule behind ``summary_count``.
+
+The summary (docs/summary.md) keeps one ``summary_file`` row per ``library_index`` row, with
+the facts every page counts, sorts and filters on (:data:`FACT_COLUMNS`, read by
+``quality.selectors.FACTS_SQL``), and the whole library's counts in ``summary_count``: one
+row per bucket, each the sum of what :func:`file_buckets` gives for every file. A writer
+that changes some files subtracts their old buckets and adds their new ones, so the counts
+stay what a full recomputation would give without reading the library again.
+
+Scores are summed as integer millionths (:data:`SCORE_UNITS`): sums of floats that are
+added and subtracted again drift, integers do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+from quality.distribution import SCORE_BIN_WIDTH, SCORE_BINS
+
+#: Bump when the summary's tables or rules change: the summary is then rebuilt.
+SUMMARY_LAYOUT = "1"
+SCORE_UNITS = 1_000_000
+#: A sort key's value for "no value" (not analysed): below every real one.
+NO_NUMBER = -1
+
+FACT_COLUMNS = (
+    "id", "active", "file_size", "file_format", "artist", "title", "album", "file_path",
+    "metadata_hash", "file_content_hash", "duration", "indexed_at", "analysed",
+    "quality_format", "codec", "bitrate", "sample_rate", "bit_depth", "quality_score",
+    "lossless", "hires", "analyzed_at", "has_fingerprint", "backlog", "verify_backlog",
+    "verdict", "verdict_current", "verdict_unchanged", "pcm_hash",
+)  # fmt: skip
+#: The columns the search index holds, in its order.
+SEARCH_COLUMNS = ("artist", "title", "album", "file_path")
+#: The columns a duplicate pair (query 4) depends on.
+PAIR_COLUMNS = ("active", "analysed", "metadata_hash", "quality_score", "artist", "title")
+
+_INDEX = {name: position for position, name in enumerate(FACT_COLUMNS)}
+
+
+class Fact(NamedTuple):
+    """Read access to a ``summary_file`` row by column name."""
+
+    values: Sequence
+
+    def __getattr__(self, name: str):
+        return self.values[_INDEX[name]]
+
+
+def fact_value(row: Sequence, name: str):
+    return row[_INDEX[name]]
+
+
+def score_bin(score: float) -> int:
+    """The histogram bin of a score, as ``quality.selectors.BIN_COUNTS_SQL`` counts it."""
+    return min(max(int(score // SCORE_BIN_WIDTH), 0), SCORE_BINS - 1)
+
+
+def score_units(score: float) -> int:
+    return round(score * SCORE_UNITS)
+
+
+class Bucket:
+    """Names of the ``summary_count`` rows."""
+
+    INDEXED = "indexed"  # every library_index row
+    ANALYSES = "analyses"  # every row with an analysis, active or not
+    ACTIVE = "active"  # files and bytes
+    BACKLOG = "backlog"
+    VERIFY_BACKLOG = "verify_backlog"
+
+    @staticmethod
+    def format(quality_format: str) -> str:
+        return f"format:{quality_format}"  # files and score sum
+
+    @staticmethod
+    def lossless(quality_format: str) -> str:
+        return f"lossless:{quality_format}"
+
+    @staticmethod
+    def hires(quality_format: str) -> str:
+        return f"hires:{quality_format}"
+
+    @staticmethod
+    def score_bin(index: int) -> str:
+        return f"bin:{index}"
+
+    @staticmethod
+    def verdict(verdict: str) -> str:
+        return f"verdict:{verdict}"
+
+
+class Contribution(NamedTuple):
+    bucket: str
+    files: int
+    bytes: int
+    score_units: int
+
+
+def file_buckets(row: Sequence) -> list[Contribution]:
+    """What one ``summary_file`` row adds to the whole library's counts."""
+    active, analysed = fact_value(row, "active"), fact_value(row, "analysed")
+    found = [Contribution(Bucket.INDEXED, 1, 0, 0)]
+    if analysed:
+        found.append(Contribution(Bucket.ANALYSES, 1, 0, 0))
+    if not active:
+        return found
+    found.append(Contribution(Bucket.ACTIVE, 1, fact_value(row, "file_size") or 0, 0))
+    if fact_value(row, "backlog"):
+        found.append(Contribution(Bucket.BACKLOG, 1, 0, 0))
+    if fact_value(row, "verify_backlog"):
+        found.append(Contribution(Bucket.VERIFY_BACKLOG, 1, 0, 0))
+    verdict = fact_value(row, "verdict_current")
+    if verdict:
+        found.append(Contribution(Bucket.verdict(verdict), 1, 0, 0))
+    if analysed:
+        quality_format = fact_value(row, "quality_format")
+        score = fact_value(row, "quality_score")
+        found.append(Contribution(Bucket.format(quality_format), 1, 0, score_units(score)))
+        found.append(Contribution(Bucket.score_bin(score_bin(score)), 1, 0, 0))
+        if fact_value(row, "lossless"):
+            found.append(Contribution(Bucket.lossless(quality_format), 1, 0, 0))
+        if fact_value(row, "hires"):
+            found.append(Contribution(Bucket.hires(quality_format), 1, 0, 0))
+    return found
+
+
+def buckets_delta(
+    *, removed: Iterable[Sequence], added: Iterable[Sequence]
+) -> dict[str, list[int]]:
+    """Bucket -> [files, bytes, score units] to add, for rows replaced by others."""
+    delta: dict[str, list[int]] = {}
+    for sign, rows in ((-1, removed), (1, added)):
+        for row in rows:
+            for bucket, files, size, units in file_buckets(row):
+                entry = delta.setdefault(bucket, [0, 0, 0])
+                entry[0] += sign * files
+                entry[1] += sign * size
+                entry[2] += sign * units
+    return {bucket: entry for bucket, entry in delta.items() if any(entry)}
+
+
+def changed_columns(old: Sequence | None, new: Sequence | None, columns: Iterable[str]) -> bool:
+    if old is None or new is None:
+        return old is not new
+    return any(fact_value(old, c) != fact_value(new, c) for c in columns)
+
+
+def counts_by_bucket(rows: Iterable[Sequence]) -> Mapping[str, tuple[int, int, int]]:
+    """``summary_count`` rows as a mapping (bucket -> files, bytes, score units)."""
+    return {bucket: (files, size, units) for bucket, files, size, units in rows}
