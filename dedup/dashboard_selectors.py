@@ -9,18 +9,23 @@ or parse those strings wrongly.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import attrgetter
-from typing import Any
 
 from django.db import connections
 from django.db.models import Avg, Count, Sum
 from django.db.models.functions import Substr
 
 from dedup.models import DedupHistory
-from musicquality.library_cache import library_cached
+from musicquality.keyset import (
+    KeysetPage,
+    keyset_condition,
+    keyset_order,
+    keyset_page,
+    position_from_token,
+)
 from quality.models import LibraryFile
+from quality.services.summary import library_summary_check
 
 RECENT_DAYS = 30
 DEFAULT_MIN_SCORE_DIFF = 20.0
@@ -102,81 +107,96 @@ def deletions_per_day(*, now: datetime.datetime, days: int = RECENT_DAYS) -> lis
     ]
 
 
-# The report's query 4, limited to files still in the library and without paths or names.
-# Starting the self-join from the metadata hashes that occur more than once, read from the
-# covering idx_active_metadata_hash, is what keeps it several times faster than the report's
-# form (bench/RESULTS.md, "Pages"); the rest is a lookup of file_quality per member.
-QUERY_4 = """
-WITH shared AS (
-    SELECT metadata_hash FROM library_index WHERE is_active = 1
-    GROUP BY metadata_hash HAVING count(*) > 1
-),
-members AS (
-    SELECT li.id, li.metadata_hash, fq.quality_score
-    FROM shared
-    JOIN library_index li ON li.is_active = 1 AND li.metadata_hash = shared.metadata_hash
-    JOIN file_quality fq ON fq.library_file_id = li.id
-)
-SELECT m1.id AS id1, m1.quality_score AS score1, m2.id AS id2, m2.quality_score AS score2,
-       ABS(m1.quality_score - m2.quality_score) AS score_diff
-FROM members m1
-JOIN members m2 ON m2.metadata_hash = m1.metadata_hash AND m1.id < m2.id
-WHERE ABS(m1.quality_score - m2.quality_score) > %s
-ORDER BY score_diff DESC, m1.id, m2.id
-"""
+# The report's query 4, limited to files still in the library, is kept whole in the library
+# summary's summary_pair (docs/summary.md): our writers and the reconciliation with the CLI's
+# writes keep it, so a page reads only its own rows, through the index of its sort.
 NAMED_SORTS = ("artist", "title")
+#: Column name (``-`` for descending) -> the summary_pair columns read in index order.
+PAIR_SORTS: dict[str, tuple[str, ...]] = {
+    "": ("report_order", "id1", "id2"),  # the report's: difference descending, ids ascending
+    "score_diff": ("score_diff", "id1", "id2"),
+    "artist": ("artist", "id1", "id2"),
+    "title": ("title", "id1", "id2"),
+    "score1": ("score1", "id1", "id2"),
+    "score2": ("score2", "id1", "id2"),
+}
+PAIRS_PER_PAGE = 10
+_PAIR_COLUMNS = "id1, score1, id2, score2, score_diff, artist, title"
+
+
+def _pair_sort(order_by: str) -> tuple[tuple[str, ...], bool]:
+    name = order_by.lstrip("-")
+    if name not in PAIR_SORTS:
+        return PAIR_SORTS[""], False
+    return PAIR_SORTS[name], order_by.startswith("-") and bool(name)
+
+
+def _pair_from(row: Sequence) -> DuplicatePair:
+    id1, score1, id2, score2, score_diff, artist, title = row
+    return DuplicatePair(id1, score1, id2, score2, score_diff, artist or None, title or None)
+
+
+def duplicate_pairs_count(*, min_diff: float = DEFAULT_MIN_SCORE_DIFF) -> int:
+    """How many pairs differ by more than ``min_diff`` (a range of idx_summary_pair_diff)."""
+    library_summary_check()
+    with connections["library"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM summary_pair WHERE score_diff > %s", [min_diff])
+        return cursor.fetchone()[0]
 
 
 def duplicate_pairs_with_quality_gap(
     *, min_diff: float = DEFAULT_MIN_SCORE_DIFF, order_by: str = ""
 ) -> list[DuplicatePair]:
-    """The report's query 4 over the files still in the library, sorted by ``order_by``.
-
-    The same pairs as the report's form, without paths, and without
-    names unless they are the sort key: :func:`duplicate_pair_details_fill` adds them to the
-    rows a page shows. The rows are reused until the library database
-    changes (:mod:`musicquality.library_cache`).
-    """
-    with_names = order_by.lstrip("-") in NAMED_SORTS
-    rows = library_cached(
-        ("query_4", min_diff, with_names), lambda: _query_4_rows(min_diff, with_names=with_names)
-    )
-    pairs = [DuplicatePair(*row) for row in rows]  # the columns in the fields' order
-    duplicate_pairs_sort(pairs=pairs, order_by=order_by)
-    return pairs
-
-
-def _query_4_rows(min_diff: float, *, with_names: bool) -> list[tuple]:
-    sql = QUERY_4
-    if with_names:
-        sql = (
-            f"SELECT pairs.*, li.artist, li.title FROM ({QUERY_4}) AS pairs "
-            "JOIN library_index li ON li.id = pairs.id1 "
-            "ORDER BY pairs.score_diff DESC, pairs.id1, pairs.id2"
-        )
+    """Every pair of the report's query 4 over the files still in the library, sorted by
+    ``order_by`` (a table column, ``-`` for descending; the report's order by default), with
+    the first file's names; paths come from :func:`duplicate_pair_details_fill`."""
+    library_summary_check()
+    columns, descending = _pair_sort(order_by)
+    order = keyset_order(columns, descending=descending, before=False)
     with connections["library"].cursor() as cursor:
-        cursor.execute(sql, [min_diff])
-        return cursor.fetchall()
+        cursor.execute(
+            f"SELECT {_PAIR_COLUMNS} FROM summary_pair WHERE score_diff > %s ORDER BY {order}",
+            [min_diff],
+        )
+        return [_pair_from(row) for row in cursor.fetchall()]
 
 
-PAIR_SORT_KEYS: dict[str, Callable[[DuplicatePair], Any]] = {
-    "artist": lambda pair: (pair.artist is not None, pair.artist or ""),
-    "title": lambda pair: (pair.title is not None, pair.title or ""),
-    "score1": attrgetter("score1"),
-    "score2": attrgetter("score2"),
-    "score_diff": attrgetter("score_diff"),
-}
-
-
-def duplicate_pairs_sort(*, pairs: list[DuplicatePair], order_by: str) -> None:
-    """Sort in place by a table column name (``-`` for descending); unknown names are ignored.
-
-    Done here with a plain key, in django-tables2's order (``None`` first, then ``<``); the
-    table shows the list as it is (:class:`dedup.tables.PresortedListData`).
-    """
-    key = PAIR_SORT_KEYS.get(order_by.lstrip("-"))
-    if key is not None:
-        pairs.sort(key=key, reverse=order_by.startswith("-"))
+def duplicate_pairs_page(
+    *,
+    min_diff: float = DEFAULT_MIN_SCORE_DIFF,
+    order_by: str = "",
+    after: str | None = None,
+    before: str | None = None,
+    per_page: int = PAIRS_PER_PAGE,
+) -> KeysetPage[DuplicatePair]:
+    """One page of :func:`duplicate_pairs_with_quality_gap`, by position
+    (``musicquality.keyset``), with its paths and names filled in."""
+    library_summary_check()
+    columns, descending = _pair_sort(order_by)
+    position = position_from_token(before or after, length=len(columns))
+    is_before = before is not None and position is not None
+    where, params = ["score_diff > %s"], [min_diff]
+    if position is not None:
+        where.append(keyset_condition(columns, descending=descending, before=is_before))
+        params += position
+    order = keyset_order(columns, descending=descending, before=is_before)
+    with connections["library"].cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_PAIR_COLUMNS}, {', '.join(columns)} FROM summary_pair "
+            f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s",
+            [*params, per_page + 1],
+        )
+        rows = [tuple(row) for row in cursor.fetchall()]
+    rows, next_token, previous_token = keyset_page(
+        rows,
+        per_page=per_page,
+        before=is_before,
+        started_at_position=position is not None,
+        position_of=lambda row: row[7:],
+    )
+    pairs = [_pair_from(row[:7]) for row in rows]
+    duplicate_pair_details_fill(pairs=pairs)
+    return KeysetPage(pairs, next_token=next_token, previous_token=previous_token)
 
 
 def duplicate_pair_details_fill(*, pairs: list[DuplicatePair]) -> None:

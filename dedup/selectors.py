@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import OperationalError
+from django.conf import settings
+from django.db import OperationalError, connections
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 
 from dedup.models import DedupHistory, DuplicateDecision
@@ -23,7 +25,14 @@ from dedup.rules import (
 from musicquality.library_cache import library_cached
 from quality.hashing import is_hash_marker
 from quality.models import FileQuality, LibraryFile
-from quality.selectors import audio_match_facts, recording_candidates, recording_candidates_around
+from quality.selectors import (
+    audio_match_facts,
+    library_summary_generation,
+    library_summary_get,
+    recording_candidates,
+    recording_candidates_around,
+)
+from quality.services.summary import library_summary_check
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +118,116 @@ def _groups_suggested_build(decisions: tuple[KeptTogether, ...]) -> DuplicateRep
         audio_matches=matches,
         decisions=decisions,
     )
+
+
+@dataclass(frozen=True)
+class GroupsFreshness:
+    """How current the duplicate groups a page shows are.
+
+    ``exact``: found from the library as it is now. Otherwise either found from the
+    summary's current state while changes by other programs are still being compared
+    (``current_generation``, ``checked_at`` as in ``SummaryFreshness``), or found at
+    ``computed_at`` before the library's last change, and being found again.
+    """
+
+    exact: bool
+    computed_at: datetime.datetime
+    current_generation: bool = True
+    checked_at: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class GroupsSnapshot:
+    report: DuplicateReport
+    freshness: GroupsFreshness
+
+
+@dataclass(frozen=True)
+class _Found:
+    generation: int
+    computed_at: datetime.datetime
+    report: DuplicateReport
+
+
+class _GroupsFinder:
+    """The last groups found per set of decisions (at most :data:`MAX_SNAPSHOTS`), and the
+    one background search of this process."""
+
+    MAX_SNAPSHOTS = 4
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.found: dict[tuple[KeptTogether, ...], _Found] = {}
+        self.running = False
+
+    def store(self, decisions: tuple[KeptTogether, ...], found: _Found) -> None:
+        with self.lock:
+            self.found.pop(decisions, None)
+            self.found[decisions] = found
+            while len(self.found) > self.MAX_SNAPSHOTS:
+                self.found.pop(next(iter(self.found)))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.found.clear()
+
+
+GROUPS_FINDER = _GroupsFinder()
+
+
+def _groups_find(decisions: tuple[KeptTogether, ...]) -> _Found:
+    generation = library_summary_generation()
+    computed_at = datetime.datetime.now(datetime.UTC)
+    return _Found(generation, computed_at, _groups_suggested_build(decisions))
+
+
+def _groups_find_in_thread(decisions: tuple[KeptTogether, ...]) -> None:
+    try:
+        GROUPS_FINDER.store(decisions, _groups_find(decisions))
+    except Exception:  # a background search must never take the server down
+        logger.exception("finding the duplicate groups failed")
+    finally:
+        connections.close_all()
+        with GROUPS_FINDER.lock:
+            GROUPS_FINDER.running = False
+
+
+def duplicate_groups_snapshot() -> GroupsSnapshot:
+    """The duplicate groups for a page, at the cost of a lookup once found.
+
+    Found again when the summary's generation moved (one of our writers, or a
+    reconciliation, changed a file): in the request for a library of at most
+    ``SUMMARY_INLINE_MAX_FILES`` files or on first use, otherwise in a background thread
+    while the page shows the last groups found and how old they are. Exact pages and
+    services that act on a group use :func:`duplicate_groups_suggested`.
+    """
+    freshness = library_summary_check()
+    decisions = duplicate_decisions_active()
+    generation = library_summary_generation()
+    with GROUPS_FINDER.lock:
+        found = GROUPS_FINDER.found.get(decisions)
+    if found is not None and found.generation == generation:
+        return GroupsSnapshot(
+            found.report,
+            GroupsFreshness(freshness.exact, found.computed_at, True, freshness.checked_at),
+        )
+    if found is None or library_summary_get().row_counts.library_index <= (
+        settings.SUMMARY_INLINE_MAX_FILES
+    ):
+        found = _groups_find(decisions)
+        GROUPS_FINDER.store(decisions, found)
+        return GroupsSnapshot(
+            found.report,
+            GroupsFreshness(freshness.exact, found.computed_at, True, freshness.checked_at),
+        )
+    with GROUPS_FINDER.lock:
+        start = not GROUPS_FINDER.running
+        GROUPS_FINDER.running = True
+    if start:
+        threading.Thread(
+            target=_groups_find_in_thread, args=(decisions,), name="groups-find", daemon=True
+        ).start()
+    return GroupsSnapshot(found.report, GroupsFreshness(False, found.computed_at, False))
 
 
 class Role:

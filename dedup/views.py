@@ -10,8 +10,8 @@ from django_tables2 import RequestConfig
 from dedup.dashboard_selectors import (
     deletions_by_reason,
     deletions_per_day,
-    duplicate_pair_details_fill,
-    duplicate_pairs_with_quality_gap,
+    duplicate_pairs_count,
+    duplicate_pairs_page,
     recent_cutoff,
 )
 from dedup.filters import DedupSessionFilter, DuplicatePairForm
@@ -21,7 +21,7 @@ from dedup.selectors import (
     dedup_sessions_totals,
     duplicate_decisions_list,
     duplicate_groups_review,
-    duplicate_groups_suggested,
+    duplicate_groups_snapshot,
 )
 from dedup.services.decisions import (
     DecisionRefused,
@@ -42,17 +42,23 @@ def dashboard(request):
     now = timezone.now()
     session_filter = DedupSessionFilter(request.GET, queryset=DedupHistory.objects.all())
     pair_form = DuplicatePairForm(request.GET or None)
-    pairs = duplicate_pairs_with_quality_gap(
-        min_diff=pair_form.min_diff_value(), order_by=request.GET.get("p-sort", "")
+    min_diff = pair_form.min_diff_value()
+    pairs = duplicate_pairs_page(
+        min_diff=min_diff,
+        order_by=request.GET.get("p-sort", ""),
+        after=request.GET.get("p-after"),
+        before=request.GET.get("p-before"),
     )
+    pairs.prefix, pairs.query = "p-", {k: v for k, v in request.GET.items() if v}
     sessions_table = DedupSessionTable(dedup_sessions_totals(rows=session_filter.qs), prefix="s-")
-    pairs_table = DuplicatePairTable(PresortedListData(pairs), prefix="p-")
+    pairs_table = DuplicatePairTable(PresortedListData(pairs.rows), prefix="p-")
     RequestConfig(request, paginate={"per_page": 10}).configure(sessions_table)
-    RequestConfig(request, paginate={"per_page": 10}).configure(pairs_table)
-    duplicate_pair_details_fill(pairs=[row.record for row in pairs_table.page.object_list])
+    RequestConfig(request, paginate=False).configure(pairs_table)
     per_day = deletions_per_day(now=now)
+    groups = duplicate_groups_snapshot()
     context = {
-        "groups": duplicate_groups_suggested(),
+        "groups": groups.report,
+        "groups_freshness": groups.freshness,
         "reasons": deletions_by_reason(since=recent_cutoff(now=now)),
         "per_day_chart": bar_chart(
             items=[(day[5:], count) for day, count in per_day],
@@ -64,7 +70,8 @@ def dashboard(request):
         "sessions_table": sessions_table,
         "pair_form": pair_form,
         "pairs_table": pairs_table,
-        "pair_count": len(pairs),
+        "pairs_page": pairs,
+        "pair_count": duplicate_pairs_count(min_diff=min_diff),
     }
     return render(request, "dedup/dashboard.html", context)
 
@@ -77,10 +84,12 @@ RECENT_SESSIONS = 10
 def review(request):
     """``/dedup/review/``: each duplicate group side by side, the keeper and why; staff pick
     another keeper, keep both, or quarantine (a job, after a dry run: ``jobs.views``)."""
-    report = duplicate_groups_suggested()
+    groups = duplicate_groups_snapshot()
+    report = groups.report
     page = Paginator(report.groups, REVIEW_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "report": report,
+        "groups_freshness": groups.freshness,
         "page": page,
         "cards": duplicate_groups_review(groups=page.object_list),
         "sessions": [s for s in dedup_sessions_summary(limit=RECENT_SESSIONS) if s.recoverable],

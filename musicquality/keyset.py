@@ -70,16 +70,22 @@ class KeysetPage(Generic[T]):
     next_token: str | None = None
     previous_token: str | None = None
     query: dict[str, str] = field(default_factory=dict)
+    #: before the parameter names, for a page with several tables (``p-`` → ``p-after``)
+    prefix: str = ""
 
     @property
     def is_first(self) -> bool:
         return self.previous_token is None
 
+    def _others(self) -> dict[str, str]:
+        ours = {f"{self.prefix}{name}" for name in (AFTER, BEFORE, "page")}
+        return {k: v for k, v in self.query.items() if k not in ours}
+
     def _link(self, name: str, token: str | None) -> str | None:
         if token is None:
             return None
-        query = {k: v for k, v in self.query.items() if k not in {AFTER, BEFORE, "page"}}
-        query[name] = token
+        query = self._others()
+        query[f"{self.prefix}{name}"] = token
         return "?" + urlencode(query)
 
     @property
@@ -92,7 +98,7 @@ class KeysetPage(Generic[T]):
 
     @property
     def first_url(self) -> str:
-        query = {k: v for k, v in self.query.items() if k not in {AFTER, BEFORE, "page"}}
+        query = self._others()
         return "?" + urlencode(query) if query else "?"
 
 

@@ -895,3 +895,11 @@ def library_files_page(
         next_token=next_token,
         previous_token=previous_token,
     )
+
+
+def library_summary_generation() -> int:
+    """The summary's generation: it grows with every change to the files it summarises."""
+    with connections[DB].cursor() as cursor:
+        cursor.execute("SELECT generation FROM summary_state WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else 0

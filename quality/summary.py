@@ -70,25 +70,31 @@ class Bucket:
     BACKLOG = "backlog"
     VERIFY_BACKLOG = "verify_backlog"
 
+    FORMAT = "format:"  # + the analysis's format: files and score sum
+    LOSSLESS = "lossless:"
+    HIRES = "hires:"
+    BIN = "bin:"
+    VERDICT = "verdict:"
+
     @staticmethod
     def format(quality_format: str) -> str:
-        return f"format:{quality_format}"  # files and score sum
+        return Bucket.FORMAT + quality_format
 
     @staticmethod
     def lossless(quality_format: str) -> str:
-        return f"lossless:{quality_format}"
+        return Bucket.LOSSLESS + quality_format
 
     @staticmethod
     def hires(quality_format: str) -> str:
-        return f"hires:{quality_format}"
+        return Bucket.HIRES + quality_format
 
     @staticmethod
     def score_bin(index: int) -> str:
-        return f"bin:{index}"
+        return f"{Bucket.BIN}{index}"
 
     @staticmethod
     def verdict(verdict: str) -> str:
-        return f"verdict:{verdict}"
+        return Bucket.VERDICT + verdict
 
 
 class Contribution(NamedTuple):
@@ -98,32 +104,40 @@ class Contribution(NamedTuple):
     score_units: int
 
 
+_ACTIVE, _SIZE, _ANALYSED = _INDEX["active"], _INDEX["file_size"], _INDEX["analysed"]
+_BACKLOG, _VERIFY_BACKLOG = _INDEX["backlog"], _INDEX["verify_backlog"]
+_VERDICT, _FORMAT, _SCORE = _INDEX["verdict_current"], _INDEX["quality_format"], _INDEX["quality_score"]
+_LOSSLESS, _HIRES = _INDEX["lossless"], _INDEX["hires"]
+
+
 def file_buckets(row: Sequence) -> list[Contribution]:
-    """What one ``summary_file`` row adds to the whole library's counts."""
-    active, analysed = fact_value(row, "active"), fact_value(row, "analysed")
+    """What one ``summary_file`` row adds to the whole library's counts (our writers call
+    this for every file they change: plain indexing, no lookups by name)."""
+    analysed = row[_ANALYSED]
     found = [Contribution(Bucket.INDEXED, 1, 0, 0)]
     if analysed:
         found.append(Contribution(Bucket.ANALYSES, 1, 0, 0))
-    if not active:
+    if not row[_ACTIVE]:
         return found
-    found.append(Contribution(Bucket.ACTIVE, 1, fact_value(row, "file_size") or 0, 0))
-    if fact_value(row, "backlog"):
+    found.append(Contribution(Bucket.ACTIVE, 1, row[_SIZE] or 0, 0))
+    if row[_BACKLOG]:
         found.append(Contribution(Bucket.BACKLOG, 1, 0, 0))
-    if fact_value(row, "verify_backlog"):
+    if row[_VERIFY_BACKLOG]:
         found.append(Contribution(Bucket.VERIFY_BACKLOG, 1, 0, 0))
-    verdict = fact_value(row, "verdict_current")
-    if verdict:
-        found.append(Contribution(Bucket.verdict(verdict), 1, 0, 0))
+    if row[_VERDICT]:
+        found.append(Contribution(Bucket.VERDICT + row[_VERDICT], 1, 0, 0))
     if analysed:
-        quality_format = fact_value(row, "quality_format")
-        score = fact_value(row, "quality_score")
-        found.append(Contribution(Bucket.format(quality_format), 1, 0, score_units(score)))
-        found.append(Contribution(Bucket.score_bin(score_bin(score)), 1, 0, 0))
-        if fact_value(row, "lossless"):
-            found.append(Contribution(Bucket.lossless(quality_format), 1, 0, 0))
-        if fact_value(row, "hires"):
-            found.append(Contribution(Bucket.hires(quality_format), 1, 0, 0))
+        quality_format, score = row[_FORMAT], row[_SCORE]
+        found.append(Contribution(Bucket.FORMAT + quality_format, 1, 0, round(score * SCORE_UNITS)))
+        found.append(Contribution(_BIN_NAMES[score_bin(score)], 1, 0, 0))
+        if row[_LOSSLESS]:
+            found.append(Contribution(Bucket.LOSSLESS + quality_format, 1, 0, 0))
+        if row[_HIRES]:
+            found.append(Contribution(Bucket.HIRES + quality_format, 1, 0, 0))
     return found
+
+
+_BIN_NAMES = [Bucket.score_bin(index) for index in range(SCORE_BINS)]
 
 
 def buckets_delta(
@@ -134,10 +148,13 @@ def buckets_delta(
     for sign, rows in ((-1, removed), (1, added)):
         for row in rows:
             for bucket, files, size, units in file_buckets(row):
-                entry = delta.setdefault(bucket, [0, 0, 0])
-                entry[0] += sign * files
-                entry[1] += sign * size
-                entry[2] += sign * units
+                entry = delta.get(bucket)
+                if entry is None:
+                    delta[bucket] = [sign * files, sign * size, sign * units]
+                else:
+                    entry[0] += sign * files
+                    entry[1] += sign * size
+                    entry[2] += sign * units
     return {bucket: entry for bucket, entry in delta.items() if any(entry)}
 
 

@@ -60,19 +60,23 @@ CREATE TABLE IF NOT EXISTS summary_count (
     score_units INTEGER NOT NULL
 );
 -- summary_pair: the report's query 4 at threshold 0 (active analysed files sharing a
--- metadata hash), with the first file's names for the sorts by artist and title.
+-- metadata hash, scores differing), with the first file's names for the sorts by artist and title, and the
+-- difference negated (report_order) so that the report's order (difference descending,
+-- then ids ascending) is one index read in one direction.
 CREATE TABLE IF NOT EXISTS summary_pair (
     id1 INTEGER NOT NULL,
     id2 INTEGER NOT NULL,
     score1 REAL NOT NULL,
     score2 REAL NOT NULL,
     score_diff REAL NOT NULL,
+    report_order REAL NOT NULL,
     artist TEXT NOT NULL,
     title TEXT NOT NULL,
     PRIMARY KEY (id1, id2)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idx_summary_pair_id2 ON summary_pair(id2);
 CREATE INDEX IF NOT EXISTS idx_summary_pair_diff ON summary_pair(score_diff, id1, id2);
+CREATE INDEX IF NOT EXISTS idx_summary_pair_report ON summary_pair(report_order, id1, id2);
 CREATE INDEX IF NOT EXISTS idx_summary_pair_artist ON summary_pair(artist, id1, id2);
 CREATE INDEX IF NOT EXISTS idx_summary_pair_title ON summary_pair(title, id1, id2);
 CREATE INDEX IF NOT EXISTS idx_summary_pair_score1 ON summary_pair(score1, id1, id2);

@@ -55,24 +55,31 @@ _COLUMNS_SQL = ", ".join(FACT_COLUMNS)
 _SEARCH_SQL = ", ".join(SEARCH_COLUMNS)
 _IDS = "(SELECT value FROM json_each(%s))"
 
+# Pairs of equal scores are left out: the page's threshold is at least 0 and the difference
+# must be above it, so they are never shown (and a folder of copies of one file would make
+# its square of them).
 PAIRS_OF_SQL = f"""
-INSERT OR IGNORE INTO summary_pair (id1, id2, score1, score2, score_diff, artist, title)
+INSERT OR IGNORE INTO summary_pair
+    (id1, id2, score1, score2, score_diff, report_order, artist, title)
 SELECT f1.id, f2.id, f1.quality_score, f2.quality_score,
-       abs(f1.quality_score - f2.quality_score), f1.artist, f1.title
+       abs(f1.quality_score - f2.quality_score), -abs(f1.quality_score - f2.quality_score),
+       f1.artist, f1.title
 FROM summary_file p
 JOIN summary_file o ON o.metadata_hash = p.metadata_hash AND o.active = 1 AND o.analysed = 1
      AND o.id != p.id
 JOIN summary_file f1 ON f1.id = min(p.id, o.id)
 JOIN summary_file f2 ON f2.id = max(p.id, o.id)
 WHERE p.id IN {_IDS} AND p.active = 1 AND p.analysed = 1
+  AND o.quality_score != p.quality_score
 """
 ALL_PAIRS_SQL = """
-INSERT INTO summary_pair (id1, id2, score1, score2, score_diff, artist, title)
+INSERT INTO summary_pair (id1, id2, score1, score2, score_diff, report_order, artist, title)
 SELECT m1.id, m2.id, m1.quality_score, m2.quality_score,
-       abs(m1.quality_score - m2.quality_score), m1.artist, m1.title
+       abs(m1.quality_score - m2.quality_score), -abs(m1.quality_score - m2.quality_score),
+       m1.artist, m1.title
 FROM summary_file m1
 JOIN summary_file m2 ON m2.metadata_hash = m1.metadata_hash AND m2.active = 1
-     AND m2.analysed = 1 AND m1.id < m2.id
+     AND m2.analysed = 1 AND m1.id < m2.id AND m2.quality_score != m1.quality_score
 WHERE m1.active = 1 AND m1.analysed = 1
 """
 COUNT_ADD_SQL = """
@@ -168,12 +175,23 @@ def _refresh_chunk(cursor, ids: Sequence[int]) -> int:
         f"VALUES ('delete', %s, {search_placeholders})",
         [_search_values(old[i]) for i in searched if i in old],
     )
-    cursor.execute(
-        f"DELETE FROM summary_file WHERE id IN {_IDS}", [json.dumps([i for i in changed])]
-    )
+    gone = [i for i in changed if i not in new]
+    if gone:
+        cursor.execute(f"DELETE FROM summary_file WHERE id IN {_IDS}", [json.dumps(gone)])
     cursor.executemany(
-        f"INSERT INTO summary_file ({_COLUMNS_SQL}) VALUES ({placeholders})", added
+        f"INSERT INTO summary_file ({_COLUMNS_SQL}) VALUES ({placeholders})",
+        [new[i] for i in changed if i not in old and i in new],
     )
+    # Only the columns that changed, so that SQLite updates only the indexes that hold them.
+    updates: dict[tuple[int, ...], list[list]] = {}
+    for i in changed:
+        if i in old and i in new:
+            before, after = old[i], new[i]
+            positions = tuple(p for p in range(1, len(after)) if before[p] != after[p])
+            updates.setdefault(positions, []).append([*(after[p] for p in positions), i])
+    for positions, rows in updates.items():
+        assignments = ", ".join(f"{FACT_COLUMNS[p]} = %s" for p in positions)
+        cursor.executemany(f"UPDATE summary_file SET {assignments} WHERE id = %s", rows)
     cursor.executemany(
         f"INSERT INTO summary_search (rowid, {_SEARCH_SQL}) VALUES (%s, {search_placeholders})",
         [_search_values(new[i]) for i in searched if i in new],
@@ -191,9 +209,9 @@ def _refresh_chunk(cursor, ids: Sequence[int]) -> int:
 def library_summary_refresh(*, cursor, ids: Iterable[int] = (), paths: Iterable[str] = ()) -> int:
     """Bring the summary rows of these files (by id or path) up to date, in the caller's
     transaction; returns how many changed. Nothing is done while the summary is not built
-    (it will be built whole)."""
+    or built for another layout (it will be built whole)."""
     state = summary_state_read(cursor)
-    if state is None:
+    if state is None or state.layout != SUMMARY_LAYOUT:
         return 0
     wanted = sorted(set(ids))
     path_list = list(paths)

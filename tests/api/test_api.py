@@ -121,8 +121,8 @@ def test_files_take_the_filters_of_the_files_page(superuser_client):
     library_file_make(artist="Gone", is_active=False)
     for query in ({}, {"file_format": "mp3"}, {"score_min": "50"}, {"q": "band 10"}):
         api = superuser_client.get("/api/files/", query).json()
-        page = superuser_client.get(reverse("file_list"), query).context["table"].paginator.count
-        assert api["count"] == page, query
+        table = superuser_client.get(reverse("file_list"), query).context["table"]
+        assert api["count"] == len(table.rows), query  # one page: the page is not counted
     (one,) = superuser_client.get("/api/files/", {"q": "band 10"}).json()["results"]
     assert one["artist"] == "Band 10" and one["quality"]["quality_score"] == 40.0
 
