@@ -12,7 +12,7 @@ timed request, as the Music Tools CLI or a scan would, so the pages that reuse r
 the library is unchanged (musicquality.library_cache) recompute them every time: the first
 view after a change.
 
-Usage: python bench/bench_pages.py [--files 50000] [--requests 30] [--out bench/out/pages] [--cold]
+Usage: python bench/bench_pages.py [--files 50000] [--requests 30] [--out var/bench/pages] [--cold]
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=30)
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "out" / "pages")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "var" / "bench" / "pages")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument(
         "--cold", action="store_true", help="change the library before every timed request"

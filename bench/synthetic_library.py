@@ -169,6 +169,14 @@ def build(out: Path, *, files: int, seed: int = 1) -> None:
         (iso(now), files / 900, iso(now)),
     )
     conn.commit()
+    conn.close()
+    # The rows went in behind the app's back, as the Music Tools CLI's would: one
+    # reconciliation builds the summary the pages read (docs/summary.md).
+    subprocess.run(
+        [sys.executable, str(REPO_ROOT / "manage.py"), "reconcile_summary", "--apply"],
+        cwd=REPO_ROOT, env=env_for(out), check=True, capture_output=True,
+    )  # fmt: skip
+    conn = sqlite3.connect(out / "library_index.db")
     conn.execute("ANALYZE")
     conn.close()
 

@@ -283,6 +283,27 @@ class ReconcileResult:
     seconds: float
 
 
+@dataclass(frozen=True)
+class SummaryDifferences:
+    files: int
+    rebuild: bool
+
+
+def _different_ids() -> list[int]:
+    with connections[DB].cursor() as cursor:
+        cursor.execute(DIFFERENT_IDS_SQL, facts_sql_params())
+        return sorted({row[0] for row in cursor.fetchall()})
+
+
+def library_summary_differences() -> SummaryDifferences:
+    """How many files' summary rows differ from the library (nothing written)."""
+    with connections[DB].cursor() as cursor:
+        state = summary_state_read(cursor)
+    if state is None or not state.current:
+        return SummaryDifferences(0, True)
+    return SummaryDifferences(len(_different_ids()), False)
+
+
 def library_summary_reconcile() -> ReconcileResult:
     """Compare every file's facts with its summary row and refresh those that differ
     (written by the Music Tools CLI, or by anything else that is not one of our writers);
@@ -293,9 +314,7 @@ def library_summary_reconcile() -> ReconcileResult:
     if state is None or not state.current:
         files = library_summary_rebuild()
         return ReconcileResult(files, True, time.perf_counter() - started)
-    with connections[DB].cursor() as cursor:
-        cursor.execute(DIFFERENT_IDS_SQL, facts_sql_params())
-        different = sorted({row[0] for row in cursor.fetchall()})
+    different = _different_ids()
     changed = 0
     for start in range(0, len(different), RECONCILE_BATCH):
         with transaction.atomic(using=DB), connections[DB].cursor() as cursor:

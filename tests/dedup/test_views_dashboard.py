@@ -1,7 +1,12 @@
+import html
+import random
+import re
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
-from dedup.dashboard_selectors import PAIR_SORTS
+from dedup.dashboard_selectors import PAIR_SORTS, duplicate_pairs_with_quality_gap
 from dedup.tables import DuplicatePairTable
 from tests.conftest import LIBRARY_DBS
 from tests.factories import file_quality_make, library_file_make
@@ -118,3 +123,38 @@ def test_dashboard_of_an_empty_database(superuser_client):
     response = superuser_client.get(reverse("dedup_dashboard"))
     assert response.context["reasons"] == [] and response.context["pair_count"] == 0
     assert response.context["per_day_chart"].is_empty
+
+
+PAIRS_NEXT = re.compile(r'<a href="(\?[^"]*)" class="next"')
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS, transaction=True)
+@pytest.mark.parametrize("order", ["", "artist", "-score_diff", "title", "-score2"])
+def test_every_pair_exactly_once_while_files_are_added_between_pages(
+    clean_library, superuser_client, order
+):
+    rng = random.Random(order)
+    for group in range(12):
+        for _ in range(4):
+            file = library_file_make(
+                artist=rng.choice(["A", "B", None]), title=f"Song {group}",
+                metadata_hash=f"{group:032x}",
+            )  # fmt: skip
+            file_quality_make(file, quality_score=float(rng.choice([10, 40, 70, 95])))
+    expected = {(p.id1, p.id2) for p in duplicate_pairs_with_quality_gap(min_diff=0)}
+    url = reverse("dedup_dashboard") + "?" + urlencode({"min_diff": "0", "p-sort": order})
+    seen: list[tuple[int, int]] = []
+    for round_ in range(100):
+        response = superuser_client.get(url)
+        seen += [(r.record.id1, r.record.id2) for r in response.context["pairs_table"].rows]
+        found = PAIRS_NEXT.search(response.content.decode())
+        if not found:
+            break
+        # A new copy of one of the songs: new pairs appear anywhere in the order.
+        group = rng.randrange(12)
+        file = library_file_make(title=f"Song {group}", metadata_hash=f"{group:032x}")
+        file_quality_make(file, quality_score=float(rng.randint(0, 100)))
+        url = reverse("dedup_dashboard") + html.unescape(found.group(1))
+    assert len(seen) == len(set(seen)), "a pair shown twice"
+    assert expected <= set(seen), "a pair never shown"
+    assert round_ >= 2
