@@ -50,6 +50,9 @@ DB = "library"
 REFRESH_CHUNK = 2000
 #: Ids per write transaction of a reconciliation, so the CLI never waits long.
 RECONCILE_BATCH = 1000
+#: A reconciliation that finds more files changed than this, and more than half of those the
+#: summary holds, rebuilds it instead.
+REBUILD_ABOVE = 10_000
 
 _COLUMNS_SQL = ", ".join(FACT_COLUMNS)
 _SEARCH_SQL = ", ".join(SEARCH_COLUMNS)
@@ -315,6 +318,14 @@ def library_summary_reconcile() -> ReconcileResult:
         files = library_summary_rebuild()
         return ReconcileResult(files, True, time.perf_counter() - started)
     different = _different_ids()
+    with connections[DB].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM summary_file")
+        (known,) = cursor.fetchone()
+    if len(different) > REBUILD_ABOVE and len(different) > known // 2:
+        # Most of it changed behind our back (a library filled by another program): one
+        # pass in SQL is faster than refreshing file by file.
+        files = library_summary_rebuild()
+        return ReconcileResult(files, True, time.perf_counter() - started)
     changed = 0
     for start in range(0, len(different), RECONCILE_BATCH):
         with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
