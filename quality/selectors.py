@@ -56,7 +56,7 @@ from quality.recordings import (
     recording_links,
 )
 from quality.score import AudioEvidence, quality_score_parts
-from quality.summary import SCORE_UNITS, SEARCH_COLUMNS, Bucket
+from quality.summary import NO_NUMBER, SCORE_UNITS, SEARCH_COLUMNS, Bucket
 from quality.versions import ANALYZER_VERSION, VERIFIER_VERSION
 
 DB = "library"
@@ -629,11 +629,18 @@ def recording_candidates_around(*, file_id: int) -> tuple[list[Candidate], list[
             fresh[kind] -= seen[kind]
             seen[kind] |= fresh[kind]
         matched = {m.file_a for m in matches.values()} | {m.file_b for m in matches.values()}
+        # One indexed lookup per kind, joined by id: an OR across the columns of two tables
+        # would read every row of library_index (bench/RESULTS.md, "Pages at 500,000
+        # files"). A stale PCM hash may bring a row that shares nothing: a candidate more,
+        # never a group more for this file.
         where = (
-            "AND (li.file_content_hash IN (SELECT value FROM json_each(%s)) "
-            "OR li.metadata_hash IN (SELECT value FROM json_each(%s)) "
-            "OR av.pcm_hash IN (SELECT value FROM json_each(%s)) "
-            "OR li.id IN (SELECT value FROM json_each(%s)))"
+            "AND li.id IN (SELECT id FROM library_index WHERE file_content_hash IN "
+            "(SELECT value FROM json_each(%s)) "
+            "UNION SELECT id FROM library_index WHERE metadata_hash IN "
+            "(SELECT value FROM json_each(%s)) "
+            "UNION SELECT library_file_id FROM audio_verification WHERE pcm_hash IN "
+            "(SELECT value FROM json_each(%s)) "
+            "UNION SELECT value FROM json_each(%s))"
         )
         params = [
             json.dumps(sorted(fresh["content"])),
@@ -806,11 +813,12 @@ def like_pattern(word: str) -> str:
     return f"%{escaped}%"
 
 
-def _search_where(words: Sequence[str]) -> tuple[list[str], list]:
+def _search_where(words: Sequence[str]) -> tuple[list[str], list, bool]:
     """Conditions on ``summary_file m`` for the search words (each must appear in the
     artist, title, album or path, in any case)."""
     where: list[str] = []
     params: list = []
+    listed = False
     long_words = [w for w in words if len(w) >= TRIGRAM]
     if long_words:
         match = " ".join(fts_phrase(w) for w in long_words)
@@ -823,6 +831,7 @@ def _search_where(words: Sequence[str]) -> tuple[list[str], list]:
         if len(ids) <= SEARCH_IDS_LIMIT:
             where.append("m.id IN (SELECT value FROM json_each(%s))")
             params.append(json.dumps(ids))
+            listed = True
         else:
             where.append(
                 "EXISTS (SELECT 1 FROM summary_search s WHERE s.rowid = m.id "
@@ -836,10 +845,57 @@ def _search_where(words: Sequence[str]) -> tuple[list[str], list]:
                 "(" + " OR ".join(f"m.{c} LIKE %s ESCAPE '\\'" for c in SEARCH_COLUMNS) + ")"
             )
             params += [pattern] * len(SEARCH_COLUMNS)
-    return where, params
+    return where, params, listed
 
 
-def _file_where(query: FileQuery) -> tuple[list[str], list]:
+#: A filter whose own index holds at most this many active files is read through that index
+#: and its rows sorted; otherwise the sort's index is walked, each row tested, until the
+#: page is full (bench/RESULTS.md, "Pages at 500,000 files").
+FILTER_FIRST_MAX = 10_000
+#: The partial index (``WHERE active = 1``) of ``summary_file`` that each sort walks.
+FILE_SORT_INDEXES = {
+    "artist": "idx_summary_artist",
+    "title": "idx_summary_title",
+    "album": "idx_summary_album",
+    "file_format": "idx_summary_format",
+    "codec": "idx_summary_codec",
+    "bitrate": "idx_summary_bitrate",
+    "sample_rate": "idx_summary_sample_rate",
+    "quality_score": "idx_summary_score",
+    "file_size": "idx_summary_size",
+    "file_path": "idx_summary_path",
+}
+
+
+def _filter_index(query: FileQuery, summary: LibrarySummary) -> str | None:
+    """The index of the filter that keeps the fewest files, when it keeps at most
+    :data:`FILTER_FIRST_MAX` (counted in the summary: the analysis's format stands for the
+    file's, the current verdict for the last one)."""
+    sizes: dict[str, int] = {}
+    if query.file_format:
+        sizes["idx_summary_format"] = summary.files_in(Bucket.format(query.file_format))
+    if query.verdict:
+        sizes["idx_summary_verdict"] = summary.files_in(Bucket.verdict(query.verdict))
+    if query.score_min is not None or query.score_max is not None:
+        low = -1e999 if query.score_min is None else query.score_min
+        high = 1e999 if query.score_max is None else query.score_max
+        sizes["idx_summary_score"] = sum(
+            summary.files_in(Bucket.score_bin(index))
+            for index in range(SCORE_BINS)
+            if (index == 0 or index * SCORE_BIN_WIDTH <= high)
+            and (index == SCORE_BINS - 1 or (index + 1) * SCORE_BIN_WIDTH > low)
+        )
+        if low <= NO_NUMBER:  # the index holds the files not analysed at -1
+            sizes["idx_summary_score"] += summary.totals.files - summary.distribution.analysed
+    if not sizes:
+        return None
+    index, size = min(sizes.items(), key=lambda item: item[1])
+    return index if size <= FILTER_FIRST_MAX else None
+
+
+def _file_where(query: FileQuery) -> tuple[list[str], list, bool]:
+    """Conditions on ``summary_file m``, and whether they hold a short list of ids (a
+    search the index answered)."""
     where, params = ["m.active = 1"], []
     if query.file_format:
         where.append("m.file_format = %s")
@@ -857,8 +913,8 @@ def _file_where(query: FileQuery) -> tuple[list[str], list]:
     if query.verdict:
         where.append("m.verdict = %s")
         params.append(query.verdict)
-    search, search_params = _search_where(query.words)
-    return where + search, params + search_params
+    search, search_params, listed = _search_where(query.words)
+    return where + search, params + search_params, listed
 
 
 def library_files_page(
@@ -870,13 +926,22 @@ def library_files_page(
     qualified = [f"m.{c}" for c in columns]
     position = position_from_token(before or after, length=len(columns))
     is_before = before is not None and position is not None
-    where, params = _file_where(query)
+    where, params, listed = _file_where(query)
+    # Which index SQLite reads, said outright: its statistics cannot know how a filter and a
+    # sort go together (a rare format at one end of the sizes).
+    if listed:
+        hint = ""  # a few ids from the search index: looked up by id, then sorted
+    else:
+        hint = "INDEXED BY " + (
+            _filter_index(query, library_summary_get())
+            or FILE_SORT_INDEXES.get(query.sort, FILE_SORT_INDEXES[DEFAULT_FILE_SORT])
+        )
     if position is not None:
         where.append(keyset_condition(qualified, descending=query.descending, before=is_before))
         params += position
     order = keyset_order(qualified, descending=query.descending, before=is_before)
     sql = (
-        f"SELECT {', '.join(qualified)} FROM summary_file m WHERE {' AND '.join(where)} "
+        f"SELECT {', '.join(qualified)} FROM summary_file m {hint} WHERE {' AND '.join(where)} "
         f"ORDER BY {order} LIMIT %s"
     )
     with connections[DB].cursor() as cursor:
