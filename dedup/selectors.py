@@ -137,9 +137,32 @@ class GroupsFreshness:
 
 
 @dataclass(frozen=True)
+class GroupsTotals:
+    """A report's totals, added up once when the groups are found (tens of thousands of
+    groups at 500,000 files: too many to add up on every page)."""
+
+    groups: int
+    files: int
+    bytes_reclaimable: int
+    similar: int
+    kept_by_decision: int
+
+    @classmethod
+    def of(cls, report: DuplicateReport) -> GroupsTotals:
+        return cls(
+            len(report.groups),
+            report.files,
+            report.bytes_reclaimable,
+            len(report.similar),
+            report.kept_by_decision,
+        )
+
+
+@dataclass(frozen=True)
 class GroupsSnapshot:
     report: DuplicateReport
     freshness: GroupsFreshness
+    totals: GroupsTotals
 
 
 @dataclass(frozen=True)
@@ -147,6 +170,7 @@ class _Found:
     generation: int
     computed_at: datetime.datetime
     report: DuplicateReport
+    totals: GroupsTotals
 
 
 class _GroupsFinder:
@@ -178,7 +202,8 @@ GROUPS_FINDER = _GroupsFinder()
 def _groups_find(decisions: tuple[KeptTogether, ...]) -> _Found:
     generation = library_summary_generation()
     computed_at = datetime.datetime.now(datetime.UTC)
-    return _Found(generation, computed_at, _groups_suggested_build(decisions))
+    report = _groups_suggested_build(decisions)
+    return _Found(generation, computed_at, report, GroupsTotals.of(report))
 
 
 def _groups_find_in_thread(decisions: tuple[KeptTogether, ...]) -> None:
@@ -210,6 +235,7 @@ def duplicate_groups_snapshot() -> GroupsSnapshot:
         return GroupsSnapshot(
             found.report,
             GroupsFreshness(freshness.exact, found.computed_at, True, freshness.checked_at),
+            found.totals,
         )
     if found is None or library_summary_get().row_counts.library_index <= (
         settings.SUMMARY_INLINE_MAX_FILES
@@ -219,6 +245,7 @@ def duplicate_groups_snapshot() -> GroupsSnapshot:
         return GroupsSnapshot(
             found.report,
             GroupsFreshness(freshness.exact, found.computed_at, True, freshness.checked_at),
+            found.totals,
         )
     with GROUPS_FINDER.lock:
         start = not GROUPS_FINDER.running
@@ -227,7 +254,9 @@ def duplicate_groups_snapshot() -> GroupsSnapshot:
         threading.Thread(
             target=_groups_find_in_thread, args=(decisions,), name="groups-find", daemon=True
         ).start()
-    return GroupsSnapshot(found.report, GroupsFreshness(False, found.computed_at, False))
+    return GroupsSnapshot(
+        found.report, GroupsFreshness(False, found.computed_at, False), found.totals
+    )
 
 
 class Role:

@@ -57,7 +57,7 @@ def dashboard(request):
     per_day = deletions_per_day(now=now)
     groups = duplicate_groups_snapshot()
     context = {
-        "groups": groups.report,
+        "groups": groups.totals,
         "groups_freshness": groups.freshness,
         "reasons": deletions_by_reason(since=recent_cutoff(now=now)),
         "per_day_chart": bar_chart(
@@ -89,6 +89,7 @@ def review(request):
     page = Paginator(report.groups, REVIEW_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "report": report,
+        "totals": groups.totals,
         "groups_freshness": groups.freshness,
         "page": page,
         "cards": duplicate_groups_review(groups=page.object_list),
