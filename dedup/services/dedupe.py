@@ -50,7 +50,9 @@ from dedup.services.files import (
     library_root_of,
     library_roots_require,
     partial_remove,
+    path_fits,
     quarantine_lock,
+    quarantine_overlap_check,
     quarantine_path_check,
     quarantine_path_for,
 )
@@ -128,7 +130,12 @@ def dedupe_plan(
     max_duration_delta: float = DEFAULT_MAX_DURATION_DELTA,
     on_compared: Callable[[], None] | None = None,
 ) -> DedupePlan:
-    """What ``dedupe --apply`` would do now (read-only)."""
+    """What ``dedupe --apply`` would do now (read-only).
+
+    A configuration ``--apply`` would refuse (a quarantine overlapping a library root) is
+    refused here too, so that the dry run does not promise what cannot happen.
+    """
+    quarantine_overlap_check()
     report = duplicates_find(
         prefer=prefer, max_duration_delta=max_duration_delta, on_compared=on_compared
     )
@@ -160,6 +167,11 @@ def _keeper_verify(group: DuplicateGroup) -> _KeeperState:
     if row is None or row.file_path != keeper.file_path:
         raise KeeperProblem(f"keeper {keeper.file_path} is no longer in the library index")
     path = Path(row.file_path)
+    if library_root_of(path) is None:
+        raise KeeperProblem(
+            f"keeper {path} is outside MUSICQUALITY_LIBRARY_ROOTS: no copy inside the roots is "
+            "quarantined in favour of one outside (add its folder to the roots, or move it in)"
+        )
     if path.is_symlink() or not path.is_file():
         raise KeeperProblem(f"keeper {path} is missing")
     before = _stat_key(path)
@@ -253,13 +265,19 @@ def pending_settle(history: DedupHistory) -> Settled:
     """Complete or undo one interrupted move, judging by where the file is now."""
     source = Path(history.file_path)
     try:
-        destination = quarantine_path_check(history.recovery_path)
+        destination = quarantine_path_check(
+            history.recovery_path, session_id=history.deletion_session_id
+        )
     except DedupRefused as error:
         logger.error("history row %s left pending: %s", history.id, error)
         return Settled.REFUSED
-    partial_remove(destination)
+    # A destination the system cannot create (longer than PATH_MAX) never received the file:
+    # the row is settled by where the original is, like any move that did not happen.
+    reachable = path_fits(destination)
+    if reachable:
+        partial_remove(destination)
     at_source = os.path.lexists(source)
-    in_quarantine = destination.is_file()
+    in_quarantine = reachable and destination.is_file()
     if at_source and in_quarantine:
         identical = os.path.samefile(source, destination) or files_identical(source, destination)
         if identical and library_root_of(source) is not None:
@@ -292,9 +310,16 @@ def pending_settle(history: DedupHistory) -> Settled:
 
 
 def _pending_resume() -> ResumeResult:
+    """Settle every pending row; one the filesystem will not let us settle is reported and
+    left for the next run, never allowed to stop this one."""
     result = ResumeResult()
     for history in dedup_history_pending():
-        result.settled.append((history, pending_settle(history)))
+        try:
+            settled = pending_settle(history)
+        except OSError as error:
+            logger.error("history row %s left pending: %s", history.id, error)
+            settled = Settled.REFUSED
+        result.settled.append((history, settled))
     return result
 
 
@@ -328,7 +353,13 @@ def _removal_quarantine(
     try:
         file_move(src=path, dst=destination)
     except (OSError, DedupRefused) as error:
-        outcome = pending_settle(history)
+        try:
+            outcome = pending_settle(history)
+        except OSError as settle_error:
+            raise DedupRefused(
+                f"{path} could not be moved into quarantine ({error}), and its history row "
+                f"{history.id} stays pending ({settle_error}): the next run settles it"
+            ) from None
         if outcome is Settled.COMPLETED:
             return FileOutcome(removal, keeper.path.as_posix(), True, "quarantined", history.id)
         raise DedupRefused(f"{path} could not be moved into quarantine ({error})") from None

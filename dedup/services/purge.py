@@ -17,6 +17,7 @@ from dedup.services.files import (
     empty_dirs_remove,
     quarantine_dir,
     quarantine_lock,
+    quarantine_overlap_check,
     quarantine_path_check,
 )
 from dedup.services.notes import note_append
@@ -35,7 +36,7 @@ class PurgeItem:
 
 def _purge_one(history: DedupHistory, *, apply: bool) -> PurgeItem:
     try:
-        path = quarantine_path_check(history.recovery_path)
+        path = quarantine_path_check(history.recovery_path, session_id=history.deletion_session_id)
     except DedupRefused as error:
         return PurgeItem(history, history.recovery_path or "", 0, str(error))
     size = path.stat().st_size if path.is_file() else 0
@@ -58,6 +59,7 @@ def _purge_one(history: DedupHistory, *, apply: bool) -> PurgeItem:
 
 def quarantine_purge(*, older_than: datetime.timedelta, apply: bool) -> list[PurgeItem]:
     """Delete quarantined files moved more than ``older_than`` ago (dry run unless ``apply``)."""
+    quarantine_overlap_check()
     cutoff = datetime.datetime.now(datetime.UTC) - older_than
     rows = dedup_history_purgeable(deleted_before=cutoff)
     if not apply:

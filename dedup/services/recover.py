@@ -22,9 +22,12 @@ from dedup.services.files import (
     empty_dirs_remove,
     file_move,
     library_root_of,
+    path_inside,
     quarantine_dir,
     quarantine_lock,
+    quarantine_overlap_check,
     quarantine_path_check,
+    real_path,
 )
 from dedup.services.notes import note_append
 from quality.hashing import content_hash_sampled
@@ -46,18 +49,57 @@ class RecoveryOutcome:
 
 
 def recovery_target(history: DedupHistory, *, to: Path | None) -> Path:
-    """Where a file goes back to: its original path, or the same sub-path under ``to``."""
-    original = Path(history.file_path)
+    """Where a file goes back to: its original path, or the same sub-path under ``to``.
+
+    The stored path is normalised (``..`` removed) and, to be compared, resolved: a target
+    whose real place is outside the library roots (or outside ``to``), through ``..`` or a
+    symlinked folder, is refused, as is one inside the quarantine.
+    """
+    original = Path(os.path.abspath(history.file_path))
     root = library_root_of(original)
     if to is not None:
-        relative = original.relative_to(root) if root else original.relative_to(original.anchor)
-        return Path(os.path.abspath(to)) / relative
-    if root is None:
+        base = real_path(to)
+        if root is not None:
+            relative = real_path(original).relative_to(real_path(root))
+        else:
+            relative = original.relative_to(original.anchor)
+        target = base / relative
+        if not path_inside(target, base):
+            raise DedupRefused(f"{target} would be outside --to {to}: refused")
+    elif root is None:
         raise DedupRefused(
-            f"{original} is outside MUSICQUALITY_LIBRARY_ROOTS: add its folder to the roots, "
-            "or restore elsewhere with --to DIR"
+            f"{original} is outside MUSICQUALITY_LIBRARY_ROOTS (after resolving symbolic "
+            "links): add its folder to the roots, or restore elsewhere with --to DIR"
         )
-    return original
+    else:
+        target = original
+    if path_inside(target, quarantine_dir()):
+        raise DedupRefused(f"{target} is inside the quarantine folder: refused")
+    return target
+
+
+@dataclass(frozen=True)
+class RecoveryPlanItem:
+    """What ``recover`` without ``--apply`` says about one history row."""
+
+    history: DedupHistory
+    target: Path | None
+    refused: str | None = None
+
+
+def dedup_history_recovery_plan(
+    *, ids: list[int] | None = None, session: str | None = None, to: Path | None = None
+) -> list[RecoveryPlanItem]:
+    """Where each file would go back to, or why it would be refused (read-only)."""
+    quarantine_overlap_check()
+    items = []
+    for history in dedup_history_for_recovery(ids=ids, session=session):
+        try:
+            quarantine_path_check(history.recovery_path, session_id=history.deletion_session_id)
+            items.append(RecoveryPlanItem(history, recovery_target(history, to=to)))
+        except DedupRefused as error:
+            items.append(RecoveryPlanItem(history, None, str(error)))
+    return items
 
 
 def _reindex(target: Path) -> tuple[int, bool]:
@@ -75,7 +117,7 @@ def _history_recover(history: DedupHistory, *, to: Path | None) -> RecoveryOutco
         raise DedupRefused("its move was interrupted: run `manage.py dedupe --resume` first")
     if not history.can_recover:
         raise DedupRefused("not recoverable (already recovered or purged): see its notes")
-    source = quarantine_path_check(history.recovery_path)
+    source = quarantine_path_check(history.recovery_path, session_id=history.deletion_session_id)
     target = recovery_target(history, to=to)
     if source.is_file():
         if os.path.lexists(target):
@@ -112,6 +154,7 @@ def dedup_history_recover(
 ) -> list[RecoveryOutcome]:
     """Recover the files of the given history rows (or of a whole session); never raises
     for one file, each outcome says what happened."""
+    quarantine_overlap_check()
     rows = dedup_history_for_recovery(ids=ids, session=session)
     outcomes = [
         RecoveryOutcome(

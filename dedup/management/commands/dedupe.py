@@ -94,7 +94,8 @@ class Command(LibraryCommand):
     def _plan(self, options) -> DedupePlan:
         """Find the groups (a progress bar over the full-content comparisons) and list them."""
         hashing = ProgressBar(self.stdout, label="Comparing", unit="full-content comparisons")
-        plan = dedupe_plan(
+        plan = self._run(
+            dedupe_plan,
             min_confidence=options["min_confidence"],
             prefer=prefer_dirs(options),
             max_duration_delta=options["max_duration_delta"],

@@ -3,9 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from dedup.selectors import dedup_history_for_recovery
-from dedup.services.files import DedupRefused, quarantine_path_check
-from dedup.services.recover import dedup_history_recover, recovery_target
+from dedup.services.files import DedupRefused
+from dedup.services.recover import dedup_history_recover, dedup_history_recovery_plan
 from musicquality.commands import LibraryCommand
 
 
@@ -68,14 +67,17 @@ class Command(LibraryCommand):
         )
 
     def _dry_run(self, *, ids, session, to) -> None:
-        for history in dedup_history_for_recovery(ids=ids, session=session):
-            try:
-                quarantine_path_check(history.recovery_path)
-                target = recovery_target(history, to=to)
-                state = "recoverable" if history.can_recover else "not recoverable"
-                self.stdout.write(f"#{history.id} {history.recovery_path} -> {target} ({state})")
-            except DedupRefused as error:
-                self.stdout.write(self.style.ERROR(f"#{history.id}: {error}"))
+        try:
+            items = dedup_history_recovery_plan(ids=ids, session=session, to=to)
+        except DedupRefused as error:
+            raise CommandError(str(error)) from None
+        for item in items:
+            history = item.history
+            if item.refused is not None:
+                self.stdout.write(self.style.ERROR(f"#{history.id}: {item.refused}"))
+                continue
+            state = "recoverable" if history.can_recover else "not recoverable"
+            self.stdout.write(f"#{history.id} {history.recovery_path} -> {item.target} ({state})")
         self.stdout.write(
             self.style.NOTICE("Dry run: nothing changed. Run again with --apply to recover.")
         )
