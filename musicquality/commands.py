@@ -17,6 +17,30 @@ from musicquality.library_db import (
 from musicquality.schema import MIGRATE_COMMAND
 
 
+def printable(text: object) -> str:
+    """``text`` on one terminal line: control characters (a newline in a file name, an escape
+    sequence) shown as ``\\n``, ``\\x1b``..., and the bytes of a name that is not UTF-8 as
+    ``\\xff``, so that a hostile or broken file name can neither split nor forge a line of
+    output, nor stop the command when it is printed. A backslash stays as it is."""
+    out = []
+    for char in str(text):
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (os.fsdecode's surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif (
+            code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code < 0xE000 or char in "\u2028\u2029"
+        ):
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 class LibraryCommand(BaseCommand):
     """Checks the library database before ``handle`` and turns its failures into one line.
 

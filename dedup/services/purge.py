@@ -25,6 +25,10 @@ from dedup.services.notes import note_append
 logger = logging.getLogger(__name__)
 
 
+WOULD_PURGE = "would purge"
+PURGED = "purged"
+
+
 @dataclass(frozen=True)
 class PurgeItem:
     history: DedupHistory
@@ -32,6 +36,12 @@ class PurgeItem:
     size: int
     detail: str
     purged: bool = False
+
+    @property
+    def deletes(self) -> bool:
+        """Whether this file is (or, in a dry run, would be) deleted: refused rows and files
+        already gone count for nothing."""
+        return self.detail in (WOULD_PURGE, PURGED)
 
 
 def _purge_one(history: DedupHistory, *, apply: bool) -> PurgeItem:
@@ -42,12 +52,12 @@ def _purge_one(history: DedupHistory, *, apply: bool) -> PurgeItem:
     size = path.stat().st_size if path.is_file() else 0
     if not apply:
         return PurgeItem(
-            history, str(path), size, "would purge" if path.is_file() else "already gone"
+            history, str(path), size, WOULD_PURGE if path.is_file() else "already gone"
         )
     if path.is_file():
         path.unlink()
         empty_dirs_remove(start=path.parent, stop=quarantine_dir())
-        note, detail = "purged from quarantine", "purged"
+        note, detail = "purged from quarantine", PURGED
     else:
         note, detail = "purge: the file was already gone from quarantine", "already gone"
     DedupHistory.objects.filter(id=history.id).update(
