@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from django.db import connections, transaction
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, connections, transaction
 
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map, default_workers
@@ -43,6 +44,13 @@ PROBLEM_SYMLINK_LOOP = "symlink loop"
 PROBLEM_NOT_AUDIO = "not audio"
 PROBLEM_UNREADABLE_FILE = "unreadable file"
 PROBLEM_BAD_TAGS = "tags unreadable (indexed without tags)"
+PROBLEM_NAME_NOT_UTF8 = "name not UTF-8"
+PROBLEM_NOT_WRITTEN = "not indexed"
+PROBLEM_QUARANTINE = "quarantine folder (skipped)"
+NAME_NOT_UTF8_MESSAGE = (
+    "library_index stores paths as UTF-8 text, as the Music Tools CLI reads them: rename it "
+    "to index it"
+)
 
 
 class IndexRow(NamedTuple):
@@ -136,11 +144,34 @@ def extension_of(name: str) -> str:
     return os.path.splitext(name)[1][1:].lower()
 
 
+def is_utf8(path: str) -> bool:
+    """False for a name with bytes that are not UTF-8 (``os.fsdecode`` keeps them as
+    surrogates, which SQLite TEXT cannot hold)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _folder_key(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
 def walk_audio_files(
     root: str, problems: list[ScanProblem], unreadable: list[str]
 ) -> Iterator[tuple[str, os.stat_result]]:
-    """Audio files under ``root`` (following folder symlinks, but never into a loop)."""
+    """Audio files under ``root`` (following folder symlinks, but never into a loop).
+
+    Names that are not UTF-8 are listed and skipped (a folder once, with everything in it),
+    and so is the dedup quarantine folder: its copies are not library files.
+    """
     seen: set[tuple[int, int]] = set()
+    quarantine = _folder_key(Path(settings.QUARANTINE_DIR))
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -151,6 +182,11 @@ def walk_audio_files(
                 problems.append(ScanProblem(folder, PROBLEM_SYMLINK_LOOP, "folder already seen"))
                 continue
             seen.add(key)
+            if key == quarantine:
+                problems.append(
+                    ScanProblem(folder, PROBLEM_QUARANTINE, "MUSICQUALITY_QUARANTINE_DIR")
+                )
+                continue
             with os.scandir(folder) as iterator:
                 entries = list(iterator)
         except OSError as error:
@@ -160,6 +196,12 @@ def walk_audio_files(
             unreadable.append(folder)
             continue
         for entry in sorted(entries, key=lambda e: e.name, reverse=True):
+            if not is_utf8(entry.path):
+                if entry.is_dir() or extension_of(entry.name) in EXTENSIONS:
+                    problems.append(
+                        ScanProblem(entry.path, PROBLEM_NAME_NOT_UTF8, NAME_NOT_UTF8_MESSAGE)
+                    )
+                continue
             try:
                 if entry.is_dir():
                     stack.append(entry.path)
@@ -223,23 +265,57 @@ def _read_chunk(chunk: Sequence[tuple[str, int, float]]) -> list:
 # --- database side -----------------------------------------------------------------------
 
 
-def rows_upsert(rows: Sequence[IndexRow]) -> None:
-    """Insert or update rows by ``file_path`` (an existing row keeps its id)."""
+def rows_upsert(rows: Sequence[IndexRow]) -> list[ScanProblem]:
+    """Insert or update rows by ``file_path`` (an existing row keeps its id).
+
+    One transaction for the batch; if it fails, each row is written in its own savepoint,
+    so that a row SQLite refuses (a name that is not UTF-8, a value out of range) is
+    returned as a problem and never costs the other rows of its batch.
+    """
     if not rows:
-        return
+        return []
+    try:
+        with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+            cursor.executemany(UPSERT_SQL, rows)
+        return []
+    except (DatabaseError, ValueError, OverflowError) as error:
+        if _is_lock_error(error):
+            raise
+    problems = []
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
-        cursor.executemany(UPSERT_SQL, rows)
+        for row in rows:
+            try:
+                with transaction.atomic(using=DB):
+                    cursor.execute(UPSERT_SQL, row)
+            except (DatabaseError, ValueError, OverflowError) as error:
+                if _is_lock_error(error):
+                    raise
+                kind = PROBLEM_NOT_WRITTEN
+                message = f"{type(error).__name__}: {error}"
+                if not is_utf8(row.file_path):
+                    kind, message = PROBLEM_NAME_NOT_UTF8, NAME_NOT_UTF8_MESSAGE
+                problems.append(ScanProblem(row.file_path, kind, message))
+    return problems
+
+
+def _is_lock_error(error: Exception) -> bool:
+    """A busy or locked database is the whole batch's problem, never one row's."""
+    return isinstance(error, OperationalError) and ("locked" in str(error) or "busy" in str(error))
 
 
 def library_file_index(*, path: Path) -> LibraryFile:
-    """Insert or update the ``library_index`` row of one file; raise ``ValueError`` if not audio."""
+    """Insert or update the ``library_index`` row of one file; raise ``ValueError`` if not audio
+    (or not storable)."""
     path_text = os.path.abspath(path)
+    if not is_utf8(path_text):
+        raise ValueError(f"{path_text}: {PROBLEM_NAME_NOT_UTF8} ({NAME_NOT_UTF8_MESSAGE})")
     info = os.stat(path_text)
     row, problem = file_row_read(path_text, info.st_size, info.st_mtime)
     if row is None:
         reason = f"{problem.kind} ({problem.message})" if problem else "not indexed"
         raise ValueError(f"{path_text}: {reason}")
-    rows_upsert([row])
+    for refused in rows_upsert([row]):
+        raise ValueError(f"{path_text}: {refused.kind} ({refused.message})")
     return LibraryFile.objects.using(DB).get(file_path=path_text)
 
 
@@ -332,34 +408,43 @@ def _scan_plan(
     return plan
 
 
-def _rows_count(
+def _rows_to_write(
     rows: Sequence[tuple[IndexRow | None, ScanProblem | None]],
     *,
     plan: _ScanPlan,
-    known: dict[str, _Known],
     result: ScanResult,
 ) -> list[IndexRow]:
-    """Count what the read files are (added, updated, completed) and keep the rows to write.
-
-    A file read only to complete its tags that still has none is unchanged: nothing to write.
-    """
+    """The rows worth writing; problems listed. A file read only to complete its tags that
+    still has none is unchanged: nothing to write."""
     kept = []
     for row, problem in rows:
         if problem:
             result.problems.append(problem)
         if row is None:
             continue
+        if row.file_path in plan.complete_only and not row.has_tags:
+            result.unchanged += 1
+            continue
+        kept.append(row)
+    return kept
+
+
+def _rows_write(
+    rows: Sequence[IndexRow], *, plan: _ScanPlan, known: dict[str, _Known], result: ScanResult
+) -> None:
+    """Write a batch, then count what its written rows are (added, updated, completed)."""
+    refused = rows_upsert(rows)
+    result.problems += refused
+    refused_paths = {problem.path for problem in refused}
+    for row in rows:
+        if row.file_path in refused_paths:
+            continue
         if row.file_path in plan.complete_only:
-            if not row.has_tags:
-                result.unchanged += 1
-                continue
             result.completed += 1
         elif row.file_path in known:
             result.updated += 1
         else:
             result.added += 1
-        kept.append(row)
-    return kept
 
 
 def _rows_read_and_write(
@@ -377,14 +462,14 @@ def _rows_read_and_write(
     if progress:
         progress(0, total)
     for chunk in chunks_map(_read_chunk, plan.to_read, workers=workers or default_workers()):
-        batch += _rows_count(chunk, plan=plan, known=known, result=result)
+        batch += _rows_to_write(chunk, plan=plan, result=result)
         while len(batch) >= BATCH_SIZE:
-            rows_upsert(batch[:BATCH_SIZE])
+            _rows_write(batch[:BATCH_SIZE], plan=plan, known=known, result=result)
             batch = batch[BATCH_SIZE:]
         done += len(chunk)
         if progress:
             progress(done, total)
-    rows_upsert(batch)
+    _rows_write(batch, plan=plan, known=known, result=result)
 
 
 def library_scan(

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 from musicquality.progress import ProgressBar
 from quality.services.scanning import library_scan
 
@@ -39,7 +39,7 @@ class Command(LibraryCommand):
         bar.close()
         out = self.stdout
         for problem in result.problems[:PROBLEMS_LISTED]:
-            out.write(f"  {problem.kind}: {problem.path} ({problem.message})")
+            out.write(f"  {problem.kind}: {printable(problem.path)} ({printable(problem.message)})")
         if len(result.problems) > PROBLEMS_LISTED:
             out.write(f"  ... and {len(result.problems) - PROBLEMS_LISTED} more")
         kinds: dict[str, int] = {}
