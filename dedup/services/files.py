@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 
 from dedup.faults import fault_point, force_copy
+from musicquality.regular_files import regular_file_open
 from quality.hashing import FULL_HASH_CHUNK, content_hash_full
 
 logger = logging.getLogger(__name__)
@@ -209,7 +210,10 @@ def files_identical(first: Path, second: Path) -> bool:
     if first.stat().st_size != second.stat().st_size:
         return False
     first_buffer, second_buffer = bytearray(COMPARE_CHUNK), bytearray(COMPARE_CHUNK)
-    with first.open("rb", buffering=0) as a, second.open("rb", buffering=0) as b:
+    with (
+        regular_file_open(first, buffered=False) as a,
+        regular_file_open(second, buffered=False) as b,
+    ):
         while True:
             read_a, read_b = a.readinto(first_buffer), b.readinto(second_buffer)
             if read_a != read_b:
@@ -261,7 +265,7 @@ def _copy_verified(src: Path, dst: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         partial.unlink()
     digest = hashlib.sha256()
-    with src.open("rb") as source, partial.open("xb") as target:
+    with regular_file_open(src) as source, partial.open("xb") as target:
         while chunk := source.read(FULL_HASH_CHUNK):
             digest.update(chunk)
             target.write(chunk)

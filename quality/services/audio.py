@@ -49,6 +49,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.trueaudio import TrueAudio
 from mutagen.wavpack import WavPack
 
+from musicquality.regular_files import regular_file_open
 from quality.score import is_lossless_codec
 
 HEAD_BYTES = 128
@@ -90,7 +91,7 @@ class AudioProperties:
 
 def audio_properties_read(path: Path | str) -> AudioProperties:
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, errors classified first
+        handle = regular_file_open(path)
     except FileNotFoundError:
         raise AudioReadError(AudioReadError.KIND_MISSING, "file not found") from None
     except OSError as error:
