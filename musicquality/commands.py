@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import OperationalError
+from django.db import DatabaseError
 
 from musicquality.library_db import (
+    LibraryDatabaseDamaged,
     LibraryDatabaseError,
     Purpose,
+    damaged_message,
+    is_damage_error,
     library_db_check,
     library_db_path,
     library_schema_is_v2,
@@ -41,30 +45,50 @@ def printable(text: object) -> str:
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+#: The exit status of a command refused because the library database is damaged (the one
+#: ``schema_status`` has always used for a failed ``integrity_check``).
+DAMAGED_RETURNCODE = 2
+
+
 class LibraryCommand(BaseCommand):
     """Checks the library database before ``handle`` and turns its failures into one line.
 
-    Subclasses that need the v2.0.0 tables set ``requires_schema_v2 = True``.
+    Subclasses that need the v2.0.0 tables set ``requires_schema_v2 = True``; a command that
+    must work on a damaged database (``dbrestore``) sets ``verify_pages = False``.
     """
 
     requires_schema_v2 = False
+    verify_pages = True
 
     def execute(self, *args, **options):
         path = library_db_path()
         try:
-            library_db_check(path=path, purpose=Purpose.USE)
+            library_db_check(path=path, purpose=Purpose.USE, verify_pages=self.verify_pages)
+            if self.requires_schema_v2 and not library_schema_is_v2(path=path):
+                raise CommandError(
+                    f"library database {path} has no v2.0.0 tables yet: run "
+                    f"`{MIGRATE_COMMAND}` first"
+                )
+        except LibraryDatabaseDamaged as error:
+            raise CommandError(str(error), returncode=DAMAGED_RETURNCODE) from None
         except LibraryDatabaseError as error:
             raise CommandError(str(error)) from None
-        if self.requires_schema_v2 and not library_schema_is_v2(path=path):
-            raise CommandError(
-                f"library database {path} has no v2.0.0 tables yet: run `{MIGRATE_COMMAND}` first"
-            )
         try:
             return super().execute(*args, **options)
-        except (OperationalError, sqlite3.OperationalError) as error:
-            if "locked" in str(error) or "busy" in str(error):
-                raise CommandError(
-                    f"library database {path} stayed locked by another program: wait until it "
-                    "finishes, then run the command again (work already committed is kept)"
-                ) from None
-            raise CommandError(f"library database {path}: {error}") from None
+        except (DatabaseError, sqlite3.DatabaseError) as error:
+            raise library_error_as_command_error(error, path=path) from None
+
+
+def library_error_as_command_error(error: BaseException, *, path: Path) -> CommandError:
+    """One line for what the library database answered: locked, damaged, or anything else."""
+    message = str(error)
+    if "locked" in message or "busy" in message:
+        return CommandError(
+            f"library database {path} stayed locked by another program: wait until it "
+            "finishes, then run the command again (work already committed is kept)"
+        )
+    if is_damage_error(error):
+        return CommandError(
+            damaged_message(path=path, detail=message), returncode=DAMAGED_RETURNCODE
+        )
+    return CommandError(f"library database {path}: {printable(message)}")

@@ -13,14 +13,15 @@ import errno
 import io
 import os
 import stat
-from typing import BinaryIO
 
 
 class NotRegularFileError(OSError):
     """The path is a FIFO, socket, device or folder: nothing to read as a file."""
 
 
-def regular_file_open(path: str | os.PathLike, *, buffered: bool = True) -> BinaryIO:
+def regular_file_open(
+    path: str | os.PathLike, *, buffered: bool = True
+) -> io.BufferedReader | io.FileIO:
     """``path`` opened for binary reading, with ``.name`` set to the path as ``open()`` sets
     it (``buffered=False``: the raw file, as ``open(path, "rb", buffering=0)``), or
     :class:`NotRegularFileError` / the ``OSError`` of the open."""

@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "musicquality.middleware.SchemaMissingMiddleware",
+    "musicquality.middleware.LibraryDatabaseMiddleware",
 ]
 
 ROOT_URLCONF = "musicquality.urls"
@@ -149,7 +149,8 @@ DATABASES = {
         "OPTIONS": {"timeout": BUSY_TIMEOUT_SECONDS, "transaction_mode": "IMMEDIATE"},
     },
     "library": {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's SQLite backend, except that it never creates a missing library file.
+        "ENGINE": "musicquality.library_backend",
         "NAME": LIBRARY_DB,
         # Kept open between requests: a new SQLite connection starts with a cold page cache.
         "CONN_MAX_AGE": 600,

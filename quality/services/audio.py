@@ -274,7 +274,7 @@ MP3_MODES = {BitrateMode.CBR: "CBR", BitrateMode.VBR: "VBR", BitrateMode.ABR: "A
 MPEG_MONO = 3
 
 
-def _mpeg_declared_bytes(handle, info: MPEGInfo) -> int | None:
+def _mpeg_declared_bytes(handle, info) -> int | None:
     """The stream length (first frame included) that the Xing/Info or VBRI header in the
     first frame declares, or None. ``frame_offset``, ``version`` and ``mode`` are the first
     frame's, which ``MPEGInfo`` copies onto itself (guarded by test_mutagen_guard.py)."""
@@ -287,7 +287,7 @@ def _mpeg_declared_bytes(handle, info: MPEGInfo) -> int | None:
     if xing[:4] in (b"Xing", b"Info") and len(xing) == 16:
         flags = int.from_bytes(xing[4:8], "big")
         at = 12 if flags & 1 else 8
-        return int.from_bytes(xing[at : at + 4], "big") or None if flags & 2 else None
+        return (int.from_bytes(xing[at : at + 4], "big") or None) if flags & 2 else None
     handle.seek(info.frame_offset + 36)
     vbri = handle.read(14)
     if vbri[:4] == b"VBRI" and len(vbri) == 14:

@@ -6,11 +6,14 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
 from musicquality.backups import BackupError, library_backup_create
+from musicquality.commands import DAMAGED_RETURNCODE
 from musicquality.library_db import (
+    LibraryDatabaseDamaged,
     LibraryDatabaseError,
     Purpose,
     library_db_check,
     library_db_path,
+    library_file_creation,
     open_readonly,
 )
 from musicquality.schema import BOOKKEEPING_TABLES, SchemaError, schema_v2_preflight, table_names
@@ -24,15 +27,19 @@ class Command(DjangoMigrateCommand):
     )
 
     def handle(self, *args, **options):
-        if options["database"] == "library":
-            self._prepare_library(options)
-        return super().handle(*args, **options)
+        if options["database"] != "library":
+            return super().handle(*args, **options)
+        self._prepare_library(options)
+        with library_file_creation():  # a missing file starts a new library, here only
+            return super().handle(*args, **options)
 
     def _prepare_library(self, options) -> None:
         """Refuse a bad file and back up a good one, touching it only read-only until then."""
         path = library_db_path()
         try:
             library_db_check(path=path, purpose=Purpose.MIGRATE)
+        except LibraryDatabaseDamaged as error:
+            raise CommandError(str(error), returncode=DAMAGED_RETURNCODE) from None
         except LibraryDatabaseError as error:
             raise CommandError(str(error)) from None
         if not path.exists() or options["plan"]:
