@@ -6,14 +6,15 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 
 from dedup.models import DedupHistory
 from dedup.rules import Candidate, DuplicateGroup, DuplicateReport, duplicate_groups_build
+from musicquality.aggregates import Total
 from musicquality.fields import iso_timestamp_parse
 from musicquality.library_cache import library_cached
 from quality.hashing import is_hash_marker
-from quality.models import LibraryFile
+from quality.models import ACTIVE_SQL, LibraryFile, active_q
 
 PENDING_NOTE_PREFIX = "PENDING:"
 """``notes`` of a history row whose file a dedupe run was about to move
@@ -47,21 +48,21 @@ def _candidates(queryset: QuerySet[LibraryFile]) -> list[Candidate]:
 # The likely members of duplicate groups: rows sharing their sampled content hash or their
 # metadata hash with another active row. Each hash is grouped once through its covering
 # idx_active_*_hash index, in index order, and only the members are joined to file_quality.
-MEMBERS_SQL = """
+MEMBERS_SQL = f"""
 WITH shared_content AS (
-    SELECT file_content_hash AS hash FROM library_index WHERE is_active = 1
+    SELECT file_content_hash AS hash FROM library_index WHERE {ACTIVE_SQL}
     GROUP BY file_content_hash HAVING COUNT(*) > 1
 ),
 shared_metadata AS (
-    SELECT metadata_hash AS hash FROM library_index WHERE is_active = 1
+    SELECT metadata_hash AS hash FROM library_index WHERE {ACTIVE_SQL}
     GROUP BY metadata_hash HAVING COUNT(*) > 1
 ),
 members AS (
     SELECT li.id FROM shared_content s
-    JOIN library_index li ON li.is_active = 1 AND li.file_content_hash = s.hash
+    JOIN library_index li ON li.{ACTIVE_SQL} AND li.file_content_hash = s.hash
     UNION
     SELECT li.id FROM shared_metadata s
-    JOIN library_index li ON li.is_active = 1 AND li.metadata_hash = s.hash
+    JOIN library_index li ON li.{ACTIVE_SQL} AND li.metadata_hash = s.hash
 )
 SELECT li.id, li.file_path, li.file_size, li.metadata_hash, li.file_content_hash, li.artist,
        li.title, li.album, li.duration, li.file_format, li.indexed_at, fq.quality_score,
@@ -111,7 +112,7 @@ def duplicate_candidates_list(*, members_only: bool = True) -> list[Candidate]:
     """
     if members_only:
         return _members()
-    return _candidates(LibraryFile.objects.filter(is_active=True))
+    return _candidates(LibraryFile.objects.filter(active_q()))
 
 
 MAX_GROUP_ROUNDS = 8
@@ -131,7 +132,7 @@ def duplicate_candidates_around(*, file_id: int) -> list[Candidate]:
     for _ in range(MAX_GROUP_ROUNDS):
         new = [
             c
-            for c in _candidates(LibraryFile.objects.filter(is_active=True).filter(match))
+            for c in _candidates(LibraryFile.objects.filter(active_q()).filter(match))
             if c.id not in found
         ]
         if not new:
@@ -247,7 +248,7 @@ def dedup_sessions_totals(*, rows: QuerySet[DedupHistory] | None = None) -> Quer
             started_at=Min("deleted_at"),
             finished_at=Max("deleted_at"),
             files=Count("id"),
-            bytes_freed=Sum("file_size"),
+            bytes_freed=Total("file_size"),
             avg_score=Avg("quality_score"),
             recoverable=Count("id", filter=Q(can_recover=True)),
             exact=Count("id", filter=Q(deletion_reason="exact_duplicate")),
@@ -267,7 +268,7 @@ def dedup_sessions_summary(*, limit: int | None = None) -> list[DedupSessionSumm
             started_at=row["started_at"],
             finished_at=row["finished_at"],
             files=row["files"],
-            bytes_freed=row["bytes_freed"] or 0,
+            bytes_freed=int(row["bytes_freed"]),
             recoverable=row["recoverable"],
             exact=row["exact"],
         )

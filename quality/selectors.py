@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connections
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max
 from django.utils.dateparse import parse_datetime
 
+from musicquality.aggregates import Total
 from quality.distribution import (
     SCORE_BIN_WIDTH,
     SCORE_BINS,
@@ -25,7 +26,15 @@ from quality.distribution import (
     quality_distribution,
     score_bin_bounds,
 )
-from quality.models import FileQuality, LibraryFile, LibrarySetting, LibraryStats
+from quality.models import (
+    ACTIVE_SQL,
+    INACTIVE_SQL,
+    FileQuality,
+    LibraryFile,
+    LibrarySetting,
+    LibraryStats,
+    active_q,
+)
 from quality.score import quality_score_parts
 from quality.versions import ANALYZER_VERSION
 
@@ -42,7 +51,7 @@ BACKLOG_CONDITION = (
 _ACTIVE_FILES_SQL = """
 SELECT {columns}
 FROM library_index li LEFT JOIN file_quality fq ON fq.library_file_id = li.id
-WHERE li.is_active = 1 {pending} {prefix}
+WHERE li.{active} {pending} {prefix}
 {tail}
 """
 
@@ -66,7 +75,7 @@ def _active_files_sql(
         prefix_sql = "AND substr(li.file_path, 1, %s) = %s"
         params += [len(path_prefix), path_prefix]
     sql = _ACTIVE_FILES_SQL.format(
-        columns=columns, pending=pending_sql, prefix=prefix_sql, tail=tail
+        columns=columns, active=ACTIVE_SQL, pending=pending_sql, prefix=prefix_sql, tail=tail
     )
     return sql, params
 
@@ -113,10 +122,10 @@ class LibraryTotals:
 
 
 def active_files_totals() -> LibraryTotals:
-    totals = LibraryFile.objects.filter(is_active=True).aggregate(
-        files=Count("id"), total_size=Sum("file_size")
+    totals = LibraryFile.objects.filter(active_q()).aggregate(
+        files=Count("id"), total_size=Total("file_size")
     )
-    return LibraryTotals(files=totals["files"], total_size=totals["total_size"] or 0)
+    return LibraryTotals(files=totals["files"], total_size=int(totals["total_size"]))
 
 
 @dataclass(frozen=True)
@@ -129,7 +138,7 @@ class LibraryRowCounts:
 def library_row_counts() -> LibraryRowCounts:
     return LibraryRowCounts(
         library_index=LibraryFile.objects.count(),
-        library_index_active=LibraryFile.objects.filter(is_active=True).count(),
+        library_index_active=LibraryFile.objects.filter(active_q()).count(),
         file_quality=FileQuality.objects.count(),
     )
 
@@ -168,9 +177,7 @@ GROUP BY 1
 HIRES_SQL = (
     "SELECT file_format, COUNT(*) FROM file_quality WHERE is_hires = 1 {also} GROUP BY +file_format"
 )
-INACTIVE_FILES_SQL = (
-    "library_file_id IN (SELECT id FROM library_index WHERE is_active = 0 OR is_active IS NULL)"
-)
+INACTIVE_FILES_SQL = f"library_file_id IN (SELECT id FROM library_index WHERE {INACTIVE_SQL})"
 
 
 def _bin_bounds_values() -> str:

@@ -60,7 +60,7 @@ from dedup.services.find import duplicates_find
 from dedup.services.notes import note_append, note_line
 from musicquality.fields import utc_now_iso
 from quality.hashing import content_hash_sampled
-from quality.models import FileQuality, LibraryFile
+from quality.models import FileQuality, LibraryFile, active_q
 
 logger = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def _stat_key(path: Path) -> tuple[int, int, int]:
 
 def _keeper_verify(group: DuplicateGroup) -> _KeeperState:
     keeper = group.keeper
-    row = LibraryFile.objects.filter(id=keeper.id, is_active=True).first()
+    row = LibraryFile.objects.filter(active_q(), id=keeper.id).first()
     if row is None or row.file_path != keeper.file_path:
         raise KeeperProblem(f"keeper {keeper.file_path} is no longer in the library index")
     path = Path(row.file_path)
@@ -193,7 +193,7 @@ def _removal_verify(
     removal: Removal, *, group: DuplicateGroup, keeper: _KeeperState
 ) -> tuple[LibraryFile, Path]:
     candidate = removal.candidate
-    row = LibraryFile.objects.filter(id=candidate.id, is_active=True).first()
+    row = LibraryFile.objects.filter(active_q(), id=candidate.id).first()
     if row is None or row.file_path != candidate.file_path:
         raise DedupRefused(
             f"{candidate.file_path}: its library_index row changed since the duplicates were "

@@ -29,7 +29,7 @@ from django.db import DatabaseError, OperationalError, connections, transaction
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map, default_workers
 from quality.hashing import content_hash_sampled, metadata_hash
-from quality.models import AUDIO_EXTENSIONS, LibraryFile, LibraryStats
+from quality.models import ACTIVE, ACTIVE_SQL, AUDIO_EXTENSIONS, LibraryFile, LibraryStats
 from quality.services.audio import AudioReadError, audio_properties_read
 from quality.services.tags import AudioTags, TagReadError, tagged_file_read
 
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 DB = "library"
 BATCH_SIZE = 1000
+MAX_SQLITE_INTEGER = 2**63 - 1
 EXTENSIONS = frozenset(AUDIO_EXTENSIONS)
 
 PROBLEM_UNREADABLE_FOLDER = "unreadable folder"
@@ -326,7 +327,7 @@ def _known_rows() -> dict[str, _Known]:
             "artist IS NOT NULL OR title IS NOT NULL FROM library_index"
         )
         return {
-            path: _Known(id_, size, mtime, bool(active), bool(has_tags))
+            path: _Known(id_, size, mtime, active == ACTIVE, bool(has_tags))
             for id_, path, size, mtime, active, has_tags in cursor.fetchall()
         }
 
@@ -337,7 +338,7 @@ def _under(path: str, folders: Sequence[str]) -> bool:
 
 def _vanished_mark(roots: Sequence[str], found: set[str], unreadable: Sequence[str]) -> int:
     with connections[DB].cursor() as cursor:
-        cursor.execute("SELECT id, file_path FROM library_index WHERE is_active = 1")
+        cursor.execute(f"SELECT id, file_path FROM library_index WHERE {ACTIVE_SQL}")
         gone = [
             (id_,)
             for id_, path in cursor.fetchall()
@@ -355,12 +356,12 @@ def _vanished_mark(roots: Sequence[str], found: set[str], unreadable: Sequence[s
 def library_stats_write(*, seconds: float) -> LibraryStats:
     with connections[DB].cursor() as cursor:
         cursor.execute(
-            "SELECT COUNT(*), COALESCE(SUM(file_size), 0), COUNT(DISTINCT artist), "
-            "COUNT(DISTINCT album) FROM library_index WHERE is_active = 1"
+            "SELECT COUNT(*), TOTAL(file_size), COUNT(DISTINCT artist), "
+            f"COUNT(DISTINCT album) FROM library_index WHERE {ACTIVE_SQL}"
         )
         total, size, artists, albums = cursor.fetchone()
         cursor.execute(
-            "SELECT file_format, COUNT(*) FROM library_index WHERE is_active = 1 "
+            f"SELECT file_format, COUNT(*) FROM library_index WHERE {ACTIVE_SQL} "
             "GROUP BY file_format ORDER BY COUNT(*) DESC, file_format"
         )
         formats = dict(cursor.fetchall())
@@ -368,7 +369,7 @@ def library_stats_write(*, seconds: float) -> LibraryStats:
     with transaction.atomic(using=DB):
         return LibraryStats.objects.using(DB).create(
             total_files=total,
-            total_size=size,
+            total_size=min(int(size), MAX_SQLITE_INTEGER),  # TOTAL(): no overflow
             formats_breakdown=json.dumps(formats),
             artists_count=artists,
             albums_count=albums,
