@@ -77,6 +77,8 @@ class LibraryCommand(BaseCommand):
             return super().execute(*args, **options)
         except (DatabaseError, sqlite3.DatabaseError) as error:
             raise library_error_as_command_error(error, path=path) from None
+        except CommandError as error:  # one line, even when it names a hostile file name
+            raise CommandError(printable(error), returncode=error.returncode) from None
 
 
 def library_error_as_command_error(error: BaseException, *, path: Path) -> CommandError:

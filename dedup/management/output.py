@@ -10,6 +10,7 @@ from django.template.defaultfilters import filesizeformat
 
 from dedup.models import MatchedBy
 from dedup.rules import DEFAULT_MAX_DURATION_DELTA, Candidate, DuplicateGroup
+from musicquality.commands import printable
 
 
 def non_negative_float(value: str) -> float:
@@ -59,10 +60,10 @@ def group_lines(group: DuplicateGroup) -> list[str]:
     lines = [
         f"group {group.number}: {kind}, confidence {group.confidence:.2f}, "
         f"{size_text(group.bytes_reclaimable)} reclaimable",
-        f"  keep    {_score_text(group.keeper)}  {group.keeper.file_path}",
+        f"  keep    {_score_text(group.keeper)}  {printable(group.keeper.file_path)}",
     ]
     lines += [
-        f"  remove  {_score_text(removal.candidate)}  {removal.candidate.file_path}  "
+        f"  remove  {_score_text(removal.candidate)}  {printable(removal.candidate.file_path)}  "
         f"({removal.reason}, {removal.confidence:.2f})"
         for removal in group.removals
     ]

@@ -13,7 +13,7 @@ from dedup.services.dedupe import (
     dedupe_resume,
 )
 from dedup.services.files import DedupRefused, library_roots, quarantine_dir
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 from musicquality.progress import ProgressBar
 
 
@@ -142,7 +142,8 @@ class Command(LibraryCommand):
         for outcome in result.skipped:
             self.stdout.write(
                 self.style.WARNING(
-                    f"skipped {outcome.removal.candidate.file_path}: {outcome.detail}"
+                    f"skipped {printable(outcome.removal.candidate.file_path)}: "
+                    f"{printable(outcome.detail)}"
                 )
             )
         self.stdout.write(
@@ -162,7 +163,7 @@ class Command(LibraryCommand):
 
     def _resume_report(self, resumed: ResumeResult) -> None:
         for history, settled in resumed.settled:
-            self.stdout.write(f"interrupted run: {history.file_path}: {settled}")
+            self.stdout.write(f"interrupted run: {printable(history.file_path)}: {settled}")
         if resumed.settled:
             counts = ", ".join(
                 f"{resumed.count(outcome)} {outcome}"

@@ -13,7 +13,7 @@ from dedup.management.output import (
 )
 from dedup.reports import CSV_COLUMNS, report_as_dict, report_csv_rows
 from dedup.services.find import duplicates_find
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 from musicquality.progress import ProgressBar
 
 
@@ -73,7 +73,7 @@ class Command(LibraryCommand):
             self.stdout.write(
                 self.style.WARNING(
                     f"not an exact duplicate after all (sampled hash matched, content differs "
-                    f"or unreadable): {candidate.file_path}"
+                    f"or unreadable): {printable(candidate.file_path)}"
                 )
             )
         self.stdout.write(

@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 
 from dedup.services.files import DedupRefused
 from dedup.services.recover import dedup_history_recover, dedup_history_recovery_plan
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 
 
 class Command(LibraryCommand):
@@ -52,12 +52,15 @@ class Command(LibraryCommand):
             if outcome.recovered:
                 analysed = "" if outcome.analysed else " (not analysable: no quality row)"
                 self.stdout.write(
-                    f"#{outcome.history_id} recovered to {outcome.restored_to}, library id "
-                    f"{outcome.library_file_id}{analysed}"
+                    f"#{outcome.history_id} recovered to {printable(outcome.restored_to)}, "
+                    f"library id {outcome.library_file_id}{analysed}"
                 )
             else:
                 self.stdout.write(
-                    self.style.ERROR(f"#{outcome.history_id} {outcome.file_path}: {outcome.detail}")
+                    self.style.ERROR(
+                        f"#{outcome.history_id} {printable(outcome.file_path)}: "
+                        f"{printable(outcome.detail)}"
+                    )
                 )
         recovered = sum(1 for outcome in outcomes if outcome.recovered)
         if not recovered:
@@ -74,10 +77,13 @@ class Command(LibraryCommand):
         for item in items:
             history = item.history
             if item.refused is not None:
-                self.stdout.write(self.style.ERROR(f"#{history.id}: {item.refused}"))
+                self.stdout.write(self.style.ERROR(f"#{history.id}: {printable(item.refused)}"))
                 continue
             state = "recoverable" if history.can_recover else "not recoverable"
-            self.stdout.write(f"#{history.id} {history.recovery_path} -> {item.target} ({state})")
+            self.stdout.write(
+                f"#{history.id} {printable(history.recovery_path)} -> {printable(item.target)} "
+                f"({state})"
+            )
         self.stdout.write(
             self.style.NOTICE("Dry run: nothing changed. Run again with --apply to recover.")
         )
