@@ -14,7 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from musicquality.commands import printable
-from tests.conftest import REPO_ROOT, manage_env, run_manage
+from tests.conftest import REPO_ROOT, manage_env, run_django_script, run_manage
 
 TEMPLATES = REPO_ROOT / "templates"
 
@@ -92,19 +92,7 @@ def test_a_500_is_logged_to_stderr_with_its_path_when_debug_is_off(tmp_path):
         MUSICQUALITY_SECRET_KEY="test-only-secret-key-0123456789-0123456789-0123456789",
     )
     assert run_manage(env, "migrate", "-v0").returncode == 0
-    result = subprocess.run(
-        [sys.executable, "-c", FAILING_REQUEST],
-        cwd=REPO_ROOT,
-        env={
-            **env,
-            "DJANGO_SETTINGS_MODULE": "musicquality.settings",
-            "PYTHONPATH": str(REPO_ROOT),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_django_script(env, FAILING_REQUEST)
     assert result.stdout.strip() == "500", result.stderr
     assert "Internal Server Error: /failing/" in result.stderr
     assert "Traceback" in result.stderr and "RuntimeError: a failure for the logging test" in (

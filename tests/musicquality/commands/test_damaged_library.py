@@ -4,14 +4,12 @@ nothing left behind; the pages answer 503 with the restore command; dbrestore st
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, manage_env, run_manage
+from tests.conftest import manage_env, run_django_script, run_manage
 from tests.legacy import legacy_library_create, legacy_row
 from tests.musicquality.helpers import checkpoint, folder_snapshot
 
@@ -137,19 +135,7 @@ PAGES = ["/", "/files/", "/dedup/", "/upgrades/", "/upgrades/candidates/", "/hea
 
 def pages_get(env: dict) -> dict[str, tuple[int, str]]:
     assert run_manage(env, "migrate", "-v0").returncode == 0  # Django's own tables only
-    result = subprocess.run(
-        [sys.executable, "-c", PAGES_SCRIPT, *PAGES],
-        cwd=REPO_ROOT,
-        env={
-            **env,
-            "DJANGO_SETTINGS_MODULE": "musicquality.settings",
-            "PYTHONPATH": str(REPO_ROOT),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_django_script(env, PAGES_SCRIPT, *PAGES)
     assert result.returncode == 0, result.stderr
     pages = {}
     for line in result.stdout.splitlines():
