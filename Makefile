@@ -17,7 +17,7 @@ DEMO_ENV := MUSICQUALITY_DEBUG=0 \
 	MUSICQUALITY_QUARANTINE_DIR=$(CURDIR)/$(DEMO_DIR)/quarantine \
 	MUSICQUALITY_LIBRARY_ROOTS=$(CURDIR)/$(DEMO_DIR)/music
 
-.PHONY: help install system-deps lint test test-fast demo serve clean bench
+.PHONY: help install runtime-deps system-deps lint test test-fast demo serve clean bench
 
 help:
 	@echo "make test   install everything, lint, check migrations, run the test suite"
@@ -32,12 +32,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the tests use: ffprobe/mediainfo (independent readers), chromium (e2e).
-system-deps:
+# Debian packages the app needs at run time: libchromaprint1 (acoustic fingerprints).
+runtime-deps:
+	@if ! /sbin/ldconfig -p | grep -q libchromaprint.so.1; then \
+		echo "installing Debian packages: libchromaprint1"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libchromaprint1 >/dev/null; \
+	fi
+
+# Debian packages the tests use: ffprobe/mediainfo and fpcalc (independent readers),
+# chromium (e2e).
+system-deps: runtime-deps
 	@missing=""; \
 	command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	command -v mediainfo >/dev/null || missing="$$missing mediainfo"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v fpcalc >/dev/null || missing="$$missing libchromaprint-tools"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && \
@@ -62,7 +72,7 @@ clean:
 # Idempotent: the generated library is made once (stamp file) and reused; every later step
 # is incremental (scan, analyse, identify) or safe to repeat. Only files in the generated
 # $(DEMO_DIR)/music are ever quarantined (exact duplicates, confirmed byte by byte).
-demo: install
+demo: install runtime-deps
 	mkdir -p $(DEMO_DIR)
 	@if [ -f $(DEMO_DIR)/.library-made ]; then \
 		echo "reusing the demo library in $(DEMO_DIR)/ (make clean to start over)"; \
@@ -74,6 +84,7 @@ demo: install
 	$(DEMO_ENV) $(PY) manage.py migrate -v0 --database=library
 	$(DEMO_ENV) $(PY) manage.py scan_library $(CURDIR)/$(DEMO_DIR)/music
 	$(DEMO_ENV) $(PY) manage.py analyze_quality
+	$(DEMO_ENV) $(PY) manage.py verify_audio
 	$(DEMO_ENV) $(PY) manage.py find_duplicates
 	$(DEMO_ENV) $(PY) manage.py dedupe --apply --yes --min-confidence 1.0
 	$(DEMO_ENV) $(PY) manage.py identify_upgrades

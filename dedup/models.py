@@ -22,6 +22,7 @@ class MatchedBy(models.TextChoices):
     CONTENT_HASH = "content_hash", "content hash"
     METADATA_HASH = "metadata_hash", "metadata hash"
     ACOUSTIC_FINGERPRINT = "acoustic_fingerprint", "acoustic fingerprint"
+    AUDIO_HASH = "audio_hash", "identical decoded audio"
 
 
 class DeletedBy(models.TextChoices):

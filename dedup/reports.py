@@ -43,6 +43,7 @@ def group_as_dict(group: DuplicateGroup) -> dict:
                 **_file_dict(removal.candidate),
                 "reason": str(removal.reason),
                 "confidence": removal.confidence,
+                "matched_by": str(removal.matched_by or group.matched_by),
             }
             for removal in group.removals
         ],
@@ -58,6 +59,10 @@ def report_as_dict(report: DuplicateReport) -> dict:
         },
         "groups": [group_as_dict(group) for group in report.groups],
         "unconfirmed": [candidate.file_path for candidate in report.unconfirmed],
+        "similar": [
+            {"files": [first.file_path, second.file_path], "similarity": round(score, 4)}
+            for first, second, score in report.similar
+        ],
     }
 
 
@@ -79,6 +84,7 @@ def report_csv_rows(report: DuplicateReport) -> list[dict]:
             rows.append(
                 {
                     **common,
+                    "matched_by": str(removal.matched_by or group.matched_by),
                     "role": "remove",
                     **other,
                     "reason": str(removal.reason),

@@ -3,37 +3,50 @@
 The pipeline is the one of beets' ``duplicates`` plugin: *group* candidate rows, *order* each
 group so that the copy to keep comes first, then *act* (elsewhere: ``dedup.services``).
 
-Two kinds of group (docs/legacy-schema.md):
+A duplicate group is a recording held more than once (``quality.recordings``, the one
+definition of "the same recording"):
 
-* **exact** — equal sampled ``file_content_hash`` (a marker value never matches anything).
-  A sampled hash only *suggests* identity (64–128 KiB files that differ after their first
-  64 KiB collide), so :func:`exact_groups_confirm` splits each suggested group by a
-  full-content comparison supplied by the caller; members that cannot be confirmed fall back
-  to the same-recording pass. Confidence 1.0, reason ``exact_duplicate``.
-* **same recording** — equal ``metadata_hash`` of tagged files (never the ``NO_METADATA:``
-  form, never a row with a marker hash) and durations within ``max_duration_delta`` seconds of
-  each other. Confidence comes from :func:`metadata_confidence`; it never reaches 0.9, so a
-  default ``dedupe`` never acts on tags alone.
+* **exact copies** — equal sampled ``file_content_hash`` (a marker value never matches
+  anything). A sampled hash only *suggests* identity, so :func:`exact_groups_confirm` splits
+  each suggested group by a full-content comparison supplied by the caller; members that
+  cannot be confirmed fall back to the recording pass. Confidence 1.0, reason
+  ``exact_duplicate``.
+* **the same recording** — identical decoded audio (``audio_hash``, confidence 1.0, reason
+  ``exact_duplicate``), matching acoustic fingerprints (``acoustic_fingerprint``, confidence
+  0.5–0.89 from the similarity), or, only for files without a fingerprint, equal tags with
+  close durations (``metadata_hash``, :func:`metadata_confidence`, 0.5–0.85). Below 0.9, the
+  default of ``dedupe``, nothing but identical content or audio is acted on by default.
 
-Each exact group is collapsed to its keeper before the same-recording pass, so a file is
-proposed for removal at most once, and identical copies of a track are not counted twice.
+Each exact group is collapsed to its keeper before the recording pass, so a file is proposed
+for removal at most once, and identical copies of a track are not counted twice.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import NamedTuple
 
 from dedup.models import DeletionReason, MatchedBy
 from quality.hashing import is_hash_marker
+from quality.recordings import (
+    ACOUSTIC,
+    AUDIO_HASH,
+    LINK_STRENGTH,
+    TAGS,
+    AudioMatchFact,
+    Candidate,
+    Link,
+    acoustic_confidence,
+    keeper_order,
+    metadata_runs,
+    recording_groups,
+    recording_links,
+)
+from quality.recordings import DEFAULT_MAX_DURATION_DELTA as DEFAULT_MAX_DURATION_DELTA
 
-DEFAULT_MAX_DURATION_DELTA = 2.0
 DEFAULT_MIN_CONFIDENCE = 0.9
 EXACT_CONFIDENCE = 1.0
 
@@ -44,37 +57,6 @@ METADATA_ALBUM_WEIGHT = 0.2
 METADATA_DURATION_WEIGHT = 0.15
 ALBUM_UNKNOWN_AGREEMENT = 0.5
 
-_FAR_FUTURE = datetime.datetime.max.replace(tzinfo=datetime.UTC)
-
-
-class Candidate(NamedTuple):
-    """What grouping and keeper choice need to know about one active ``library_index`` row
-    (and its ``file_quality`` row, when it has one). A named tuple: the selector builds one
-    per active row, 50,000+ of them, and tuples are several times cheaper to create than
-    dataclass instances."""
-
-    id: int
-    file_path: str
-    file_size: int
-    metadata_hash: str
-    file_content_hash: str
-    artist: str | None = None
-    title: str | None = None
-    album: str | None = None
-    duration: float | None = None
-    file_format: str = ""
-    indexed_at: datetime.datetime | None = None
-    quality_score: float | None = None
-    is_lossless: bool | None = None
-    bit_depth: int | None = None
-    sample_rate: int | None = None
-    bitrate: int | None = None
-
-    @property
-    def is_tagged(self) -> bool:
-        """False for rows whose ``metadata_hash`` is the ``NO_METADATA:`` form."""
-        return bool((self.artist or "").strip() or (self.title or "").strip())
-
 
 @dataclass(frozen=True)
 class Removal:
@@ -83,6 +65,7 @@ class Removal:
     candidate: Candidate
     reason: DeletionReason
     confidence: float
+    matched_by: MatchedBy | None = None  # how it is the keeper's recording (None: the group's)
 
 
 @dataclass(frozen=True)
@@ -122,41 +105,9 @@ class DuplicateReport(GroupTotals):
     unconfirmed: tuple[Candidate, ...] = field(default=())
     """Files whose sampled hash matched another but whose full content did not (or could
     not be read): never treated as exact duplicates."""
-
-
-def path_is_under(path: str, directories: Sequence[PurePath]) -> bool:
-    if not directories:
-        return False
-    normalised = PurePath(os.path.normpath(path))
-    return any(normalised.is_relative_to(directory) for directory in directories)
-
-
-def keeper_sort_key(candidate: Candidate, *, prefer: Sequence[PurePath] = ()) -> tuple:
-    """The keeper rule: the smallest key is kept.
-
-    In order: highest ``quality_score`` (a file never analysed counts as lowest); lossless
-    before lossy; higher bit depth; higher sample rate; higher bitrate; a path under one of the
-    ``prefer`` folders; the oldest ``indexed_at``; and finally the lowest id, so that the
-    choice is the same on every run.
-    """
-    score = candidate.quality_score
-    return (
-        -(score if score is not None else -1.0),
-        not candidate.is_lossless,
-        -(candidate.bit_depth or 0),
-        -(candidate.sample_rate or 0),
-        -(candidate.bitrate or 0),
-        not path_is_under(candidate.file_path, prefer),
-        candidate.indexed_at or _FAR_FUTURE,
-        candidate.id,
-    )
-
-
-def keeper_order(
-    candidates: Iterable[Candidate], *, prefer: Sequence[PurePath] = ()
-) -> list[Candidate]:
-    """The group's members, the keeper first."""
-    return sorted(candidates, key=lambda candidate: keeper_sort_key(candidate, prefer=prefer))
+    similar: tuple[tuple[Candidate, Candidate, float], ...] = field(default=())
+    """Pairs whose fingerprints are alike but below the same-recording threshold (or whose
+    durations differ): shown, never acted on."""
 
 
 def _album_key(album: str | None) -> str:
@@ -239,38 +190,64 @@ def exact_groups_confirm(
 def metadata_groups(
     candidates: Iterable[Candidate], *, max_duration_delta: float = DEFAULT_MAX_DURATION_DELTA
 ) -> list[list[Candidate]]:
-    """Same-recording groups: equal ``metadata_hash``, every pair within the duration delta.
+    """Same-tags groups (``quality.recordings.metadata_runs``): equal ``metadata_hash``,
+    every pair within the duration delta; untagged and marker rows never group."""
+    return metadata_runs(candidates, max_duration_delta=max_duration_delta)
 
-    Untagged rows, rows with a marker content hash and rows without a duration never group.
-    Within one metadata hash, rows are sorted by duration and cut greedily into runs no
-    longer than ``max_duration_delta`` (so a 3:30 radio edit and a 4:10 album version of the
-    same title stay apart).
-    """
-    buckets: dict[str, list[tuple[float, int, Candidate]]] = defaultdict(list)
-    for candidate in candidates:
-        if (
-            candidate.is_tagged
-            and candidate.duration is not None
-            and not is_hash_marker(candidate.file_content_hash)
-        ):
-            buckets[candidate.metadata_hash].append((candidate.duration, candidate.id, candidate))
-    groups: list[list[Candidate]] = []
-    for members in buckets.values():
-        if len(members) < 2:
-            continue
-        members.sort(key=lambda member: member[:2])
-        start = members[0][0]
-        run = [members[0][2]]
-        for duration, _, candidate in members[1:]:
-            if duration - start <= max_duration_delta:
-                run.append(candidate)
-                continue
-            if len(run) > 1:
-                groups.append(run)
-            start, run = duration, [candidate]
-        if len(run) > 1:
-            groups.append(run)
-    return groups
+
+_MATCHED_BY = {
+    AUDIO_HASH: MatchedBy.AUDIO_HASH,
+    ACOUSTIC: MatchedBy.ACOUSTIC_FINGERPRINT,
+    TAGS: MatchedBy.METADATA_HASH,
+}
+
+
+def _strongest_link(links: list[Link]) -> Link:
+    return min(links, key=lambda link: (LINK_STRENGTH.index(link.kind), -link.score))
+
+
+def _link_confidence(
+    link: Link, keeper: Candidate, other: Candidate, *, max_duration_delta: float
+) -> float:
+    if link.kind == AUDIO_HASH:
+        return EXACT_CONFIDENCE
+    if link.kind == ACOUSTIC:
+        return acoustic_confidence(link.score)
+    return metadata_confidence(keeper, other, max_duration_delta=max_duration_delta)
+
+
+def _recording_removal(
+    keeper: Candidate,
+    other: Candidate,
+    links_of: dict[int, list[Link]],
+    *,
+    max_duration_delta: float,
+) -> Removal:
+    """How ``other`` is ``keeper``'s recording: its strongest link to the keeper itself, else
+    its strongest link into the group, then no surer than the keeper's own links (an MP3
+    identical to another MP3 of the keeper's recording is only as sure as that recording's
+    match to the keeper)."""
+    own = links_of.get(other.id, [])
+    direct = [link for link in own if keeper.id in (link.a, link.b)]
+    link = _strongest_link(direct or own)
+    confidence = _link_confidence(link, keeper, other, max_duration_delta=max_duration_delta)
+    if not direct:
+        keeper_side = [
+            _link_confidence(own_link, keeper, other, max_duration_delta=max_duration_delta)
+            for own_link in links_of.get(keeper.id, [])
+        ]
+        confidence = min([confidence, *keeper_side])
+    matched_by = _MATCHED_BY[link.kind]
+    if confidence >= EXACT_CONFIDENCE:
+        return Removal(other, DeletionReason.EXACT_DUPLICATE, EXACT_CONFIDENCE, matched_by)
+    return Removal(other, metadata_reason(keeper, other), confidence, matched_by)
+
+
+def _group_matched_by(removals: Sequence[Removal]) -> MatchedBy:
+    """The weakest evidence in the group names it."""
+    kinds = [removal.matched_by or MatchedBy.METADATA_HASH for removal in removals]
+    order = [MatchedBy.CONTENT_HASH, *_MATCHED_BY.values()]
+    return max(kinds, key=order.index)
 
 
 def duplicate_groups_build(
@@ -279,8 +256,10 @@ def duplicate_groups_build(
     same_content: Callable[[Candidate, Candidate], bool] | None,
     prefer: Sequence[PurePath] = (),
     max_duration_delta: float = DEFAULT_MAX_DURATION_DELTA,
+    audio_matches: Sequence[AudioMatchFact] = (),
 ) -> DuplicateReport:
-    """Group, order and annotate: the whole find step, given a way to compare whole files.
+    """Group, order and annotate: the whole find step, given a way to compare whole files and
+    the library's fingerprint matches (``quality.models.AudioMatch``).
 
     With ``same_content=None`` exact groups are left unconfirmed suggestions
     (``DuplicateGroup.confirmed`` is False); ``dedupe`` confirms every file again right
@@ -304,28 +283,34 @@ def duplicate_groups_build(
                 matched_by=MatchedBy.CONTENT_HASH,
                 keeper=keeper,
                 removals=tuple(
-                    Removal(other, DeletionReason.EXACT_DUPLICATE, EXACT_CONFIDENCE)
+                    Removal(
+                        other,
+                        DeletionReason.EXACT_DUPLICATE,
+                        EXACT_CONFIDENCE,
+                        MatchedBy.CONTENT_HASH,
+                    )
                     for other in others
                 ),
                 confirmed=same_content is not None,
             )
         )
     remaining = [candidate for candidate in candidates if candidate.id not in removed_ids]
-    for members in metadata_groups(remaining, max_duration_delta=max_duration_delta):
+    links = recording_links(
+        remaining, audio_matches=audio_matches, max_duration_delta=max_duration_delta
+    )
+    links_of: dict[int, list[Link]] = defaultdict(list)
+    for link in links:
+        links_of[link.a].append(link)
+        links_of[link.b].append(link)
+    for members in recording_groups(remaining, links):
         keeper, *others = keeper_order(members, prefer=prefer)
+        removals = tuple(
+            _recording_removal(keeper, other, links_of, max_duration_delta=max_duration_delta)
+            for other in others
+        )
         groups.append(
             DuplicateGroup(
-                number=0,
-                matched_by=MatchedBy.METADATA_HASH,
-                keeper=keeper,
-                removals=tuple(
-                    Removal(
-                        other,
-                        metadata_reason(keeper, other),
-                        metadata_confidence(keeper, other, max_duration_delta=max_duration_delta),
-                    )
-                    for other in others
-                ),
+                number=0, matched_by=_group_matched_by(removals), keeper=keeper, removals=removals
             )
         )
     groups.sort(
@@ -334,8 +319,21 @@ def duplicate_groups_build(
     numbered = tuple(
         dataclasses.replace(group, number=number) for number, group in enumerate(groups, start=1)
     )
+    present = {candidate.id: candidate for candidate in candidates}
+    similar = tuple(
+        sorted(
+            (
+                (present[match.file_a], present[match.file_b], match.score)
+                for match in audio_matches
+                if not match.same_recording and match.file_a in present and match.file_b in present
+            ),
+            key=lambda pair: (pair[0].file_path, pair[1].file_path),
+        )
+    )
     return DuplicateReport(
-        groups=numbered, unconfirmed=tuple(sorted(unconfirmed, key=lambda c: c.file_path))
+        groups=numbered,
+        unconfirmed=tuple(sorted(unconfirmed, key=lambda c: c.file_path)),
+        similar=similar,
     )
 
 

@@ -5,154 +5,31 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db import connections
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 
 from dedup.models import DedupHistory
 from dedup.rules import Candidate, DuplicateGroup, DuplicateReport, duplicate_groups_build
 from musicquality.aggregates import Total
-from musicquality.fields import iso_timestamp_parse
 from musicquality.library_cache import library_cached
 from quality.hashing import is_hash_marker
-from quality.models import ACTIVE_SQL, LibraryFile, active_q
+from quality.models import LibraryFile
+from quality.selectors import audio_match_facts, recording_candidates, recording_candidates_around
 
 PENDING_NOTE_PREFIX = "PENDING:"
 """``notes`` of a history row whose file a dedupe run was about to move
 (docs/deletion-protocol.md)."""
 
-_CANDIDATE_FIELDS = (
-    "id",
-    "file_path",
-    "file_size",
-    "metadata_hash",
-    "file_content_hash",
-    "artist",
-    "title",
-    "album",
-    "duration",
-    "file_format",
-    "indexed_at",
-    "quality__quality_score",
-    "quality__is_lossless",
-    "quality__bit_depth",
-    "quality__sample_rate",
-    "quality__bitrate",
-)
-
-
-def _candidates(queryset: QuerySet[LibraryFile]) -> list[Candidate]:
-    rows = queryset.values_list(*_CANDIDATE_FIELDS)
-    return [Candidate(*row) for row in rows.iterator(chunk_size=5000)]
-
-
-# The likely members of duplicate groups: rows sharing their sampled content hash or their
-# metadata hash with another active row. Each hash is grouped once through its covering
-# idx_active_*_hash index, in index order, and only the members are joined to file_quality.
-MEMBERS_SQL = f"""
-WITH shared_content AS (
-    SELECT file_content_hash AS hash FROM library_index WHERE {ACTIVE_SQL}
-    GROUP BY file_content_hash HAVING COUNT(*) > 1
-),
-shared_metadata AS (
-    SELECT metadata_hash AS hash FROM library_index WHERE {ACTIVE_SQL}
-    GROUP BY metadata_hash HAVING COUNT(*) > 1
-),
-members AS (
-    SELECT li.id FROM shared_content s
-    JOIN library_index li ON li.{ACTIVE_SQL} AND li.file_content_hash = s.hash
-    UNION
-    SELECT li.id FROM shared_metadata s
-    JOIN library_index li ON li.{ACTIVE_SQL} AND li.metadata_hash = s.hash
-)
-SELECT li.id, li.file_path, li.file_size, li.metadata_hash, li.file_content_hash, li.artist,
-       li.title, li.album, li.duration, li.file_format, li.indexed_at, fq.quality_score,
-       fq.is_lossless, fq.bit_depth, fq.sample_rate, fq.bitrate
-FROM members JOIN library_index li ON li.id = members.id
-LEFT JOIN file_quality fq ON fq.library_file_id = li.id
-"""
-
-
-def _members() -> list[Candidate]:
-    with connections["library"].cursor() as cursor:
-        cursor.execute(MEMBERS_SQL)
-        rows = cursor.fetchall()
-    return [
-        Candidate(
-            id=row[0],
-            file_path=row[1],
-            file_size=row[2],
-            metadata_hash=row[3],
-            file_content_hash=row[4],
-            artist=row[5],
-            title=row[6],
-            album=row[7],
-            duration=row[8],
-            file_format=row[9],
-            indexed_at=iso_timestamp_parse(row[10]),
-            quality_score=row[11],
-            is_lossless=None if row[12] is None else bool(row[12]),
-            bit_depth=row[13],
-            sample_rate=row[14],
-            bitrate=row[15],
-        )
-        for row in rows
-    ]
-
 
 def duplicate_candidates_list(*, members_only: bool = True) -> list[Candidate]:
-    """Active ``library_index`` rows with their quality facts, for grouping.
-
-    With ``members_only`` (the default), only rows that share their sampled content hash or
-    their metadata hash with another active row (:data:`MEMBERS_SQL`): a superset of every
-    duplicate group's members (a group is made of files sharing one of the two), so the
-    grouping rule runs over those instead of the whole library.
-    ``tests/dedup/test_selectors.py`` checks that both give the same groups.
-
-    Plain tuples rather than model instances: grouping needs only these columns.
-    """
-    if members_only:
-        return _members()
-    return _candidates(LibraryFile.objects.filter(active_q()))
-
-
-MAX_GROUP_ROUNDS = 8
-
-
-def duplicate_candidates_around(*, file_id: int) -> list[Candidate]:
-    """The active rows that can decide which duplicate groups ``file_id`` belongs to.
-
-    Grouping only ever compares files sharing a content hash or a metadata hash, so the rows
-    connected to the file through shared hashes (collected until no new hash appears) give
-    it exactly the groups a run over the whole library would.
-    """
-    found: dict[int, Candidate] = {}
-    content: set[str] = set()
-    metadata: set[str] = set()
-    match = Q(id=file_id)
-    for _ in range(MAX_GROUP_ROUNDS):
-        new = [
-            c
-            for c in _candidates(LibraryFile.objects.filter(active_q()).filter(match))
-            if c.id not in found
-        ]
-        if not new:
-            break
-        found.update((c.id, c) for c in new)
-        # A marker hash or an untagged file's metadata hash never groups anything.
-        new_content = {
-            c.file_content_hash for c in new if not is_hash_marker(c.file_content_hash)
-        } - content
-        new_metadata = {c.metadata_hash for c in new if c.is_tagged} - metadata
-        content |= new_content
-        metadata |= new_metadata
-        match = Q(file_content_hash__in=new_content) | Q(metadata_hash__in=new_metadata)
-    return list(found.values())
+    """Active rows for grouping (``quality.selectors.recording_candidates``)."""
+    return recording_candidates(members_only=members_only)
 
 
 def duplicate_groups_of_file(*, file_id: int) -> list[DuplicateGroup]:
     """The duplicate groups (keeper first) that hold ``file_id``, as ``find_duplicates`` would
     report them without its full-content confirmation: exact groups are suggestions."""
-    report = duplicate_groups_build(duplicate_candidates_around(file_id=file_id), same_content=None)
+    candidates, matches = recording_candidates_around(file_id=file_id)
+    report = duplicate_groups_build(candidates, same_content=None, audio_matches=matches)
     return [
         group
         for group in report.groups
@@ -166,7 +43,14 @@ def duplicate_groups_suggested() -> DuplicateReport:
     Reused until the library changes (:mod:`musicquality.library_cache`)."""
     return library_cached(
         "duplicate_groups",
-        lambda: duplicate_groups_build(duplicate_candidates_list(), same_content=None),
+        _groups_suggested_build,
+    )
+
+
+def _groups_suggested_build() -> DuplicateReport:
+    matches = audio_match_facts()
+    return duplicate_groups_build(
+        recording_candidates(audio_matches=matches), same_content=None, audio_matches=matches
     )
 
 

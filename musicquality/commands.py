@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, router
 
 from musicquality.library_db import (
     LibraryDatabaseDamaged,
@@ -18,7 +20,7 @@ from musicquality.library_db import (
     library_db_path,
     library_schema_is_v2,
 )
-from musicquality.schema import MIGRATE_COMMAND
+from musicquality.schema import MIGRATE_COMMAND, SCHEMA_VERSION
 
 
 def printable(text: object) -> str:
@@ -53,8 +55,9 @@ DAMAGED_RETURNCODE = 2
 class LibraryCommand(BaseCommand):
     """Checks the library database before ``handle`` and turns its failures into one line.
 
-    Subclasses that need the v2.0.0 tables set ``requires_schema_v2 = True``; a command that
-    must work on a damaged database (``dbrestore``) sets ``verify_pages = False``.
+    Subclasses that need our tables (at the current schema version) set
+    ``requires_schema_v2 = True``; a command that must work on a damaged database
+    (``dbrestore``) sets ``verify_pages = False``.
     """
 
     requires_schema_v2 = False
@@ -66,7 +69,7 @@ class LibraryCommand(BaseCommand):
             library_db_check(path=path, purpose=Purpose.USE, verify_pages=self.verify_pages)
             if self.requires_schema_v2 and not library_schema_is_v2(path=path):
                 raise CommandError(
-                    f"library database {path} has no v2.0.0 tables yet: run "
+                    f"library database {path} is not at schema {SCHEMA_VERSION} yet: run "
                     f"`{MIGRATE_COMMAND}` first"
                 )
         except LibraryDatabaseDamaged as error:
@@ -81,7 +84,7 @@ class LibraryCommand(BaseCommand):
             raise CommandError(printable(error), returncode=error.returncode) from None
 
 
-def library_error_as_command_error(error: BaseException, *, path: Path) -> CommandError:
+def library_error_as_command_error(error: Exception, *, path: Path) -> CommandError:
     """One line for what the library database answered: locked, damaged, or anything else."""
     message = str(error)
     if "locked" in message or "busy" in message:
@@ -93,4 +96,17 @@ def library_error_as_command_error(error: BaseException, *, path: Path) -> Comma
         return CommandError(
             damaged_message(path=path, detail=message), returncode=DAMAGED_RETURNCODE
         )
-    return CommandError(f"library database {path}: {printable(message)}")
+    return CommandError(printable(_database_error_text(error, library_path=path)))
+
+
+def _database_error_text(error: Exception, *, library_path) -> str:
+    """Name the database a missing table belongs in (the app's own, or the library)."""
+    message = str(error)
+    table = message.removeprefix("no such table: ").strip()
+    for model in apps.get_models():
+        if message.startswith("no such table: ") and model._meta.db_table == table:
+            alias = router.db_for_write(model)
+            if alias != "library":
+                name = settings.DATABASES[alias]["NAME"]
+                return f"app database {name}: {message}: run `python manage.py migrate`"
+    return f"library database {library_path}: {message}"

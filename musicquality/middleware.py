@@ -18,11 +18,11 @@ from musicquality.library_db import (
     library_db_path,
     missing_message,
 )
-from musicquality.schema import MIGRATE_COMMAND, V2_TABLES
+from musicquality.schema import MIGRATE_COMMAND, OUR_TABLES
 
 logger = logging.getLogger(__name__)
 
-NEEDED_TABLES = ("library_index", *V2_TABLES)
+NEEDED_TABLES = ("library_index", *OUR_TABLES)
 
 
 def missing_table_in(error: BaseException) -> str | None:

@@ -37,3 +37,9 @@ def regular_file_open(
         raise
     raw.name = os.fspath(path)  # type: ignore[misc]  # FileIO keeps it as a plain attribute
     return io.BufferedReader(raw) if buffered else raw
+
+
+def regular_file_check(path: str | os.PathLike) -> None:
+    """Raise :class:`NotRegularFileError` (or the open's ``OSError``) unless ``path`` is a
+    regular file, for a reader that must open the path itself (FFmpeg, through PyAV)."""
+    regular_file_open(path, buffered=False).close()

@@ -8,21 +8,26 @@ with a read-only SQLite connection of its own.
 """
 
 LIBRARY_APPS = frozenset({"quality", "dedup", "upgrades"})
+#: Models of the music apps that hold the app's own derived data or state, not the user's:
+#: they live in the app database (``app_label.model_name``).
+APP_DB_MODELS = frozenset({"quality.audiomatch", "quality.audiomatchrun"})
 
 
-def database_for_model(app_label: str) -> str:
+def database_for_model(app_label: str, model_name: str | None = None) -> str:
+    if model_name and f"{app_label}.{model_name}" in APP_DB_MODELS:
+        return "default"
     return "library" if app_label in LIBRARY_APPS else "default"
 
 
 class LibraryRouter:
     def db_for_read(self, model, **hints):
-        return database_for_model(model._meta.app_label)
+        return database_for_model(model._meta.app_label, model._meta.model_name)
 
     def db_for_write(self, model, **hints):
-        return database_for_model(model._meta.app_label)
+        return database_for_model(model._meta.app_label, model._meta.model_name)
 
     def allow_relation(self, obj1, obj2, **hints):
         return obj1._state.db == obj2._state.db
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        return db == database_for_model(app_label)
+        return db == database_for_model(app_label, model_name)

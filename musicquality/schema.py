@@ -1,4 +1,4 @@
-"""Schema v2.0.0 of the library database: its DDL, and applying, checking and removing it.
+"""Our schema of the library database (v2.0.0, v2.1.0): its DDL, applying, checking, removing.
 
 The DDL is the design report's Appendix A, verbatim, plus its recommended partial index
 ``idx_quality_lossy_files`` (docs/report.md, docs/schema.md). It is executed as written,
@@ -17,7 +17,10 @@ from pathlib import Path
 
 from musicquality.fields import utc_now_iso
 
-SCHEMA_VERSION = "2.0.0"
+V2_0_0 = "2.0.0"
+V2_1_0 = "2.1.0"
+#: The version a fully migrated library database is at.
+SCHEMA_VERSION = V2_1_0
 PREVIOUS_SCHEMA_VERSION = "1.0.0"
 SCHEMA_VERSION_KEY = "schema_version"
 
@@ -149,9 +152,97 @@ RECOMMENDED_INDEXES_DDL = {
     ),
 }
 
+# --- schema v2.1.0 ---------------------------------------------------------------------------
+# The report's Phase 2 DDL, verbatim (tests/data/ddl/report_phase2_v2.1.0.sql), plus our table
+# audio_verification (one row per file: what its decoded audio says, docs/verification.md) and
+# two indexes of ours: quality_history by file (the file page's history, and the ON DELETE
+# CASCADE of every removed library row, would otherwise scan the whole history) and
+# audio_verification by verdict and by PCM hash.
+
+V2_1_COLUMNS_DDL = {
+    ("file_quality", "acoustid_fingerprint"): (
+        "ALTER TABLE file_quality ADD COLUMN acoustid_fingerprint TEXT"
+    ),
+    ("file_quality", "acoustid_id"): "ALTER TABLE file_quality ADD COLUMN acoustid_id TEXT",
+}
+
+V2_1_TABLES_DDL = {
+    "quality_history": """CREATE TABLE IF NOT EXISTS quality_history (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    library_file_id INTEGER NOT NULL,
+    quality_score REAL NOT NULL,
+    measured_at TEXT NOT NULL,
+    analyzer_version TEXT,
+    FOREIGN KEY (library_file_id) REFERENCES library_index(id) ON DELETE CASCADE
+)""",
+    "audio_verification": """CREATE TABLE IF NOT EXISTS audio_verification (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    library_file_id INTEGER NOT NULL,
+    verified_at TEXT NOT NULL,
+    verifier_version TEXT NOT NULL,
+    decoded_seconds REAL,
+    integrity TEXT NOT NULL,
+    md5_status TEXT NOT NULL CHECK (md5_status IN ('match', 'mismatch', 'unset', 'n.a.')),
+    cutoff_hz REAL,
+    high_band_floor_db REAL,
+    effective_sample_rate INTEGER,
+    effective_bit_depth INTEGER,
+    estimated_source TEXT,
+    estimated_source_codec TEXT,
+    estimated_source_kbps INTEGER,
+    evidence TEXT,
+    verdict TEXT NOT NULL CHECK (verdict IN ('ok', 'lossy_source', 'upsampled', 'padded_bits', 'damaged', 'inconclusive')),
+    pcm_hash TEXT,
+    decoder_version TEXT,
+    FOREIGN KEY (library_file_id) REFERENCES library_index(id) ON DELETE CASCADE,
+    UNIQUE(library_file_id)
+)""",
+}
+
+V2_1_INDEXES_DDL = {
+    "idx_quality_acoustid": "CREATE INDEX IF NOT EXISTS idx_quality_acoustid\nON file_quality(acoustid_id)",
+    "idx_quality_history_file": "CREATE INDEX IF NOT EXISTS idx_quality_history_file ON quality_history(library_file_id, measured_at)",
+    "idx_verification_verdict": "CREATE INDEX IF NOT EXISTS idx_verification_verdict ON audio_verification(verdict)",
+    "idx_verification_pcm_hash": "CREATE INDEX IF NOT EXISTS idx_verification_pcm_hash ON audio_verification(pcm_hash)",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SchemaStep:
+    """One version of our schema: what it adds to the one before."""
+
+    version: str
+    tables: dict[str, str]
+    indexes: dict[str, str]
+    columns: dict[tuple[str, str], str]
+    #: indexes a verification may find missing without failing (none: every one is needed)
+    required_indexes: tuple[str, ...] = ()
+
+
+SCHEMA_STEPS = (
+    SchemaStep(
+        V2_0_0,
+        V2_TABLES_DDL,
+        {**V2_INDEXES_DDL, **RECOMMENDED_INDEXES_DDL},
+        {},
+        required_indexes=tuple(V2_INDEXES_DDL),
+    ),
+    SchemaStep(
+        V2_1_0,
+        V2_1_TABLES_DDL,
+        V2_1_INDEXES_DDL,
+        V2_1_COLUMNS_DDL,
+        required_indexes=tuple(V2_1_INDEXES_DDL),
+    ),
+)
+STEPS_BY_VERSION = {step.version: step for step in SCHEMA_STEPS}
+
 V2_TABLES = tuple(V2_TABLES_DDL)
 V2_INDEXES = tuple(V2_INDEXES_DDL)
 ALL_V2_INDEXES = V2_INDEXES + tuple(RECOMMENDED_INDEXES_DDL)
+#: Every table of our schema, at its latest version.
+OUR_TABLES = tuple(t for step in SCHEMA_STEPS for t in step.tables)
+ALL_INDEXES = tuple(i for step in SCHEMA_STEPS for i in step.indexes)
 
 BOOKKEEPING_TABLES = frozenset({"django_migrations", "sqlite_sequence"})
 
@@ -159,7 +250,7 @@ MIGRATE_COMMAND = "python manage.py migrate --database=library"
 
 
 class SchemaError(Exception):
-    """The library database cannot be brought to (or back from) v2.0.0 as it stands."""
+    """The library database cannot be brought to (or back from) a version as it stands."""
 
 
 @dataclass(frozen=True)
@@ -173,15 +264,25 @@ class TableLayout:
 
 @dataclass
 class SchemaReport:
+    """Which of our schema's objects a library file holds, step by step."""
+
     version: str | None
     tables_present: list[str] = field(default_factory=list)
     tables_missing: list[str] = field(default_factory=list)
     indexes_present: list[str] = field(default_factory=list)
     indexes_missing: list[str] = field(default_factory=list)
+    columns_missing: list[str] = field(default_factory=list)
+    #: the versions whose every object is present (and those of the versions before them)
+    complete_versions: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        return not self.tables_missing and not self.indexes_missing
+        """At the latest version, every object present."""
+        return self.latest_complete == SCHEMA_VERSION
+
+    @property
+    def latest_complete(self) -> str | None:
+        return self.complete_versions[-1] if self.complete_versions else None
 
     @property
     def absent(self) -> bool:
@@ -189,7 +290,19 @@ class SchemaReport:
 
     @property
     def partial(self) -> bool:
-        return not self.complete and not self.absent
+        """Some objects of a version present and others missing: half migrated, or damaged."""
+        if self.absent:
+            return False
+        started = [step for step in SCHEMA_STEPS if self._started(step)]
+        return any(step.version not in self.complete_versions for step in started)
+
+    def _started(self, step: SchemaStep) -> bool:
+        return any(t in self.tables_present for t in step.tables) or any(
+            i in self.indexes_present for i in step.indexes
+        )
+
+    def has(self, version: str) -> bool:
+        return version in self.complete_versions
 
 
 def _rows(cursor, sql: str, params: tuple = ()) -> list[tuple]:
@@ -203,6 +316,10 @@ def table_names(cursor) -> set[str]:
 
 def index_names(cursor) -> set[str]:
     return {r[0] for r in _rows(cursor, "SELECT name FROM sqlite_master WHERE type = 'index'")}
+
+
+def column_names(cursor, table: str) -> list[str]:
+    return [r[1] for r in _rows(cursor, f'PRAGMA table_info("{table}")')]
 
 
 def table_layout(cursor, table: str) -> TableLayout:
@@ -244,19 +361,35 @@ def index_layout(cursor, index: str) -> tuple:
     return (table, key_columns, where)
 
 
-def reference_layouts() -> tuple[dict[str, TableLayout], dict[str, tuple]]:
-    """Layouts of the v2.0.0 tables and indexes, made from the DDL in a scratch database."""
+def _steps_upto(version: str) -> tuple[SchemaStep, ...]:
+    index = [step.version for step in SCHEMA_STEPS].index(version)
+    return SCHEMA_STEPS[: index + 1]
+
+
+def _step_apply_ddl(cursor, step: SchemaStep) -> None:
+    existing = {t: set(column_names(cursor, t)) for t in {t for t, _ in step.columns}}
+    for (table, column), statement in step.columns.items():
+        if column not in existing[table]:
+            cursor.execute(statement)
+    for statement in (*step.tables.values(), *step.indexes.values()):
+        cursor.execute(statement)
+
+
+def reference_layouts(
+    version: str = SCHEMA_VERSION,
+) -> tuple[dict[str, TableLayout], dict[str, tuple]]:
+    """Layouts of our tables and indexes at ``version``, made from the DDL in a scratch
+    database."""
     scratch = sqlite3.connect(":memory:")
     try:
         cursor = scratch.cursor()
         for statement in LEGACY_LIBRARY_DDL:
             cursor.execute(statement)
-        for statement in (*V2_TABLES_DDL.values(), *V2_INDEXES_DDL.values()):
-            cursor.execute(statement)
-        for statement in RECOMMENDED_INDEXES_DDL.values():
-            cursor.execute(statement)
-        tables = {name: table_layout(cursor, name) for name in V2_TABLES}
-        indexes = {name: index_layout(cursor, name) for name in ALL_V2_INDEXES}
+        steps = _steps_upto(version)
+        for step in steps:
+            _step_apply_ddl(cursor, step)
+        tables = {name: table_layout(cursor, name) for step in steps for name in step.tables}
+        indexes = {name: index_layout(cursor, name) for step in steps for name in step.indexes}
         return tables, indexes
     finally:
         scratch.close()
@@ -280,39 +413,62 @@ def schema_version_set(cursor, *, version: str) -> None:
 def schema_report(cursor) -> SchemaReport:
     tables = table_names(cursor)
     indexes = index_names(cursor)
-    return SchemaReport(
-        version=schema_version_get(cursor),
-        tables_present=[t for t in V2_TABLES if t in tables],
-        tables_missing=[t for t in V2_TABLES if t not in tables],
-        indexes_present=[i for i in ALL_V2_INDEXES if i in indexes],
-        indexes_missing=[i for i in ALL_V2_INDEXES if i not in indexes],
-    )
+    report = SchemaReport(version=schema_version_get(cursor))
+    columns = {t: set(column_names(cursor, t)) for t in tables}
+    still_complete = True
+    for step in SCHEMA_STEPS:
+        missing_here = False
+        for table in step.tables:
+            (report.tables_present if table in tables else report.tables_missing).append(table)
+            missing_here |= table not in tables
+        for index in step.indexes:
+            (report.indexes_present if index in indexes else report.indexes_missing).append(index)
+            missing_here |= index not in indexes
+        for table, column in step.columns:
+            if column not in columns.get(table, set()):
+                report.columns_missing.append(f"{table}.{column}")
+                missing_here = True
+        still_complete = still_complete and not missing_here
+        if still_complete:
+            report.complete_versions.append(step.version)
+    return report
 
 
-def schema_v2_preflight(cursor) -> None:
-    """Refuse same-named tables or indexes whose layout is not v2.0.0's (nothing altered)."""
-    ref_tables, ref_indexes = reference_layouts()
+def _known_layouts(table: str) -> list[TableLayout]:
+    """Every layout ``table`` has had at one of our versions (file_quality grew in v2.1.0)."""
+    layouts = []
+    for step in SCHEMA_STEPS:
+        found = reference_layouts(step.version)[0].get(table)
+        if found is not None and found not in layouts:
+            layouts.append(found)
+    return layouts
+
+
+def schema_preflight(cursor) -> None:
+    """Refuse same-named tables or indexes whose layout is none of our versions' (nothing
+    altered): above all the Music Tools 'migration 002' tables."""
     existing_tables = table_names(cursor)
-    tables = [t for t in ("library_index", *V2_TABLES) if t in existing_tables]
     if existing_tables - BOOKKEEPING_TABLES and "library_index" not in existing_tables:
         raise SchemaError(
             "it has tables but no library_index table, so it is not a Music Tools library "
             "database: point MUSICQUALITY_LIBRARY_DB at your library_index.db"
         )
-    for table in tables:
-        if table == "library_index":
+    for table in OUR_TABLES:
+        if table not in existing_tables:
             continue
         found = table_layout(cursor, table)
-        if found != ref_tables[table]:
+        if found not in _known_layouts(table):
             columns = ", ".join(c[0] for c in found.columns)
             raise SchemaError(
-                f"table {table!r} already exists with a layout that is not v2.0.0 "
+                f"table {table!r} already exists with a layout that is not v2.0.0 (nor any "
+                "later version of ours) "
                 f"(columns: {columns}), probably from the Music Tools 'migration 002'; "
                 f"nothing was changed: keep its data by renaming it "
                 f"(ALTER TABLE {table} RENAME TO {table}_legacy) and migrate again"
             )
+    _, ref_indexes = reference_layouts()
     existing_indexes = index_names(cursor)
-    for index in ALL_V2_INDEXES:
+    for index in ALL_INDEXES:
         if index in existing_indexes and index_layout(cursor, index) != ref_indexes[index]:
             raise SchemaError(
                 f"index {index!r} already exists with another definition; nothing was "
@@ -320,17 +476,26 @@ def schema_v2_preflight(cursor) -> None:
             )
 
 
-def schema_v2_verify(cursor) -> list[str]:
-    """Problems that make the file not a sound v2.0.0 database; empty when all is well."""
+def schema_verify(cursor, *, version: str) -> list[str]:
+    """Problems that make the file not a sound database at ``version``; empty when all is
+    well."""
     problems = []
     report = schema_report(cursor)
-    if report.tables_missing:
-        problems.append(f"missing tables: {', '.join(report.tables_missing)}")
-    missing_report_indexes = [i for i in V2_INDEXES if i in report.indexes_missing]
-    if missing_report_indexes:
-        problems.append(f"missing indexes: {', '.join(missing_report_indexes)}")
-    if report.version != SCHEMA_VERSION:
-        problems.append(f"schema_version is {report.version!r}, not {SCHEMA_VERSION!r}")
+    steps = _steps_upto(version)
+    needed_tables = [t for step in steps for t in step.tables]
+    missing_tables = [t for t in needed_tables if t in report.tables_missing]
+    if missing_tables:
+        problems.append(f"missing tables: {', '.join(missing_tables)}")
+    needed_indexes = [i for step in steps for i in step.required_indexes]
+    missing_indexes = [i for i in needed_indexes if i in report.indexes_missing]
+    if missing_indexes:
+        problems.append(f"missing indexes: {', '.join(missing_indexes)}")
+    needed_columns = [f"{t}.{c}" for step in steps for t, c in step.columns]
+    missing_columns = [c for c in needed_columns if c in report.columns_missing]
+    if missing_columns:
+        problems.append(f"missing columns: {', '.join(missing_columns)}")
+    if report.version != version:
+        problems.append(f"schema_version is {report.version!r}, not {version!r}")
     integrity = _rows(cursor, "PRAGMA integrity_check")
     if integrity != [("ok",)]:
         problems.append(f"integrity_check: {'; '.join(str(r[0]) for r in integrity[:5])}")
@@ -343,6 +508,12 @@ def schema_v2_verify(cursor) -> list[str]:
     return problems
 
 
+def _verified(cursor, *, version: str) -> None:
+    problems = schema_verify(cursor, version=version)
+    if problems:
+        raise SchemaError("verification failed, nothing was changed: " + "; ".join(problems))
+
+
 def schema_v2_apply(cursor) -> None:
     """Create (or adopt) the v2.0.0 tables and indexes and set ``schema_version``.
 
@@ -350,17 +521,12 @@ def schema_v2_apply(cursor) -> None:
     anything when same-named objects have another layout, and after, when verification
     fails, so that the caller's rollback leaves the file as it was.
     """
-    schema_v2_preflight(cursor)
+    schema_preflight(cursor)
     for statement in (*LEGACY_LIBRARY_DDL, SETTINGS_DDL):
         cursor.execute(statement)
-    for statement in V2_TABLES_DDL.values():
-        cursor.execute(statement)
-    for statement in (*V2_INDEXES_DDL.values(), *RECOMMENDED_INDEXES_DDL.values()):
-        cursor.execute(statement)
-    schema_version_set(cursor, version=SCHEMA_VERSION)
-    problems = schema_v2_verify(cursor)
-    if problems:
-        raise SchemaError("verification failed, nothing was changed: " + "; ".join(problems))
+    _step_apply_ddl(cursor, STEPS_BY_VERSION[V2_0_0])
+    schema_version_set(cursor, version=V2_0_0)
+    _verified(cursor, version=V2_0_0)
 
 
 def schema_v2_remove(cursor) -> None:
@@ -368,3 +534,28 @@ def schema_v2_remove(cursor) -> None:
     for table in reversed(V2_TABLES):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
     schema_version_set(cursor, version=PREVIOUS_SCHEMA_VERSION)
+
+
+def schema_v2_1_apply(cursor) -> None:
+    """v2.0.0 → v2.1.0 in the caller's transaction: the Phase 2 columns, index and
+    ``quality_history``, and our ``audio_verification``; verified, or rolled back by the
+    caller."""
+    schema_preflight(cursor)
+    _step_apply_ddl(cursor, STEPS_BY_VERSION[V2_1_0])
+    schema_version_set(cursor, version=V2_1_0)
+    _verified(cursor, version=V2_1_0)
+
+
+def schema_v2_1_remove(cursor) -> None:
+    """v2.1.0 → exactly v2.0.0: the added tables, indexes and columns dropped (SQLite's
+    ``DROP COLUMN`` rewrites ``file_quality``; its other rows and columns stay as they were)."""
+    step = STEPS_BY_VERSION[V2_1_0]
+    for index in step.indexes:
+        cursor.execute(f"DROP INDEX IF EXISTS {index}")
+    for table in reversed(tuple(step.tables)):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    for table, column in reversed(tuple(step.columns)):
+        if column in column_names(cursor, table):
+            cursor.execute(f'ALTER TABLE {table} DROP COLUMN "{column}"')
+    schema_version_set(cursor, version=V2_0_0)
+    _verified(cursor, version=V2_0_0)

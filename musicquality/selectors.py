@@ -7,9 +7,9 @@ from pathlib import Path
 
 from musicquality.backups import library_backups_list
 from musicquality.library_db import open_readonly
-from musicquality.schema import V2_TABLES, SchemaReport, schema_report
+from musicquality.schema import OUR_TABLES, SchemaReport, schema_report
 
-COUNTED_TABLES = ("library_index", *V2_TABLES)
+COUNTED_TABLES = ("library_index", *OUR_TABLES)
 
 
 @dataclass

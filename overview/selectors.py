@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from dedup.rules import DuplicateGroup
 from dedup.selectors import dedup_history_count, dedup_history_of_file, duplicate_groups_of_file
@@ -10,13 +12,14 @@ from musicquality.library_cache import library_cached
 from musicquality.library_db import library_db_size
 from musicquality.schema import SCHEMA_VERSION_KEY
 from quality.distribution import FormatRow, QualityDistribution
-from quality.models import FileQuality, LibraryFile
-from quality.score import score_total
+from quality.models import AudioVerification, FileQuality, LibraryFile
+from quality.score import AudioEvidence, score_total
 from quality.selectors import (
     LibraryTotals,
     ScanRun,
     active_files_totals,
     analysis_backlog_count,
+    evidence_of,
     file_quality_of,
     last_analysis_get,
     last_scan_get,
@@ -25,8 +28,14 @@ from quality.selectors import (
     library_row_counts,
     library_setting_get,
     quality_distribution_get,
+    score_history_of,
     score_parts_get,
+    verdict_counts,
+    verification_backlog_count,
+    verification_is_current,
+    verification_of,
 )
+from quality.services.spectrogram import SpectrogramError, spectrogram_png
 from upgrades.models import UpgradeCandidate
 from upgrades.selectors import upgrade_candidate_of_file, upgrade_candidates_count
 
@@ -45,6 +54,12 @@ class LibraryOverview:
     db_size: int
     last_scan: ScanRun | None
     last_analysis: ScanRun | None
+    verification_backlog: int = 0
+    verdicts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def verified(self) -> int:
+        return sum(self.verdicts.values())
 
     @property
     def formats(self) -> list[FormatRow]:
@@ -100,6 +115,8 @@ class _OverviewCounts:
     distribution: QualityDistribution
     backlog: int
     last_analysis: ScanRun | None
+    verification_backlog: int
+    verdicts: dict[str, int]
 
 
 def _overview_counts() -> _OverviewCounts:
@@ -108,6 +125,8 @@ def _overview_counts() -> _OverviewCounts:
         distribution=quality_distribution_get(),
         backlog=analysis_backlog_count(),
         last_analysis=last_analysis_get(),
+        verification_backlog=verification_backlog_count(),
+        verdicts=verdict_counts(),
     )
 
 
@@ -125,6 +144,8 @@ def library_overview_get() -> LibraryOverview:
         db_size=library_db_size(),
         last_scan=last_scan_get(),
         last_analysis=counts.last_analysis,
+        verification_backlog=counts.verification_backlog,
+        verdicts=counts.verdicts,
     )
 
 
@@ -145,6 +166,8 @@ def health_get() -> dict:
             "upgrade_candidates": upgrade_candidates_count(),
         },
         "analysis_backlog": backlog,
+        "verification_backlog": verification_backlog_count(),
+        "verdicts": verdict_counts(),
         "database_size_bytes": db_size,
         "last_analysis": {
             "finished_at": (
@@ -183,11 +206,31 @@ class FileDetail:
     duplicate_groups: list[DuplicateGroup]
     history: list
     candidate: UpgradeCandidate | None
+    verification: AudioVerification | None = None
+    verification_current: bool = False
+    score_history: list = field(default_factory=list)
+
+    @property
+    def evidence(self) -> AudioEvidence | None:
+        """What the current verification found (an out-of-date one does not count)."""
+        return evidence_of(self.verification) if self.verification_current else None
+
+    @property
+    def evidence_details(self) -> dict:
+        if self.verification is None or not self.verification.evidence:
+            return {}
+        try:
+            return json.loads(self.verification.evidence)
+        except ValueError:
+            return {}
 
     @property
     def score_parts(self) -> list[tuple[str, float]]:
-        """The stored analysis's score, term by term, by the current formula."""
-        return score_parts_get(self.quality) if self.quality is not None else []
+        """The stored analysis's score, term by term, by the current formula (with what the
+        current verification found)."""
+        if self.quality is None:
+            return []
+        return score_parts_get(self.quality, evidence=self.evidence)
 
     @property
     def score_parts_total(self) -> float | None:
@@ -230,6 +273,7 @@ def file_detail_get(*, file_id: int) -> FileDetail | None:
     if library_file is None:
         return None
     groups = duplicate_groups_of_file(file_id=file_id)
+    verification = verification_of(library_file_id=file_id)
     return FileDetail(
         library_file=library_file,
         quality=file_quality_of(library_file),
@@ -237,4 +281,23 @@ def file_detail_get(*, file_id: int) -> FileDetail | None:
         duplicate_groups=groups,
         history=dedup_history_of_file(library_file=library_file),
         candidate=upgrade_candidate_of_file(library_file_id=file_id),
+        verification=verification,
+        verification_current=bool(
+            verification and verification_is_current(verification, library_file)
+        ),
+        score_history=score_history_of(library_file_id=file_id),
     )
+
+
+def file_spectrogram_get(*, file_id: int) -> bytes | None:
+    """The file's spectrogram (PNG), with its current verification's wall; None when the file
+    is unknown or gives no audio."""
+    library_file = library_file_get(file_id=file_id)
+    if library_file is None:
+        return None
+    verification = verification_of(library_file_id=file_id)
+    cutoff = verification.cutoff_hz if verification else None
+    try:
+        return spectrogram_png(path=Path(library_file.file_path), cutoff_hz=cutoff)
+    except SpectrogramError:
+        return None

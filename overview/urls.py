@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health", views.health, name="health"),
     path("files/<int:file_id>/", views.file_detail, name="file_detail"),
+    path("files/<int:file_id>/spectrogram.png", views.file_spectrogram, name="file_spectrogram"),
 ]

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 
 from musicquality.filters import ANY_YES_NO, search_words
-from quality.models import FileFormat, LibraryFile
+from quality.models import FileFormat, LibraryFile, Verdict
 
 
 class LibraryFileFilter(django_filters.FilterSet):
@@ -26,10 +26,16 @@ class LibraryFileFilter(django_filters.FilterSet):
     score_max = django_filters.NumberFilter(
         field_name="quality__quality_score", lookup_expr="lte", label="Score to"
     )
+    verdict = django_filters.ChoiceFilter(
+        field_name="verification__verdict",
+        choices=Verdict.choices,
+        label="Audio verdict",
+        empty_label="any",
+    )
 
     class Meta:
         model = LibraryFile
-        fields = ["q", "file_format", "lossless", "hires", "score_min", "score_max"]
+        fields = ["q", "file_format", "lossless", "hires", "score_min", "score_max", "verdict"]
 
     def search(self, queryset, name, value):
         """Every word must appear in the artist, title, album or path (case-insensitive)."""

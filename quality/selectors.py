@@ -10,14 +10,17 @@ backlog counts with it.
 from __future__ import annotations
 
 import datetime
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connections
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils.dateparse import parse_datetime
 
 from musicquality.aggregates import Total
+from musicquality.fields import iso_timestamp_parse
 from quality.distribution import (
     SCORE_BIN_WIDTH,
     SCORE_BINS,
@@ -26,19 +29,34 @@ from quality.distribution import (
     quality_distribution,
     score_bin_bounds,
 )
+from quality.hashing import is_hash_marker
 from quality.models import (
     ACTIVE_SQL,
     INACTIVE_SQL,
+    AudioMatch,
+    AudioVerification,
     FileQuality,
     LibraryFile,
     LibrarySetting,
     LibraryStats,
+    QualityHistory,
+    Verdict,
     active_q,
 )
-from quality.score import quality_score_parts
-from quality.versions import ANALYZER_VERSION
+from quality.recordings import (
+    LINK_STRENGTH as ALL_LINK_KINDS,
+)
+from quality.recordings import (
+    AudioMatchFact,
+    Candidate,
+    recording_groups,
+    recording_links,
+)
+from quality.score import AudioEvidence, quality_score_parts
+from quality.versions import ANALYZER_VERSION, VERIFIER_VERSION
 
 DB = "library"
+APP_DB = "default"
 
 # --- the analysis backlog ------------------------------------------------------------------
 
@@ -50,7 +68,7 @@ BACKLOG_CONDITION = (
 )
 _ACTIVE_FILES_SQL = """
 SELECT {columns}
-FROM library_index li LEFT JOIN file_quality fq ON fq.library_file_id = li.id
+FROM library_index li LEFT JOIN file_quality fq ON fq.library_file_id = li.id {joins}
 WHERE li.{active} {pending} {prefix}
 {tail}
 """
@@ -60,10 +78,29 @@ class FileToAnalyse(NamedTuple):
     id: int
     file_path: str
     file_format: str
+    #: what the file's current verification found (None: not verified since it changed)
+    evidence: AudioEvidence | None = None
+
+
+#: ``audio_verification`` columns an :class:`AudioEvidence` is made of, in its field order.
+EVIDENCE_COLUMNS = (
+    "verdict", "integrity", "cutoff_hz", "estimated_source", "estimated_source_codec",
+    "estimated_source_kbps", "effective_sample_rate", "effective_bit_depth",
+)  # fmt: skip
+#: A verification counts for the score while it is current: same verifier, file unchanged.
+CURRENT_VERIFICATION_SQL = (
+    "LEFT JOIN audio_verification av ON av.library_file_id = li.id "
+    "AND av.verifier_version = %s AND av.verified_at >= li.file_mtime"
+)
+
+
+def evidence_from(values: Sequence) -> AudioEvidence | None:
+    """An :class:`AudioEvidence` from :data:`EVIDENCE_COLUMNS` values (None: no verification)."""
+    return AudioEvidence(*values) if values and values[0] is not None else None
 
 
 def _active_files_sql(
-    *, columns: str, pending: bool, path_prefix: str | None, tail: str = ""
+    *, columns: str, pending: bool, path_prefix: str | None, tail: str = "", joins: str = ""
 ) -> tuple[str, list]:
     params: list = []
     pending_sql = ""
@@ -75,7 +112,12 @@ def _active_files_sql(
         prefix_sql = "AND substr(li.file_path, 1, %s) = %s"
         params += [len(path_prefix), path_prefix]
     sql = _ACTIVE_FILES_SQL.format(
-        columns=columns, active=ACTIVE_SQL, pending=pending_sql, prefix=prefix_sql, tail=tail
+        columns=columns,
+        active=ACTIVE_SQL,
+        pending=pending_sql,
+        prefix=prefix_sql,
+        tail=tail,
+        joins=joins,
     )
     return sql, params
 
@@ -83,18 +125,27 @@ def _active_files_sql(
 def files_to_analyse(
     *, force: bool = False, path_prefix: str | None = None, limit: int | None = None
 ) -> list[FileToAnalyse]:
-    """Active files in the backlog (every active file with ``force``), by id."""
+    """Active files in the backlog (every active file with ``force``), by id, each with the
+    evidence of its current verification (the score is the effective one)."""
     sql, params = _active_files_sql(
-        columns="li.id, li.file_path, li.file_format",
+        columns="li.id, li.file_path, li.file_format, "
+        + ", ".join(f"av.{column}" for column in EVIDENCE_COLUMNS),
         pending=not force,
         path_prefix=path_prefix,
         tail="ORDER BY li.id" + (" LIMIT %s" if limit is not None else ""),
+        joins=CURRENT_VERIFICATION_SQL,
     )
+    params.insert(0, VERIFIER_VERSION)
     if limit is not None:
         params.append(limit)
     with connections[DB].cursor() as cursor:
         cursor.execute(sql, params)
-        return [FileToAnalyse(*row) for row in cursor.fetchall()]
+        return [
+            FileToAnalyse(
+                id=row[0], file_path=row[1], file_format=row[2], evidence=evidence_from(row[3:])
+            )
+            for row in cursor.fetchall()
+        ]
 
 
 def active_files_count(*, path_prefix: str | None = None) -> int:
@@ -110,6 +161,108 @@ def analysis_backlog_count(*, path_prefix: str | None = None) -> int:
     with connections[DB].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
+
+
+# --- the verification backlog ---------------------------------------------------------------
+
+#: The one definition of "waiting for verification" (``verify_audio`` works through exactly
+#: these): no ``audio_verification`` row, a row by another verifier version, or a file changed
+#: after it was verified. Parameter: the current verifier version.
+VERIFY_BACKLOG_CONDITION = (
+    "(av.id IS NULL OR av.verifier_version != %s OR av.verified_at < li.file_mtime "
+    # verified before it was analysed: its fingerprint had nowhere to go (file_quality)
+    "OR (fq.id IS NOT NULL AND fq.acoustid_fingerprint IS NULL "
+    "AND json_extract(av.evidence, '$.fingerprint') = 'stored'))"
+)
+_VERIFY_SQL = f"""
+SELECT {{columns}}
+FROM library_index li LEFT JOIN audio_verification av ON av.library_file_id = li.id
+LEFT JOIN file_quality fq ON fq.library_file_id = li.id
+WHERE li.{ACTIVE_SQL} {{pending}} {{prefix}}
+{{tail}}
+"""
+
+
+class FileToVerify(NamedTuple):
+    id: int
+    file_path: str
+
+
+def _verify_sql(
+    *, columns: str, pending: bool, path_prefix: str | None, tail: str = ""
+) -> tuple[str, list]:
+    params: list = []
+    pending_sql = ""
+    if pending:
+        pending_sql = f"AND {VERIFY_BACKLOG_CONDITION}"
+        params.append(VERIFIER_VERSION)
+    prefix_sql = ""
+    if path_prefix:
+        prefix_sql = "AND substr(li.file_path, 1, %s) = %s"
+        params += [len(path_prefix), path_prefix]
+    sql = _VERIFY_SQL.format(columns=columns, pending=pending_sql, prefix=prefix_sql, tail=tail)
+    return sql, params
+
+
+def files_to_verify(
+    *, force: bool = False, path_prefix: str | None = None, limit: int | None = None
+) -> list[FileToVerify]:
+    """Active files in the verification backlog (every active file with ``force``), by id."""
+    sql, params = _verify_sql(
+        columns="li.id, li.file_path",
+        pending=not force,
+        path_prefix=path_prefix,
+        tail="ORDER BY li.id" + (" LIMIT %s" if limit is not None else ""),
+    )
+    if limit is not None:
+        params.append(limit)
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [FileToVerify(*row) for row in cursor.fetchall()]
+
+
+def verification_backlog_count(*, path_prefix: str | None = None) -> int:
+    """How many active files ``verify_audio`` would verify now."""
+    sql, params = _verify_sql(columns="COUNT(*)", pending=True, path_prefix=path_prefix)
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def verdict_counts() -> dict[str, int]:
+    """Active files per verdict of their current verification (every verdict present)."""
+    counts = dict.fromkeys(Verdict.values, 0)
+    with connections[DB].cursor() as cursor:
+        cursor.execute(
+            "SELECT av.verdict, COUNT(*) FROM audio_verification av "
+            "JOIN library_index li ON li.id = av.library_file_id "
+            f"WHERE li.{ACTIVE_SQL} AND av.verifier_version = %s AND av.verified_at >= "
+            "li.file_mtime GROUP BY av.verdict",
+            [VERIFIER_VERSION],
+        )
+        for verdict, count in cursor.fetchall():
+            counts[verdict] = counts.get(verdict, 0) + count
+    return counts
+
+
+def verification_of(*, library_file_id: int) -> AudioVerification | None:
+    return AudioVerification.objects.filter(library_file_id=library_file_id).first()
+
+
+def evidence_of(verification: AudioVerification | None) -> AudioEvidence | None:
+    """The evidence of a verification row as the score reads it."""
+    if verification is None:
+        return None
+    return AudioEvidence(*(getattr(verification, column) for column in EVIDENCE_COLUMNS))
+
+
+def verification_is_current(verification: AudioVerification, library_file: LibraryFile) -> bool:
+    """Made by this verifier, and not older than the file's last change."""
+    return verification.verifier_version == VERIFIER_VERSION and (
+        library_file.file_mtime is None
+        or verification.verified_at is None
+        or verification.verified_at >= library_file.file_mtime
+    )
 
 
 # --- totals ---------------------------------------------------------------------------------
@@ -290,8 +443,11 @@ def file_quality_of(library_file: LibraryFile) -> FileQuality | None:
     return getattr(library_file, "quality", None)
 
 
-def score_parts_get(quality: FileQuality) -> list[tuple[str, float]]:
-    """The stored analysis's score, term by term, by the current formula."""
+def score_parts_get(
+    quality: FileQuality, *, evidence: AudioEvidence | None = None
+) -> list[tuple[str, float]]:
+    """The stored analysis's score, term by term, by the current formula (with what the
+    file's current verification found)."""
     return quality_score_parts(
         codec=quality.codec,
         bitrate_kbps=quality.bitrate,
@@ -299,9 +455,199 @@ def score_parts_get(quality: FileQuality) -> list[tuple[str, float]]:
         bit_depth=quality.bit_depth,
         channels=quality.channels,
         bitrate_mode=quality.bitrate_mode,
+        evidence=evidence,
+    )
+
+
+def score_history_of(*, library_file_id: int, limit: int = 20) -> list[QualityHistory]:
+    """The file's last score changes, newest first."""
+    return list(
+        QualityHistory.objects.filter(library_file_id=library_file_id).order_by(
+            "-measured_at", "-id"
+        )[:limit]
     )
 
 
 def library_files_by_id(*, ids: set[int]) -> dict[int, LibraryFile]:
     """Active or not, with their analysis: for pages that show a handful of files."""
     return {row.pk: row for row in LibraryFile.objects.select_related("quality").filter(id__in=ids)}
+
+
+# --- recordings: the files that may hold the same recording as another ---------------------
+
+#: A file's verification counts for grouping while the file is unchanged since: a stale PCM
+#: hash must not join a re-encoded file to its old recording.
+UNCHANGED_VERIFICATION_SQL = (
+    "LEFT JOIN audio_verification av ON av.library_file_id = li.id "
+    "AND av.verified_at >= li.file_mtime"
+)
+_CANDIDATE_COLUMNS_SQL = (
+    "li.id, li.file_path, li.file_size, li.metadata_hash, li.file_content_hash, li.artist, "
+    "li.title, li.album, li.duration, li.file_format, li.indexed_at, fq.quality_score, "
+    "fq.is_lossless, fq.bit_depth, fq.sample_rate, fq.bitrate, av.verdict, av.pcm_hash, "
+    "fq.acoustid_fingerprint IS NOT NULL"
+)
+_CANDIDATES_SQL = f"""
+SELECT {_CANDIDATE_COLUMNS_SQL}
+FROM library_index li LEFT JOIN file_quality fq ON fq.library_file_id = li.id
+{UNCHANGED_VERIFICATION_SQL}
+WHERE li.{ACTIVE_SQL} {{where}}
+"""
+# The likely members of recording groups: rows sharing their sampled content hash, their
+# metadata hash or their PCM hash with another active row, and the rows of fingerprint
+# matches (a JSON list of ids, from the app database). Each hash is grouped once through its
+# covering index, in index order, and only the members are joined to the other tables.
+RECORDING_MEMBERS_SQL = f"""
+WITH shared_content AS (
+    SELECT file_content_hash AS hash FROM library_index WHERE {ACTIVE_SQL}
+    GROUP BY file_content_hash HAVING COUNT(*) > 1
+),
+shared_metadata AS (
+    SELECT metadata_hash AS hash FROM library_index WHERE {ACTIVE_SQL}
+    GROUP BY metadata_hash HAVING COUNT(*) > 1
+),
+shared_pcm AS (
+    SELECT pcm_hash AS hash FROM audio_verification WHERE pcm_hash IS NOT NULL
+    GROUP BY pcm_hash HAVING COUNT(*) > 1
+),
+members AS (
+    SELECT li.id FROM shared_content s
+    JOIN library_index li ON li.{ACTIVE_SQL} AND li.file_content_hash = s.hash
+    UNION
+    SELECT li.id FROM shared_metadata s
+    JOIN library_index li ON li.{ACTIVE_SQL} AND li.metadata_hash = s.hash
+    UNION
+    SELECT av.library_file_id FROM shared_pcm s JOIN audio_verification av ON av.pcm_hash = s.hash
+    UNION
+    SELECT value FROM json_each(%s)
+)
+SELECT {_CANDIDATE_COLUMNS_SQL}
+FROM members JOIN library_index li ON li.id = members.id AND li.{ACTIVE_SQL}
+LEFT JOIN file_quality fq ON fq.library_file_id = li.id
+{UNCHANGED_VERIFICATION_SQL}
+"""
+
+
+def _candidate_from(row: Sequence) -> Candidate:
+    return Candidate(
+        id=row[0],
+        file_path=row[1],
+        file_size=row[2],
+        metadata_hash=row[3],
+        file_content_hash=row[4],
+        artist=row[5],
+        title=row[6],
+        album=row[7],
+        duration=row[8],
+        file_format=row[9],
+        indexed_at=iso_timestamp_parse(row[10]),
+        quality_score=row[11],
+        is_lossless=None if row[12] is None else bool(row[12]),
+        bit_depth=row[13],
+        sample_rate=row[14],
+        bitrate=row[15],
+        verdict=row[16],
+        pcm_hash=row[17],
+        has_fingerprint=bool(row[18]),
+    )
+
+
+def _candidates_query(sql: str, params: Sequence) -> list[Candidate]:
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return [_candidate_from(row) for row in cursor.fetchall()]
+
+
+def audio_match_facts(*, file_ids: Iterable[int] | None = None) -> list[AudioMatchFact]:
+    """The stored fingerprint matches (same recording and similar), all of them or those
+    touching ``file_ids``."""
+    matches = AudioMatch.objects.using(APP_DB)
+    if file_ids is not None:
+        ids = list(file_ids)
+        matches = matches.filter(Q(file_a__in=ids) | Q(file_b__in=ids))
+    return [
+        AudioMatchFact(*row)
+        for row in matches.values_list("file_a", "file_b", "score", "same_recording")
+    ]
+
+
+def recording_candidates(
+    *, members_only: bool = True, audio_matches: Sequence[AudioMatchFact] | None = None
+) -> list[Candidate]:
+    """Active ``library_index`` rows with the facts grouping and keeper choice need.
+
+    With ``members_only`` (the default), only rows that share a content, metadata or PCM
+    hash with another active row, or take part in a fingerprint match
+    (:data:`RECORDING_MEMBERS_SQL`): a superset of every recording group's members, so the
+    grouping rule runs over those instead of the whole library.
+    ``tests/dedup/test_selectors.py`` checks that both give the same groups.
+    """
+    if not members_only:
+        return _candidates_query(_CANDIDATES_SQL.format(where=""), [])
+    matches = audio_match_facts() if audio_matches is None else audio_matches
+    ids = sorted({match.file_a for match in matches} | {match.file_b for match in matches})
+    return _candidates_query(RECORDING_MEMBERS_SQL, [json.dumps(ids)])
+
+
+MAX_GROUP_ROUNDS = 8
+
+
+def recording_candidates_around(*, file_id: int) -> tuple[list[Candidate], list[AudioMatchFact]]:
+    """The active rows that can decide which recording groups ``file_id`` belongs to, and the
+    fingerprint matches between them.
+
+    Grouping only ever joins files sharing a content, metadata or PCM hash, or matched by
+    their fingerprints, so the rows connected to the file through those (collected until
+    nothing new appears, at most :data:`MAX_GROUP_ROUNDS` steps) give it exactly the groups a
+    run over the whole library would.
+    """
+    found: dict[int, Candidate] = {}
+    matches: dict[tuple[int, int], AudioMatchFact] = {}
+    seen: dict[str, set[str]] = {"content": set(), "metadata": set(), "pcm": set()}
+    where, params = "AND li.id = %s", [str(file_id)]
+    for _ in range(MAX_GROUP_ROUNDS):
+        new = [
+            c
+            for c in _candidates_query(_CANDIDATES_SQL.format(where=where), params)
+            if c.id not in found
+        ]
+        if not new:
+            break
+        found.update((c.id, c) for c in new)
+        for match in audio_match_facts(file_ids=[c.id for c in new]):
+            matches[(match.file_a, match.file_b)] = match
+        # A marker hash or an untagged file's metadata hash never groups anything.
+        fresh = {
+            "content": {
+                c.file_content_hash for c in new if not is_hash_marker(c.file_content_hash)
+            },
+            "metadata": {c.metadata_hash for c in new if c.is_tagged},
+            "pcm": {c.pcm_hash for c in new if c.pcm_hash},
+        }
+        for kind in fresh:
+            fresh[kind] -= seen[kind]
+            seen[kind] |= fresh[kind]
+        matched = {m.file_a for m in matches.values()} | {m.file_b for m in matches.values()}
+        where = (
+            "AND (li.file_content_hash IN (SELECT value FROM json_each(%s)) "
+            "OR li.metadata_hash IN (SELECT value FROM json_each(%s)) "
+            "OR av.pcm_hash IN (SELECT value FROM json_each(%s)) "
+            "OR li.id IN (SELECT value FROM json_each(%s)))"
+        )
+        params = [
+            json.dumps(sorted(fresh["content"])),
+            json.dumps(sorted(fresh["metadata"])),
+            json.dumps(sorted(fresh["pcm"])),
+            json.dumps(sorted(matched - found.keys())),
+        ]
+    return list(found.values()), list(matches.values())
+
+
+def recording_groups_list() -> list[list[Candidate]]:
+    """Every recording the library holds more than once (best copy not yet chosen), by the
+    one rule of ``quality.recordings``; sampled content hashes count unconfirmed (reading,
+    never moving)."""
+    matches = audio_match_facts()
+    candidates = recording_candidates(audio_matches=matches)
+    links = recording_links(candidates, audio_matches=matches, kinds=ALL_LINK_KINDS)
+    return recording_groups(candidates, links)

@@ -196,12 +196,14 @@ def music_tools_add_playlist(
     return playlist_id
 
 
-def table_checksum(path: Path, table: str) -> str:
-    """SHA-256 over every row of ``table`` in rowid order, each value with its type."""
+def table_checksum(path: Path, table: str, *, columns: list[str] | None = None) -> str:
+    """SHA-256 over every row of ``table`` in rowid order, each value with its type (all
+    columns, or only ``columns``)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    selected = ", ".join(f'"{c}"' for c in columns) if columns else "*"
     try:
         digest = hashlib.sha256()
-        for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
+        for row in conn.execute(f"SELECT {selected} FROM {table} ORDER BY rowid"):
             digest.update(repr([(type(v).__name__, v) for v in row]).encode())
         return digest.hexdigest()
     finally:

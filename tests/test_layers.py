@@ -29,7 +29,16 @@ MAY_USE = {
     "overview": {"quality", "dedup", "upgrades"},
 }
 PUBLIC = {
-    "quality": {"models", "selectors", "services", "score", "hashing", "distribution", "versions"},
+    "quality": {
+        "models",
+        "selectors",
+        "services",
+        "score",
+        "hashing",
+        "distribution",
+        "versions",
+        "recordings",
+    },
     "dedup": {"models", "selectors", "services", "rules"},
     "upgrades": {"models", "selectors", "services", "rules"},
     "overview": set(),

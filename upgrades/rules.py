@@ -11,9 +11,10 @@ import datetime
 import enum
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from quality.recordings import Candidate, keeper_order
 from quality.score import CD_QUALITY_SCORE
 
 #: The score a CD-quality lossless copy of the recommended format gets.
@@ -113,11 +114,19 @@ def format_choice(value: str) -> str:
     return upper
 
 
-def is_upgrade_candidate(*, is_lossless: bool | None, score: float, threshold: float) -> bool:
-    """The one definition of who is an upgrade candidate: a file analysed as lossy (or of
-    unknown kind) scoring below the threshold. ``upgrades.selectors.upgrade_candidate_q`` is
-    its SQL mirror; ``tests/upgrades/test_rules.py`` compares the two."""
-    return is_lossless is not True and score < threshold
+#: Verdicts of the audio verification that make a lossless container no lossless copy.
+NOT_REALLY_LOSSLESS = ("lossy_source", "damaged")
+
+
+def is_upgrade_candidate(
+    *, is_lossless: bool | None, score: float, threshold: float, verdict: str | None = None
+) -> bool:
+    """The one definition of who is an upgrade candidate: a file scoring below the threshold
+    (the effective score, ``quality.score``) that is not genuinely lossless: analysed as lossy
+    (or of unknown kind), or a lossless container whose audio was found made from a lossy
+    source or damaged (``verdict``). ``upgrades.selectors.upgrade_candidate_q`` is its SQL
+    mirror; ``tests/upgrades/test_rules.py`` compares the two."""
+    return score < threshold and (is_lossless is not True or verdict in NOT_REALLY_LOSSLESS)
 
 
 def completion_reason(
@@ -135,6 +144,34 @@ def completion_reason(
         return f"replaced by {replaced_by}, {quality}" if replaced_by else f"file is now {quality}"
     level = f"scores {score:.1f}, at or above the threshold {threshold:g}"
     return f"replaced by {replaced_by}, which {level}" if replaced_by else f"file now {level}"
+
+
+def recording_lesser_copies(groups: Iterable[Sequence[Candidate]]) -> dict[int, Candidate]:
+    """At most one candidate per recording: its best copy (``quality.recordings.keeper_order``,
+    the copy a duplicate group keeps). Every other copy of a recording held more than once is
+    mapped to that best copy: it is never proposed (when the best copy is itself no candidate,
+    the recording has none; the lesser copies are duplicates, for the dedup pages)."""
+    lesser: dict[int, Candidate] = {}
+    for members in groups:
+        best, *others = keeper_order(members)
+        lesser.update((other.id, best) for other in others)
+    return lesser
+
+
+def superseded_reason(*, better: Candidate, threshold: float) -> str:
+    """The note on a candidate completed because its recording has a better copy."""
+    score = "not analysed" if better.quality_score is None else f"score {better.quality_score:.1f}"
+    if is_upgrade_candidate(
+        is_lossless=better.is_lossless,
+        score=better.quality_score if better.quality_score is not None else 0.0,
+        threshold=threshold,
+        verdict=better.verdict,
+    ):
+        return (
+            f"the same recording is held as a better copy, {better.file_path} ({score}), "
+            "which is the candidate now"
+        )
+    return f"the library already holds this recording as {better.file_path} ({score})"
 
 
 # --- matching ---------------------------------------------------------------------------

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
 from quality.models import FileQuality, active_q, inactive_q
+from upgrades import rules
 from upgrades.models import UpgradeCandidate, UserAction
 
 
@@ -27,11 +29,15 @@ class EligibleFile:
     quality_score: float
 
 
-def upgrade_candidate_q(*, threshold: float, prefix: str = "") -> Q:
+def upgrade_candidate_q(*, threshold: float, prefix: str = "", verification: str = "") -> Q:
     """SQL mirror of :func:`upgrades.rules.is_upgrade_candidate` over ``file_quality`` (or a
-    relation to it, through ``prefix``, e.g. ``"library_file__quality__"``)."""
-    return (Q(**{f"{prefix}is_lossless": False}) | Q(**{f"{prefix}is_lossless__isnull": True})) & Q(
-        **{f"{prefix}quality_score__lt": threshold}
+    relation to it, through ``prefix``, e.g. ``"library_file__quality__"``); ``verification``
+    is the path to the file's ``audio_verification`` (default: from ``file_quality``)."""
+    verification = verification or f"{prefix}library_file__verification__"
+    return Q(**{f"{prefix}quality_score__lt": threshold}) & (
+        Q(**{f"{prefix}is_lossless": False})
+        | Q(**{f"{prefix}is_lossless__isnull": True})
+        | Q(**{f"{verification}verdict__in": rules.NOT_REALLY_LOSSLESS})
     )
 
 
@@ -91,8 +97,28 @@ def upgrade_candidates_outgrown(*, threshold: float) -> QuerySet:
     return (
         UpgradeCandidate.objects.filter(user_action__in=[UserAction.PENDING, UserAction.APPROVED])
         .filter(library_file__quality__isnull=False)
-        .exclude(upgrade_candidate_q(threshold=threshold, prefix="library_file__quality__"))
+        .exclude(
+            upgrade_candidate_q(
+                threshold=threshold,
+                prefix="library_file__quality__",
+                verification="library_file__verification__",
+            )
+        )
     )
+
+
+def upgrade_candidates_pending_of(
+    *, library_file_ids: Iterable[int]
+) -> list[tuple[int, str | None, int]]:
+    """(id, notes, library_file_id) of the pending candidates of these files."""
+    ids = list(library_file_ids)
+    rows = UpgradeCandidate.objects.filter(user_action=UserAction.PENDING)
+    found: list[tuple[int, str | None, int]] = []
+    for start in range(0, len(ids), 500):
+        found += rows.filter(library_file_id__in=ids[start : start + 500]).values_list(
+            "id", "notes", "library_file_id"
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +132,7 @@ class Replacement:
     is_lossless: bool
     quality_score: float
     codec: str | None
+    verdict: str | None = None
 
 
 def upgrade_candidates_replaced() -> list[Replacement]:
@@ -129,13 +156,19 @@ def upgrade_candidates_replaced() -> list[Replacement]:
                 | Q(library_file__file_path__startswith=f"{stem}.")
             )
             .order_by("-is_lossless", "-quality_score")
-            .values_list("library_file__file_path", "is_lossless", "quality_score", "codec")
+            .values_list(
+                "library_file__file_path",
+                "is_lossless",
+                "quality_score",
+                "codec",
+                "library_file__verification__verdict",
+            )
         )
-        for path, is_lossless, score, codec in best:
+        for path, is_lossless, score, codec, verdict in best:
             if path.startswith(f"{stem}.") and "/" in path[len(stem) :]:
                 continue  # a folder named like the file, not the file's new extension
             replacements.append(
-                Replacement(candidate_id, notes, path, bool(is_lossless), score, codec)
+                Replacement(candidate_id, notes, path, bool(is_lossless), score, codec, verdict)
             )
             break
     return replacements

@@ -3,8 +3,9 @@
 ``upgrade_candidates_identify`` is re-runnable: it refreshes scores and availability of the
 candidates it finds, but the decision columns (``user_action``, ``action_at``, ``notes``)
 belong to the user and are only ever written by the triage functions below, except the one
-case where the facts settle the matter: the file was upgraded, so the candidate is completed
-(with a note saying why).
+case where the facts settle the matter: the file was upgraded, or its recording is held as a
+better copy (one candidate per recording, its best copy), so the candidate is completed (with
+a dated note saying why).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map_started, default_workers
+from quality.recordings import Candidate
+from quality.selectors import recording_groups_list
+from quality.services.recordings import audio_matches_refresh
 from quality.services.tags import isrc_normalise, tags_only_read
 from upgrades import rules
 from upgrades.models import UpgradeCandidate, UserAction, validate_user_action
@@ -32,6 +36,7 @@ from upgrades.selectors import (
     lossless_alac_counts,
     upgrade_candidates_known,
     upgrade_candidates_outgrown,
+    upgrade_candidates_pending_of,
     upgrade_candidates_replaced,
     upgrade_candidates_with_action,
     upgrade_eligible_files,
@@ -149,7 +154,13 @@ def upgrade_candidates_identify(
     override = rules.format_choice(format_override) if format_override else None
     now = datetime.datetime.now(datetime.UTC)
     known = upgrade_candidates_known()
-    files = upgrade_eligible_files(threshold=threshold)
+    audio_matches_refresh()  # a no-op unless fingerprints changed since the last refresh
+    lesser = rules.recording_lesser_copies(recording_groups_list())
+    files = [
+        eligible
+        for eligible in upgrade_eligible_files(threshold=threshold)
+        if eligible.library_file_id not in lesser
+    ]
     kept, to_read = _files_tags_kept(files, known)
     if len(to_read) < PARALLEL_FROM:
         workers = 1
@@ -173,7 +184,9 @@ def upgrade_candidates_identify(
         _candidates_upsert([rows[f.library_file_id] for f in batch])
         if on_progress:
             on_progress(summary.tags_read + start + len(batch), total)
-    summary.completed = _candidates_complete_outgrown(threshold=threshold, stamp=run.stamp)
+    summary.completed = _candidates_complete_outgrown(
+        threshold=threshold, stamp=run.stamp, lesser=lesser
+    )
     logger.info(
         "identify: %d new, %d refreshed, %d completed (threshold %g)",
         summary.new,
@@ -366,10 +379,21 @@ def _candidates_upsert(rows: list[CandidateRow]) -> None:
         cursor.executemany(_UPSERT_SQL, rows)
 
 
-def _candidates_complete_outgrown(*, threshold: float, stamp: str) -> int:
+def _candidates_complete_outgrown(
+    *, threshold: float, stamp: str, lesser: dict[int, Candidate]
+) -> int:
     """Complete the open candidates whose file was upgraded in place (re-analysed as lossless
-    or scoring at or above the threshold) or replaced by such a file (the old one vanished)."""
+    or scoring at or above the threshold) or replaced by such a file (the old one vanished),
+    and the pending ones whose recording has a better copy (``lesser``: decisions the user
+    made stay as they are)."""
     reasons: list[tuple[int, str | None, str]] = []
+    for candidate_id, notes, library_file_id in upgrade_candidates_pending_of(
+        library_file_ids=lesser.keys()
+    ):
+        better = lesser[library_file_id]
+        reasons.append(
+            (candidate_id, notes, rules.superseded_reason(better=better, threshold=threshold))
+        )
     for candidate_id, notes, is_lossless, score, codec in upgrade_candidates_outgrown(
         threshold=threshold
     ).values_list(
@@ -388,6 +412,7 @@ def _candidates_complete_outgrown(*, threshold: float, stamp: str) -> int:
             is_lossless=replacement.is_lossless,
             score=replacement.quality_score,
             threshold=threshold,
+            verdict=replacement.verdict,
         ):
             continue
         why = rules.completion_reason(
@@ -398,6 +423,7 @@ def _candidates_complete_outgrown(*, threshold: float, stamp: str) -> int:
             replaced_by=replacement.file_path,
         )
         reasons.append((replacement.candidate_id, replacement.notes, why))
+    first_reasons = {pk: (pk, notes, why) for pk, notes, why in reversed(reasons)}
     rows = [
         (
             stamp,
@@ -405,7 +431,7 @@ def _candidates_complete_outgrown(*, threshold: float, stamp: str) -> int:
             rules.note_appended(notes, f"completed automatically: {why}", when=stamp),
             pk,
         )
-        for pk, notes, why in reasons
+        for pk, notes, why in first_reasons.values()
     ]
     table = UpgradeCandidate._meta.db_table
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:

@@ -9,7 +9,13 @@ from pathlib import Path, PurePath
 from django.template.defaultfilters import filesizeformat
 
 from dedup.models import MatchedBy
-from dedup.rules import DEFAULT_MAX_DURATION_DELTA, Candidate, DuplicateGroup
+from dedup.rules import (
+    DEFAULT_MAX_DURATION_DELTA,
+    Candidate,
+    DuplicateGroup,
+    DuplicateReport,
+    Removal,
+)
 from musicquality.commands import printable
 
 
@@ -53,8 +59,33 @@ def _score_text(candidate: Candidate) -> str:
     return f"score {score:5.1f}" if score is not None else "score   n/a"
 
 
+#: How a group is told in text, by the weakest evidence that holds it together.
+GROUP_KINDS = {
+    MatchedBy.CONTENT_HASH: "exact copy",
+    MatchedBy.AUDIO_HASH: "same recording (identical decoded audio)",
+    MatchedBy.ACOUSTIC_FINGERPRINT: "same recording (acoustic fingerprint)",
+    MatchedBy.METADATA_HASH: "same recording (tags only)",
+}
+
+
+def similar_lines(report: DuplicateReport) -> list[str]:
+    """Pairs that sound alike but not enough to be one recording: shown, never acted on."""
+    return [
+        f"similar, not acted on ({score:.2f}): {printable(first.file_path)}  ~  "
+        f"{printable(second.file_path)}"
+        for first, second, score in report.similar
+    ]
+
+
+def _matched_by_text(removal: Removal, group: DuplicateGroup) -> str:
+    """Said only when it is not how the whole group is matched."""
+    if removal.matched_by is None or removal.matched_by == group.matched_by:
+        return ""
+    return f", by {MatchedBy(removal.matched_by).label}"
+
+
 def group_lines(group: DuplicateGroup) -> list[str]:
-    kind = "exact copy" if group.matched_by == MatchedBy.CONTENT_HASH else "same recording (tags)"
+    kind = GROUP_KINDS[MatchedBy(group.matched_by)]
     if not group.confirmed:
         kind += ", NOT confirmed by full content"
     lines = [
@@ -64,7 +95,7 @@ def group_lines(group: DuplicateGroup) -> list[str]:
     ]
     lines += [
         f"  remove  {_score_text(removal.candidate)}  {printable(removal.candidate.file_path)}  "
-        f"({removal.reason}, {removal.confidence:.2f})"
+        f"({removal.reason}, {removal.confidence:.2f}{_matched_by_text(removal, group)})"
         for removal in group.removals
     ]
     return lines

@@ -35,6 +35,7 @@ from dedup.faults import fault_point
 from dedup.models import DedupHistory, DeletedBy, MatchedBy
 from dedup.rules import (
     DEFAULT_MAX_DURATION_DELTA,
+    EXACT_CONFIDENCE,
     DuplicateGroup,
     DuplicateReport,
     GroupTotals,
@@ -61,6 +62,7 @@ from dedup.services.notes import note_append, note_line
 from musicquality.fields import utc_now_iso
 from quality.hashing import content_hash_sampled
 from quality.models import FileQuality, LibraryFile, active_q
+from quality.services.decoding import pcm_hash_of
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +191,13 @@ def _keeper_unchanged(keeper: _KeeperState) -> None:
     raise KeeperProblem(f"keeper {keeper.path} changed during the run")
 
 
+def _decoded_audio_identical(first: Path, second: Path) -> bool:
+    """Identical decoded audio is acted on by default: both files are decoded again rather
+    than the stored hashes trusted (a file that no longer decodes whole is left alone)."""
+    first_hash = pcm_hash_of(first)
+    return first_hash is not None and first_hash == pcm_hash_of(second)
+
+
 def _removal_verify(
     removal: Removal, *, group: DuplicateGroup, keeper: _KeeperState
 ) -> tuple[LibraryFile, Path]:
@@ -204,8 +213,15 @@ def _removal_verify(
         raise DedupRefused(f"{path} changed since it was indexed: rescan, then run again")
     if os.path.samefile(path, keeper.path):
         raise DedupRefused(f"{path} is the keeper itself (a hard link): left alone")
-    if group.matched_by == MatchedBy.CONTENT_HASH and not files_identical(path, keeper.path):
+    matched_by = removal.matched_by or group.matched_by
+    if matched_by == MatchedBy.CONTENT_HASH and not files_identical(path, keeper.path):
         raise DedupRefused(f"{path} is not byte-identical to its keeper {keeper.path}: left alone")
+    audio_match = removal.confidence >= EXACT_CONFIDENCE and matched_by == MatchedBy.AUDIO_HASH
+    if audio_match and not _decoded_audio_identical(path, keeper.path):
+        raise DedupRefused(
+            f"{path}: its decoded audio is no longer identical to its keeper {keeper.path}: "
+            "run verify_audio, then again"
+        )
     _keeper_unchanged(keeper)
     return row, path
 
@@ -242,7 +258,7 @@ def _history_intent_write(
             kept_file_path=group.keeper.file_path,
             kept_file_id=group.keeper.id,
             confidence_score=removal.confidence,
-            matched_by=group.matched_by,
+            matched_by=removal.matched_by or group.matched_by,
             original_library_id=row.id,
             can_recover=False,
             recovery_path=str(destination),

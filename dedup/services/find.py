@@ -16,8 +16,9 @@ from dedup.rules import (
     DuplicateReport,
     duplicate_groups_build,
 )
-from dedup.selectors import duplicate_candidates_list
 from dedup.services.files import files_identical
+from quality.selectors import audio_match_facts, recording_candidates
+from quality.services.recordings import audio_matches_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ def duplicates_find(
     confirm: bool = True,
     on_compared: Callable[[], None] | None = None,
 ) -> DuplicateReport:
-    """Group the active library into duplicate groups, keeper first (see ``dedup.rules``).
+    """Group the active library into duplicate groups, keeper first (see ``dedup.rules``),
+    after bringing the fingerprint matches up to date.
 
     ``confirm=False`` skips the full-content reads; exact groups are then reported as
     unconfirmed suggestions.
@@ -50,11 +52,14 @@ def duplicates_find(
             on_compared()
         return identical
 
+    audio_matches_refresh()  # a no-op unless fingerprints changed since the last refresh
+    matches = audio_match_facts()
     report = duplicate_groups_build(
-        duplicate_candidates_list(),
+        recording_candidates(audio_matches=matches),
         same_content=same_content if confirm else None,
         prefer=prefer,
         max_duration_delta=max_duration_delta,
+        audio_matches=matches,
     )
     logger.info(
         "%d duplicate groups, %d files, %d bytes reclaimable",

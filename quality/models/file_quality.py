@@ -60,6 +60,13 @@ class FileQuality(models.Model):
     bitrate_mode = models.TextField(null=True, blank=True, choices=BitrateMode.choices)
     analyzed_at = IsoTimestampField()
     analyzer_version = models.TextField(null=True, blank=True)
+    # schema v2.1.0 (the report's Phase 2)
+    acoustid_fingerprint = models.TextField(
+        null=True, blank=True, help_text="Chromaprint fingerprint of the first 120 s (compressed)"
+    )
+    acoustid_id = models.TextField(
+        null=True, blank=True, help_text="AcoustID service id (no network look-ups: left empty)"
+    )
 
     class Meta:
         db_table = "file_quality"
@@ -80,6 +87,7 @@ class FileQuality(models.Model):
                 name="idx_quality_lossy_files",
                 condition=models.Q(is_lossless=False),
             ),
+            models.Index(fields=["acoustid_id"], name="idx_quality_acoustid"),
         ]
 
     def __str__(self) -> str:

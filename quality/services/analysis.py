@@ -15,14 +15,15 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map, default_workers
 from quality.models import FileQuality, LibraryFile
-from quality.score import is_hires, quality_score
-from quality.selectors import active_files_count, files_to_analyse
+from quality.score import AudioEvidence, effective_is_hires, quality_score
+from quality.selectors import FileToAnalyse, active_files_count, files_to_analyse
 from quality.services.audio import AudioProperties, AudioReadError, audio_properties_read
 from quality.versions import ANALYZER_VERSION
 
@@ -34,10 +35,34 @@ CHUNK_SIZE = 100  # files per worker task
 ANALYZE_THRESHOLD = 1000  # rows written in one run after which the planner statistics refresh
 
 
-COLUMNS = (
-    "library_file_id", "file_format", "codec", "bitrate", "sample_rate", "bit_depth", "channels",
-    "quality_score", "is_lossless", "is_hires", "bitrate_mode", "analyzed_at", "analyzer_version",
-)  # fmt: skip
+class QualityRow(NamedTuple):
+    """The ``file_quality`` values analysis writes for one file, in :data:`UPSERT_SQL` order."""
+
+    library_file_id: int
+    file_format: str
+    codec: str
+    bitrate: int | None
+    sample_rate: int | None
+    bit_depth: int | None
+    channels: int | None
+    quality_score: float
+    is_lossless: bool
+    is_hires: bool
+    bitrate_mode: str | None
+    analyzed_at: str
+    analyzer_version: str
+
+
+class ScoreChange(NamedTuple):
+    """A ``quality_history`` row: a file's score changed (or was first measured)."""
+
+    library_file_id: int
+    quality_score: float
+    measured_at: str
+    analyzer_version: str
+
+
+COLUMNS = QualityRow._fields
 # The SELECT ... WHERE EXISTS form skips rows whose library_index row the legacy CLI removed
 # meanwhile, instead of failing the whole batch on the foreign key.
 UPSERT_SQL = (
@@ -75,9 +100,15 @@ class AnalysisResult:
 
 
 def quality_row(
-    *, library_file_id: int, file_format: str, props: AudioProperties, analyzed_at: str
-) -> tuple:
-    """The ``file_quality`` column values (in :data:`COLUMNS` order) for analysed facts."""
+    *,
+    library_file_id: int,
+    file_format: str,
+    props: AudioProperties,
+    analyzed_at: str,
+    evidence: AudioEvidence | None = None,
+) -> QualityRow:
+    """The ``file_quality`` values for analysed facts: the effective score, given what the
+    file's current verification found (``evidence``)."""
     score = quality_score(
         codec=props.codec,
         bitrate_kbps=props.bitrate,
@@ -85,48 +116,94 @@ def quality_row(
         bit_depth=props.bit_depth,
         channels=props.channels,
         bitrate_mode=props.bitrate_mode,
+        evidence=evidence,
     )
-    return (
-        library_file_id,
-        file_format,
-        props.codec,
-        props.bitrate,
-        props.sample_rate,
-        props.bit_depth,
-        props.channels,
-        score,
-        props.is_lossless,
-        is_hires(sample_rate=props.sample_rate, bit_depth=props.bit_depth),
-        props.bitrate_mode,
-        analyzed_at,
-        ANALYZER_VERSION,
+    return QualityRow(
+        library_file_id=library_file_id,
+        file_format=file_format,
+        codec=props.codec,
+        bitrate=props.bitrate,
+        sample_rate=props.sample_rate,
+        bit_depth=props.bit_depth,
+        channels=props.channels,
+        quality_score=score,
+        is_lossless=props.is_lossless,
+        is_hires=effective_is_hires(
+            sample_rate=props.sample_rate, bit_depth=props.bit_depth, evidence=evidence
+        ),
+        bitrate_mode=props.bitrate_mode,
+        analyzed_at=analyzed_at,
+        analyzer_version=ANALYZER_VERSION,
     )
 
 
-def _analyse_chunk(chunk: Sequence[tuple[int, str, str]]) -> list:
-    """Worker: ``(id, row values)`` or ``(id, AnalysisError)`` per file."""
-    out: list[tuple[int, tuple | AnalysisError]] = []
-    for library_file_id, path, file_format in chunk:
+def _analyse_chunk(chunk: Sequence[FileToAnalyse]) -> list:
+    """Worker: ``(id, QualityRow)`` or ``(id, AnalysisError)`` per file."""
+    out: list[tuple[int, QualityRow | AnalysisError]] = []
+    for file in chunk:
         try:
-            props = audio_properties_read(path)
+            props = audio_properties_read(file.file_path)
         except AudioReadError as error:
-            out.append((library_file_id, AnalysisError(path, error.kind, str(error))))
+            out.append((file.id, AnalysisError(file.file_path, error.kind, str(error))))
             continue
         row = quality_row(
-            library_file_id=library_file_id,
-            file_format=file_format,
+            library_file_id=file.id,
+            file_format=file.file_format,
             props=props,
             analyzed_at=utc_now_iso(),
+            evidence=file.evidence,
         )
-        out.append((library_file_id, row))
+        out.append((file.id, row))
     return out
 
 
-def _write(rows: Sequence[tuple], failed_ids: Sequence[int]) -> None:
-    """One transaction: upsert analysed rows, drop stale rows of files that no longer read."""
+HISTORY_SQL = (
+    "INSERT INTO quality_history (library_file_id, quality_score, measured_at, analyzer_version) "
+    "SELECT %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM library_index WHERE id = %s)"
+)
+
+
+def scores_of(cursor, library_file_ids: Sequence[int]) -> dict[int, float]:
+    """The stored scores of these files (those that have a ``file_quality`` row)."""
+    scores: dict[int, float] = {}
+    for start in range(0, len(library_file_ids), 500):
+        ids = list(library_file_ids[start : start + 500])
+        cursor.execute(
+            "SELECT library_file_id, quality_score FROM file_quality WHERE library_file_id IN "
+            f"({', '.join('%s' for _ in ids)})",
+            ids,
+        )
+        scores.update(cursor.fetchall())
+    return scores
+
+
+def quality_history_append(cursor, changes: Sequence[ScoreChange]) -> None:
+    """One ``quality_history`` row per change: whenever a file's score changes, whoever
+    changed it (analysis, verification), it is recorded (rows of files gone meanwhile are
+    skipped)."""
+    cursor.executemany(HISTORY_SQL, [(*change, change.library_file_id) for change in changes])
+
+
+def _write(rows: Sequence[QualityRow], failed_ids: Sequence[int]) -> None:
+    """One transaction: upsert analysed rows (recording each changed score), drop stale rows
+    of files that no longer read."""
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
         if rows:
-            cursor.executemany(UPSERT_SQL, [(*row, row[0]) for row in rows])
+            before = scores_of(cursor, [row.library_file_id for row in rows])
+            cursor.executemany(UPSERT_SQL, [(*row, row.library_file_id) for row in rows])
+            quality_history_append(
+                cursor,
+                [
+                    ScoreChange(
+                        row.library_file_id,
+                        row.quality_score,
+                        row.analyzed_at,
+                        row.analyzer_version,
+                    )
+                    for row in rows
+                    if before.get(row.library_file_id) != row.quality_score
+                ],
+            )
         if failed_ids:
             cursor.executemany(
                 "DELETE FROM file_quality WHERE library_file_id = %s",
@@ -136,7 +213,9 @@ def _write(rows: Sequence[tuple], failed_ids: Sequence[int]) -> None:
 
 def file_quality_refresh(*, library_file: LibraryFile) -> FileQuality | None:
     """Analyse one file now and write or replace its row; None (and no row) if unreadable."""
-    result = _analyse_chunk([(library_file.id, library_file.file_path, library_file.file_format)])
+    result = _analyse_chunk(
+        [FileToAnalyse(library_file.id, library_file.file_path, library_file.file_format)]
+    )
     _id, outcome = result[0]
     if isinstance(outcome, AnalysisError):
         logger.warning("%s: %s (%s)", outcome.path, outcome.kind, outcome.message)
@@ -159,7 +238,7 @@ def file_quality_analyze_all(
     result = AnalysisResult()
     todo = files_to_analyse(force=force, path_prefix=path_prefix, limit=limit)
     result.skipped = active_files_count(path_prefix=path_prefix) - len(todo)
-    rows: list[tuple] = []
+    rows: list[QualityRow] = []
     failed: list[int] = []
     done = 0
     if progress:

@@ -93,6 +93,10 @@ class AudioProperties:
     channels: int | None
     bitrate_mode: str | None
     duration: float | None
+    #: Samples per channel the header declares, where it says (FLAC STREAMINFO, WAV, AIFF).
+    total_samples: int | None = None
+    #: FLAC STREAMINFO MD5 of the decoded audio, 32 hex digits; None when unset or not FLAC.
+    flac_md5: str | None = None
 
     @property
     def is_lossless(self) -> bool:
@@ -253,6 +257,8 @@ def _props(
     duration: float | None,
     bit_depth: int | None = None,
     bitrate_mode: str | None = None,
+    total_samples: int | None = None,
+    flac_md5: str | None = None,
 ) -> AudioProperties:
     lossless = is_lossless_codec(codec)
     return AudioProperties(
@@ -263,6 +269,8 @@ def _props(
         channels=int(channels) if channels else None,
         bitrate_mode=None if lossless else bitrate_mode,
         duration=float(duration) if duration is not None else None,
+        total_samples=total_samples or None,
+        flac_md5=flac_md5,
     )
 
 
@@ -371,8 +379,11 @@ def _read_flac(handle, size, offset, head):
                 audio_end=size - _trailing_tag_bytes(handle, size),
             ),
         )
+    md5 = streaminfo[18:34].hex() if len(streaminfo) >= 34 else ""
     return _props(
         "FLAC",
+        total_samples=total_samples,
+        flac_md5=md5 if md5.strip("0") else None,
         bitrate=_estimated_kbps(size - audio_offset, duration),
         sample_rate=sample_rate,
         channels=channels,
@@ -723,6 +734,7 @@ def _riff_chunks(handle, start: int, end: int, *, big_endian: bool):
 def _read_wav(handle, size, offset, head):
     fmt = None
     data_offset = data_size = None
+    declared_bytes = 0
     for chunk_id, start, chunk_size in _riff_chunks(handle, offset + 12, size, big_endian=False):
         if chunk_id == b"fmt ":
             handle.seek(start)
@@ -730,6 +742,7 @@ def _read_wav(handle, size, offset, head):
         elif chunk_id == b"data":
             data_offset = start
             data_size = min(chunk_size, size - start)
+            declared_bytes = chunk_size
             if chunk_size == 0xFFFFFFFF:  # RF64: real size in ds64
                 data_size = size - start
             elif chunk_size and chunk_size > size - start + 1:  # + its pad byte
@@ -739,7 +752,7 @@ def _read_wav(handle, size, offset, head):
             break
     if fmt is None or len(fmt) < 16 or data_offset is None:
         raise AudioReadError(AudioReadError.KIND_CORRUPT, "WAV without fmt or data chunk")
-    tag, channels, sample_rate, byte_rate, _align, bits = struct.unpack("<HHIIHH", fmt[:16])
+    tag, channels, sample_rate, byte_rate, block_align, bits = struct.unpack("<HHIIHH", fmt[:16])
     if tag == WAVE_FORMAT_EXTENSIBLE and len(fmt) >= 26:
         tag = struct.unpack("<H", fmt[24:26])[0]
     codec = WAVE_FORMATS.get(tag, f"WAV format 0x{tag:04x}")
@@ -753,6 +766,11 @@ def _read_wav(handle, size, offset, head):
         channels=channels,
         duration=duration,
         bit_depth=bits,
+        total_samples=(
+            declared_bytes // block_align
+            if codec == "PCM" and block_align and declared_bytes != 0xFFFFFFFF
+            else None
+        ),
     )
 
 
@@ -781,6 +799,7 @@ def _read_aiff(handle, size, offset, head):
         channels=channels,
         duration=duration,
         bit_depth=bits,
+        total_samples=frames if codec == "PCM" else None,
     )
 
 

@@ -15,15 +15,22 @@ from django.db import models
 
 from dedup.models import DedupHistory
 from musicquality.schema import (
+    ALL_INDEXES,
     LEGACY_LIBRARY_DDL,
-    RECOMMENDED_INDEXES_DDL,
+    SCHEMA_STEPS,
     SETTINGS_DDL,
-    V2_INDEXES_DDL,
-    V2_TABLES_DDL,
     index_layout,
     table_layout,
 )
-from quality.models import FileQuality, LibraryFile, LibrarySetting, LibraryStats, VettingHistory
+from quality.models import (
+    AudioVerification,
+    FileQuality,
+    LibraryFile,
+    LibrarySetting,
+    LibraryStats,
+    QualityHistory,
+    VettingHistory,
+)
 from upgrades.models import UpgradeCandidate
 
 SQLITE_TYPES = {
@@ -41,10 +48,11 @@ SQLITE_TYPES = {
 @pytest.fixture(scope="module")
 def scratch():
     conn = sqlite3.connect(":memory:")
-    for statement in (*LEGACY_LIBRARY_DDL, SETTINGS_DDL, *V2_TABLES_DDL.values()):
+    for statement in (*LEGACY_LIBRARY_DDL, SETTINGS_DDL):
         conn.execute(statement)
-    for statement in (*V2_INDEXES_DDL.values(), *RECOMMENDED_INDEXES_DDL.values()):
-        conn.execute(statement)
+    for step in SCHEMA_STEPS:  # the migrations' DDL, version after version
+        for statement in (*step.columns.values(), *step.tables.values(), *step.indexes.values()):
+            conn.execute(statement)
     yield conn.cursor()
     conn.close()
 
@@ -86,9 +94,11 @@ def test_unmanaged_legacy_models_match_the_legacy_ddl(scratch, model):
 
 
 @pytest.mark.parametrize(
-    "model", [FileQuality, DedupHistory, UpgradeCandidate], ids=lambda m: m.__name__
+    "model",
+    [FileQuality, DedupHistory, UpgradeCandidate, AudioVerification, QualityHistory],
+    ids=lambda m: m.__name__,
 )
-def test_v2_models_match_the_ddl_the_migration_runs(scratch, model):
+def test_our_models_match_the_ddl_the_migrations_run(scratch, model):
     table = model._meta.db_table
     assert model_columns(model) == ddl_columns(scratch, table)
     layout = table_layout(scratch, table)
@@ -118,13 +128,19 @@ def _index_from_model(model, index: models.Index) -> tuple:
     return (model._meta.db_table, columns, where)
 
 
-def test_v2_model_indexes_match_the_ddl_indexes(scratch):
+def test_our_model_indexes_match_the_ddl_indexes(scratch):
     from_models = {
         index.name: _index_from_model(model, index)
-        for model in (FileQuality, DedupHistory, UpgradeCandidate)
+        for model in (
+            FileQuality,
+            DedupHistory,
+            UpgradeCandidate,
+            AudioVerification,
+            QualityHistory,
+        )
         for index in model._meta.indexes
     }
-    ddl_names = {*V2_INDEXES_DDL, *RECOMMENDED_INDEXES_DDL}
+    ddl_names = set(ALL_INDEXES)
     assert set(from_models) == ddl_names
     for name in ddl_names:
         assert from_models[name] == index_layout(scratch, name), name

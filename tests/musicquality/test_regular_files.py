@@ -77,3 +77,10 @@ def test_byte_comparison_refuses_a_fifo(fifo, tmp_path):
 def test_a_folder_is_not_a_regular_file_either(tmp_path):
     with pytest.raises(AudioReadError, match="not a regular file"):
         audio_properties_read(tmp_path)
+
+
+def test_decoding_verification_refuses_a_fifo(fifo):
+    from quality.services.decoding import DeclaredStream, audio_verify
+
+    kind, message = outcome_within(lambda: audio_verify(fifo, declared=DeclaredStream()).verdict)
+    assert kind == "returned", message

@@ -65,3 +65,69 @@ def test_file_detail_says_when_the_stored_score_is_from_another_formula(
     response = superuser_client.get(reverse("file_detail", args=[small_library.flac.pk]))
     assert response.context["detail"].score_parts_total == 85.0
     assert 'id="score-outdated"' in response.content.decode()
+
+
+def verification_make(library_file, **overrides):
+    from musicquality.fields import utc_now_iso
+    from quality.models import AudioVerification
+    from quality.versions import VERIFIER_VERSION
+
+    values = {
+        "verified_at": utc_now_iso(),
+        "verifier_version": VERIFIER_VERSION,
+        "decoded_seconds": 200.0,
+        "integrity": "ok",
+        "md5_status": "match",
+        "verdict": "ok",
+    }
+    values.update(overrides)
+    return AudioVerification.objects.create(library_file=library_file, **values)
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_file_page_shows_the_verification_as_a_score_term(superuser_client, small_library):
+    flac = small_library.flac
+    verification_make(
+        flac, verdict="lossy_source", cutoff_hz=16900.0, high_band_floor_db=-62.0,
+        estimated_source="MP3 ≈128 kbps", estimated_source_codec="MP3", estimated_source_kbps=128,
+    )  # fmt: skip
+    response = superuser_client.get(reverse("file_detail", args=[flac.pk]))
+    detail = response.context["detail"]
+    assert detail.verification_current
+    assert [round(p, 1) for _, p in detail.score_parts] == [32.7]
+    assert detail.score_parts[0][0].startswith(
+        "lossy source detected: wall at 16.9 kHz → MP3 ≈128 kbps"
+    )
+    assert not detail.score_is_current  # the stored 85 predates the verification
+    html = response.content.decode()
+    assert 'id="verdict"' in html and "lossy source" in html and "16900 Hz" in html
+    assert reverse("file_spectrogram", args=[flac.pk]) in html
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_an_out_of_date_verification_does_not_count(superuser_client, small_library):
+    verification_make(small_library.flac, verdict="damaged", verifier_version="0.0.0+verify.0")
+    response = superuser_client.get(reverse("file_detail", args=[small_library.flac.pk]))
+    detail = response.context["detail"]
+    assert not detail.verification_current
+    assert detail.score_parts_total == 85.0
+    assert 'id="verification-outdated"' in response.content.decode()
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_spectrogram_is_a_png_of_the_file(superuser_client, tmp_path):
+    from quality.services import audio_make as E
+    from quality.services.music_signal import music_like
+    from tests.factories import library_file_make
+
+    path = E.write_int_flac(tmp_path / "x.flac", E.to_int(music_like(seconds=3.0), 16), 44100, 16)
+    file = library_file_make(file_path=str(path), file_format="flac")
+    response = superuser_client.get(reverse("file_spectrogram", args=[file.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    body = response.content
+    assert body.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(body[16:20], "big"), int.from_bytes(body[20:24], "big")
+    assert (width, height) == (800, 256)
+    missing = library_file_make(file_path=str(tmp_path / "gone.flac"))
+    assert superuser_client.get(reverse("file_spectrogram", args=[missing.pk])).status_code == 404

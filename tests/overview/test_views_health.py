@@ -44,3 +44,13 @@ def test_health_raises_the_backlog_alert(client, monkeypatch):
     small_library_make()
     monkeypatch.setattr("overview.selectors.BACKLOG_WARN_FILES", 1)
     assert client.get(reverse("health")).json()["alerts"] == ["analysis_backlog_above_1000"]
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_health_counts_the_verification_backlog_and_verdicts(client):
+    small_library_make()
+    data = client.get(reverse("health")).json()
+    assert data["verification_backlog"] == EXPECTED["files"]  # nothing verified yet
+    assert data["verdicts"] == dict.fromkeys(
+        ["ok", "lossy_source", "upsampled", "padded_bits", "damaged", "inconclusive"], 0
+    )

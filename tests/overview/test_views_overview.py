@@ -124,3 +124,21 @@ def test_overview_histogram_bins_are_half_open_at_their_edges(client, admin_user
         "80–90": 1,
         "90–100": 2,
     }
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_overview_counts_verdicts_and_the_verification_backlog(superuser_client, small_library):
+    from tests.overview.test_views_file_detail import verification_make
+
+    verification_make(small_library.flac, verdict="lossy_source")
+    verification_make(small_library.aac, verdict="damaged")
+    verification_make(small_library.gone, verdict="damaged")  # inactive: counted nowhere
+    verification_make(small_library.mp3_320, verdict="ok", verifier_version="old")  # stale
+    overview = superuser_client.get(reverse("home")).context["overview"]
+    assert overview.verdicts["lossy_source"] == 1
+    assert overview.verdicts["damaged"] == 1
+    assert overview.verdicts["ok"] == 0
+    assert overview.verified == 2
+    assert overview.verification_backlog == EXPECTED["files"] - 2
+    html = superuser_client.get(reverse("home")).content.decode()
+    assert 'href="/files/?verdict=lossy_source"' in html

@@ -2,7 +2,13 @@
 
 import pytest
 
-from quality.score import is_hires, quality_score
+from quality.score import (
+    AudioEvidence,
+    effective_is_hires,
+    is_hires,
+    quality_score,
+    quality_score_parts,
+)
 
 
 def lossy(codec, kbps, *, mode=None, rate=44100, channels=2):
@@ -110,3 +116,47 @@ def test_lossy_hires_and_multichannel_bonuses():
 )  # fmt: skip
 def test_is_hires(rate, depth, expected):
     assert is_hires(sample_rate=rate, bit_depth=depth) is expected
+
+
+# --- the effective score: what the decoded audio showed -----------------------------------
+
+
+FLAC_24_96 = dict(
+    codec="FLAC", bitrate_kbps=2800, sample_rate=96000, bit_depth=24, channels=2,
+    bitrate_mode=None,
+)  # fmt: skip
+FLAC_CD = dict(FLAC_24_96, sample_rate=44100, bit_depth=16)
+
+
+def test_a_fake_flac_scores_as_its_lossy_source():
+    fake = AudioEvidence(
+        verdict="lossy_source", cutoff_hz=16700.0, estimated_source="MP3 ≈128 kbps",
+        estimated_source_codec="MP3", estimated_source_kbps=128,
+    )  # fmt: skip
+    assert quality_score(**FLAC_CD, evidence=fake) == round(49 * 128 / 192, 1) == 32.7
+    parts = quality_score_parts(**FLAC_CD, evidence=fake)
+    assert parts[0][0].startswith("lossy source detected: wall at 16.7 kHz → MP3 ≈128 kbps")
+    # a 320 kbps MP3 made from a 128 kbps one scores as the 128
+    assert quality_score(
+        codec="MP3", bitrate_kbps=320, sample_rate=44100, bit_depth=None, channels=2,
+        bitrate_mode="CBR", evidence=fake,
+    ) == 32.7  # fmt: skip
+
+
+def test_upsampled_and_padded_files_lose_the_hi_res_terms_they_do_not_earn():
+    assert quality_score(**FLAC_24_96) == 100.0
+    upsampled = AudioEvidence(verdict="upsampled", effective_sample_rate=44100)
+    assert quality_score(**FLAC_24_96, evidence=upsampled) == 85.0
+    assert not effective_is_hires(sample_rate=96000, bit_depth=24, evidence=upsampled)
+    padded = AudioEvidence(verdict="padded_bits", effective_bit_depth=16)
+    assert quality_score(**dict(FLAC_CD, bit_depth=24), evidence=padded) == 85.0
+    # a genuine 96 kHz stream padded to 24 bit keeps what its rate earns
+    assert quality_score(**FLAC_24_96, evidence=padded) == 85.0 + 2.5 + 10.0
+
+
+def test_a_damaged_file_scores_0_and_ok_or_inconclusive_change_nothing():
+    damaged = AudioEvidence(verdict="damaged", integrity="truncated: 30.00 s missing")
+    assert quality_score(**FLAC_24_96, evidence=damaged) == 0.0
+    assert "truncated" in quality_score_parts(**FLAC_24_96, evidence=damaged)[0][0]
+    for verdict in ("ok", "inconclusive"):
+        assert quality_score(**FLAC_24_96, evidence=AudioEvidence(verdict=verdict)) == 100.0

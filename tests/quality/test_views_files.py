@@ -50,3 +50,13 @@ def test_file_list_sorts_by_score(superuser_client, small_library):
     assert ids[:3] == [small_library.flac_hires.pk, small_library.aac.pk, small_library.flac.pk]
     html = response.content.decode()
     assert f'href="{reverse("file_detail", args=[small_library.flac_hires.pk])}"' in html
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_file_list_filters_by_verdict(superuser_client, small_library):
+    from tests.overview.test_views_file_detail import verification_make
+
+    verification_make(small_library.flac, verdict="lossy_source")
+    verification_make(small_library.aac, verdict="ok")
+    response = superuser_client.get(reverse("file_list"), {"verdict": "lossy_source"})
+    assert listed_ids(response) == [small_library.flac.pk]

@@ -229,18 +229,24 @@ def test_target_is_what_a_cd_quality_lossless_copy_scores():
 
 @pytest.mark.django_db(databases=["default", "library"])
 def test_candidate_rule_and_its_sql_mirror_agree():
-    """``upgrade_candidate_q`` selects exactly the rows ``is_upgrade_candidate`` accepts."""
-    from quality.models import FileQuality
+    """``upgrade_candidate_q`` selects exactly the rows ``is_upgrade_candidate`` accepts,
+    verdicts of the audio verification included."""
+    from quality.models import AudioVerification, FileQuality
     from tests.factories import file_quality_make, library_file_make
     from upgrades.selectors import upgrade_candidate_q
 
     cases = []
     for is_lossless in (True, False, None):
         for score in (0.0, 32.7, 69.9, 70.0, 70.1, 85.0, 100.0):
-            row = file_quality_make(
-                library_file_make(), is_lossless=is_lossless, quality_score=score
-            )
-            cases.append((row.id, is_lossless, score))
+            for verdict in (None, "ok", "lossy_source", "damaged", "upsampled"):
+                library_file = library_file_make()
+                row = file_quality_make(library_file, is_lossless=is_lossless, quality_score=score)
+                if verdict:
+                    AudioVerification.objects.create(
+                        library_file=library_file, verified_at="2026-01-08T12:00:00+00:00",
+                        verifier_version="v", integrity="ok", md5_status="n.a.", verdict=verdict,
+                    )  # fmt: skip
+                cases.append((row.id, is_lossless, score, verdict))
     for threshold in (50.0, 70.0, 85.0):
         selected = set(
             FileQuality.objects.filter(upgrade_candidate_q(threshold=threshold)).values_list(
@@ -249,8 +255,18 @@ def test_candidate_rule_and_its_sql_mirror_agree():
         )
         expected = {
             id_
-            for id_, is_lossless, score in cases
-            if rules.is_upgrade_candidate(is_lossless=is_lossless, score=score, threshold=threshold)
+            for id_, is_lossless, score, verdict in cases
+            if rules.is_upgrade_candidate(
+                is_lossless=is_lossless, score=score, threshold=threshold, verdict=verdict
+            )
         }
         assert selected == expected, threshold
         assert 0 < len(expected) < len(cases)
+
+
+def test_a_fake_lossless_file_is_a_candidate_a_genuine_one_never():
+    assert rules.is_upgrade_candidate(
+        is_lossless=True, score=32.7, threshold=70, verdict="lossy_source"
+    )
+    assert not rules.is_upgrade_candidate(is_lossless=True, score=60, threshold=70, verdict="ok")
+    assert not rules.is_upgrade_candidate(is_lossless=True, score=85, threshold=90, verdict=None)

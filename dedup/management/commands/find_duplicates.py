@@ -9,6 +9,7 @@ from dedup.management.output import (
     group_lines,
     grouping_arguments_add,
     prefer_dirs,
+    similar_lines,
     size_text,
 )
 from dedup.reports import CSV_COLUMNS, report_as_dict, report_csv_rows
@@ -69,6 +70,8 @@ class Command(LibraryCommand):
         for group in report.groups:
             for line in group_lines(group):
                 self.stdout.write(line)
+        for line in similar_lines(report):
+            self.stdout.write(line)
         for candidate in report.unconfirmed:
             self.stdout.write(
                 self.style.WARNING(

@@ -16,7 +16,7 @@ from musicquality.library_db import (
     library_file_creation,
     open_readonly,
 )
-from musicquality.schema import BOOKKEEPING_TABLES, SchemaError, schema_v2_preflight, table_names
+from musicquality.schema import BOOKKEEPING_TABLES, SchemaError, schema_preflight, table_names
 
 
 class Command(DjangoMigrateCommand):
@@ -49,7 +49,7 @@ class Command(DjangoMigrateCommand):
             cursor = conn.cursor()
             if not table_names(cursor) - BOOKKEEPING_TABLES:
                 return
-            schema_v2_preflight(cursor)
+            schema_preflight(cursor)
         except SchemaError as error:
             raise CommandError(f"library database {path}: {error}") from None
         finally:

@@ -37,7 +37,7 @@ class Command(LibraryCommand):
         n_idx = len(schema.indexes_present)
         total_idx = n_idx + len(schema.indexes_missing)
         out.write(f"Indexes:        {n_idx}/{total_idx} present")
-        if schema.indexes_missing and not schema.absent:
+        if schema.indexes_missing and schema.partial:
             out.write(f"  missing: {', '.join(schema.indexes_missing)}")
         out.write(f"Last backup:    {status.last_backup or 'none found'}")
         if options["no_integrity"]:
@@ -54,10 +54,15 @@ class Command(LibraryCommand):
             out.write(self.style.SUCCESS(f"Schema {SCHEMA_VERSION} complete."))
         elif schema.absent:
             out.write(f"Schema {SCHEMA_VERSION} not installed: run `{MIGRATE_COMMAND}`.")
-        else:
+        elif schema.partial:
+            missing = schema.tables_missing + schema.indexes_missing + schema.columns_missing
             raise CommandError(
-                f"schema {SCHEMA_VERSION} is partial (missing: "
-                f"{', '.join(schema.tables_missing + schema.indexes_missing)}): "
-                f"run `{MIGRATE_COMMAND}`",
+                f"schema {schema.version or SCHEMA_VERSION} is partial (missing: "
+                f"{', '.join(missing)}): run `{MIGRATE_COMMAND}`",
                 returncode=1,
+            )
+        else:
+            out.write(
+                self.style.SUCCESS(f"Schema {schema.latest_complete} complete.")
+                + f" Schema {SCHEMA_VERSION} is available: run `{MIGRATE_COMMAND}`."
             )

@@ -82,8 +82,9 @@ def template(tmp_path_factory) -> Path:
         )
         time.sleep(0.002)  # distinct indexed_at: the first of each group is the oldest
     legacy_library_create(root / "library_index.db", rows)
-    migrated = run_manage(manage_env(root), "migrate", "--database=library", "-v0")
-    assert migrated.returncode == 0, migrated.stderr
+    for database in ("default", "library"):
+        migrated = run_manage(manage_env(root), "migrate", f"--database={database}", "-v0")
+        assert migrated.returncode == 0, migrated.stderr
     return root
 
 

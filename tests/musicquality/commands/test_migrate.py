@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from musicquality.schema import SCHEMA_VERSION
 from tests.conftest import manage_env, run_manage
 from tests.legacy import (
     LEGACY_TABLES,
@@ -88,7 +89,11 @@ def test_migrate_rollback_migrate_keeps_legacy_rows_identical(legacy_library, tm
     assert legacy_checksums(legacy_library) == before
     for table in ("file_quality", "dedup_history", "upgrade_candidates"):
         assert db_rows(legacy_library, f"SELECT count(*) FROM {table}") == [(0,)]
-    assert db_rows(legacy_library, VERSION_SQL) == [("2.0.0",)]
+    assert db_rows(legacy_library, VERSION_SQL) == [(SCHEMA_VERSION,)]
+
+
+def column_names_of(path: Path, table: str) -> list[str]:
+    return [row[1] for row in db_rows(path, f"PRAGMA table_info('{table}')")]
 
 
 def test_exact_v2_tables_are_adopted_without_changing_data(legacy_library, tmp_path):
@@ -110,13 +115,15 @@ def test_exact_v2_tables_are_adopted_without_changing_data(legacy_library, tmp_p
     )
     conn.commit()
     conn.close()
-    before = {t: table_checksum(legacy_library, t) for t in ("file_quality", "upgrade_candidates")}
+    adopted = ("file_quality", "upgrade_candidates")
+    v2_0_columns = {t: column_names_of(legacy_library, t) for t in adopted}
+    before = {t: table_checksum(legacy_library, t, columns=v2_0_columns[t]) for t in adopted}
 
     result = run_manage(manage_env(tmp_path), "migrate", "--database=library")
     assert result.returncode == 0, result.stderr
-    after = {t: table_checksum(legacy_library, t) for t in ("file_quality", "upgrade_candidates")}
-    assert after == before
-    assert db_rows(legacy_library, VERSION_SQL) == [("2.0.0",)]
+    after = {t: table_checksum(legacy_library, t, columns=v2_0_columns[t]) for t in adopted}
+    assert after == before  # v2.1.0 adds columns to file_quality; what was there is unchanged
+    assert db_rows(legacy_library, VERSION_SQL) == [(SCHEMA_VERSION,)]
     assert db_rows(
         legacy_library, "SELECT count(*) FROM sqlite_master WHERE name='idx_quality_lossy_files'"
     ) == [(1,)]

@@ -1,0 +1,122 @@
+"""The fingerprint matches of the library: found through the index, stored for every reader.
+
+``audio_matches_refresh`` loads every active fingerprint, groups them with
+``quality.fingerprints.fingerprint_groups`` (an inverted index of sub-fingerprint keys, not
+all pairs) and stores the matching pairs in ``AudioMatch`` (the app database: derived data,
+rebuildable). ``verify_audio`` refreshes them at the end of a run that changed a fingerprint;
+the commands that group recordings refresh them when the fingerprints changed since (a cheap
+signature says so); pages only read them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.db import connections, transaction
+
+from musicquality.fields import utc_now_iso
+from quality.fingerprints import FingerprintUnavailable, fingerprint_groups
+from quality.models import ACTIVE_SQL, AudioMatch, AudioMatchRun
+
+logger = logging.getLogger(__name__)
+
+LIBRARY = "library"
+APP = "default"
+FINGERPRINTS_SQL = f"""
+SELECT li.id, fq.acoustid_fingerprint, li.duration
+FROM file_quality fq JOIN library_index li ON li.id = fq.library_file_id
+WHERE li.{ACTIVE_SQL} AND fq.acoustid_fingerprint IS NOT NULL
+"""
+SIGNATURE_SQL = f"""
+SELECT COUNT(*), TOTAL(li.id), MAX(av.verified_at)
+FROM file_quality fq JOIN library_index li ON li.id = fq.library_file_id
+LEFT JOIN audio_verification av ON av.library_file_id = li.id
+WHERE li.{ACTIVE_SQL} AND fq.acoustid_fingerprint IS NOT NULL
+"""
+
+
+@dataclass(frozen=True)
+class AudioMatchRefresh:
+    fingerprints: int
+    same_pairs: int
+    similar_pairs: int
+    excluded: int
+    seconds: float
+    refreshed: bool
+
+
+def fingerprints_signature() -> str:
+    """Changes whenever an active file gains, loses or changes its fingerprint."""
+    with connections[LIBRARY].cursor() as cursor:
+        cursor.execute(SIGNATURE_SQL)
+        count, id_sum, last = cursor.fetchone()
+    return f"{count}:{int(id_sum or 0)}:{last or ''}"
+
+
+def audio_matches_current() -> bool:
+    last = AudioMatchRun.objects.using(APP).order_by("-id").first()
+    return last is not None and last.signature == fingerprints_signature()
+
+
+def audio_matches_refresh(*, force: bool = False) -> AudioMatchRefresh:
+    """Recompute the fingerprint matches unless they were computed from the same
+    fingerprints (``force``: always)."""
+    started = time.monotonic()
+    signature = fingerprints_signature()
+    last = AudioMatchRun.objects.using(APP).order_by("-id").first()
+    if not force and last is not None and last.signature == signature:
+        return AudioMatchRefresh(
+            last.fingerprints, last.same_pairs, last.similar_pairs, 0, 0.0, refreshed=False
+        )
+    with connections[LIBRARY].cursor() as cursor:
+        cursor.execute(FINGERPRINTS_SQL)
+        items = cursor.fetchall()
+    try:
+        grouping = fingerprint_groups(items)
+    except FingerprintUnavailable as error:
+        logger.warning("fingerprint matches not refreshed: %s", error)
+        return AudioMatchRefresh(len(items), 0, 0, 0, 0.0, refreshed=False)
+    pairs: dict[tuple[int, int], AudioMatch] = {}
+    for group in grouping.groups:
+        for pair in group.pairs:
+            first, second = sorted((pair.a, pair.b))
+            pairs[(first, second)] = AudioMatch(
+                file_a=first,
+                file_b=second,
+                score=round(pair.score, 4),
+                offset_items=pair.offset_items if first == pair.a else -pair.offset_items,
+                same_recording=not pair.note,
+                note=pair.note,
+            )
+    for pair in grouping.similar:
+        first, second = sorted((pair.a, pair.b))
+        pairs.setdefault(
+            (first, second),
+            AudioMatch(
+                file_a=first,
+                file_b=second,
+                score=round(pair.score, 4),
+                offset_items=pair.offset_items if first == pair.a else -pair.offset_items,
+                same_recording=False,
+                note=pair.note or "similar",
+            ),
+        )
+    same = sum(1 for match in pairs.values() if match.same_recording)
+    with transaction.atomic(using=APP):
+        AudioMatch.objects.using(APP).all().delete()
+        AudioMatch.objects.using(APP).bulk_create(pairs.values(), batch_size=2000)
+        seconds = time.monotonic() - started
+        AudioMatchRun.objects.using(APP).create(
+            computed_at=utc_now_iso(),
+            fingerprints=len(items),
+            signature=signature,
+            seconds=round(seconds, 3),
+            same_pairs=same,
+            similar_pairs=len(pairs) - same,
+        )
+    logger.info("fingerprint matches: %d same, %d similar", same, len(pairs) - same)
+    return AudioMatchRefresh(
+        len(items), same, len(pairs) - same, len(grouping.excluded), seconds, refreshed=True
+    )
