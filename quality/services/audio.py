@@ -32,6 +32,7 @@ account for), and gives no facts.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import struct
 from array import array
@@ -103,7 +104,18 @@ class AudioProperties:
         return is_lossless_codec(self.codec)
 
 
-def audio_properties_read(path: Path | str) -> AudioProperties:
+def audio_properties_read(path: Path | str, *, check_sizes: bool = True) -> AudioProperties:
+    """The stream facts of ``path``, or :class:`AudioReadError`. ``check_sizes=False`` gives
+    what the header declares even when the bytes present do not match it (module
+    docstring): for a verifier that decodes the file and judges a cut itself."""
+    token = _size_checks.set(check_sizes)
+    try:
+        return _audio_properties_read(path)
+    finally:
+        _size_checks.reset(token)
+
+
+def _audio_properties_read(path: Path | str) -> AudioProperties:
     try:
         handle = regular_file_open(path)
     except FileNotFoundError:
@@ -216,20 +228,27 @@ BYTES_SLACK = 64 * 1024
 do not measure, a few bytes of junk); padding beyond that is ``inconsistent``."""
 
 
-def _truncated(message: str) -> AudioReadError:
-    return AudioReadError(AudioReadError.KIND_TRUNCATED, message)
+#: Off while :func:`audio_properties_read` is asked for the header's facts only
+#: (``check_sizes=False``: a verifier that decodes the file judges a cut itself).
+_size_checks = contextvars.ContextVar("audio_size_checks", default=True)
 
 
-def _inconsistent(message: str) -> AudioReadError:
-    return AudioReadError(AudioReadError.KIND_INCONSISTENT, message)
+def _truncated(message: str) -> None:
+    if _size_checks.get():
+        raise AudioReadError(AudioReadError.KIND_TRUNCATED, message)
+
+
+def _inconsistent(message: str) -> None:
+    if _size_checks.get():
+        raise AudioReadError(AudioReadError.KIND_INCONSISTENT, message)
 
 
 def _declared_bytes_check(what: str, *, declared: int, present: int) -> None:
     """A stream whose header declares ``declared`` bytes, of which ``present`` are there."""
     if present + max(4096, declared // 200) < declared:
-        raise _truncated(f"{what} declares {declared} bytes, {present} present")
+        _truncated(f"{what} declares {declared} bytes, {present} present")
     if present > declared + max(BYTES_SLACK, declared // 10):
-        raise _inconsistent(f"{what} declares {declared} bytes, {present} present")
+        _inconsistent(f"{what} declares {declared} bytes, {present} present")
 
 
 def _trailing_tag_bytes(handle, size: int) -> int:
@@ -430,7 +449,7 @@ def _flac_size_check(handle, stream: FlacStream) -> None:
     frames_most = -(-stream.total_samples // stream.min_block)
     present = stream.audio_bytes
     if stream.min_frame and present < frames_least * stream.min_frame:
-        raise _truncated(
+        _truncated(
             f"FLAC STREAMINFO declares {stream.total_samples} samples, at least "
             f"{frames_least * stream.min_frame} audio bytes; {present} present"
         )
@@ -440,7 +459,7 @@ def _flac_size_check(handle, stream: FlacStream) -> None:
         uncompressed = stream.total_samples * stream.channels * -(-stream.bit_depth // 8)
         most = uncompressed + frames_most * (FLAC_FRAME_OVERHEAD + stream.channels)
     if present > most + BYTES_SLACK:
-        raise _inconsistent(
+        _inconsistent(
             f"FLAC STREAMINFO declares {stream.total_samples} samples, at most {most} audio "
             f"bytes; {present} present"
         )
@@ -449,12 +468,12 @@ def _flac_size_check(handle, stream: FlacStream) -> None:
         return
     end_sample, tail_bytes = last
     if end_sample < stream.total_samples:
-        raise _truncated(
+        _truncated(
             f"FLAC stream ends at sample {end_sample} of the {stream.total_samples} its "
             "STREAMINFO declares"
         )
     if stream.max_frame and tail_bytes > stream.max_frame + BYTES_SLACK:
-        raise _inconsistent(f"{tail_bytes} bytes after the last FLAC frame header")
+        _inconsistent(f"{tail_bytes} bytes after the last FLAC frame header")
 
 
 def _crc8(data: bytes) -> int:
@@ -638,13 +657,13 @@ def _mp4_size_check(atoms, *, size: int, sample_bytes: int | None) -> None:
     for atom in atoms.atoms:
         if atom.offset + atom.length > size:
             name = atom.name.decode("latin-1")
-            raise _truncated(
+            _truncated(
                 f"MP4 atom {name!r} declares {atom.length} bytes, {size - atom.offset} present"
             )
         if atom.name == b"mdat":
             media += atom.datalength
     if sample_bytes and sample_bytes > media:
-        raise _truncated(f"MP4 sample table declares {sample_bytes} audio bytes, {media} present")
+        _truncated(f"MP4 sample table declares {sample_bytes} audio bytes, {media} present")
 
 
 def _aac_channels(handle, trak) -> int | None:
@@ -746,9 +765,7 @@ def _read_wav(handle, size, offset, head):
             if chunk_size == 0xFFFFFFFF:  # RF64: real size in ds64
                 data_size = size - start
             elif chunk_size and chunk_size > size - start + 1:  # + its pad byte
-                raise _truncated(
-                    f"WAV data chunk declares {chunk_size} bytes, {size - start} present"
-                )
+                _truncated(f"WAV data chunk declares {chunk_size} bytes, {size - start} present")
             break
     if fmt is None or len(fmt) < 16 or data_offset is None:
         raise AudioReadError(AudioReadError.KIND_CORRUPT, "WAV without fmt or data chunk")

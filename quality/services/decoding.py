@@ -89,7 +89,7 @@ class DeclaredStream:
 def declared_read(path: str | Path) -> DeclaredStream:
     """The header's facts (``quality.services.audio``); never raises."""
     try:
-        return DeclaredStream.from_properties(audio_properties_read(path))
+        return DeclaredStream.from_properties(audio_properties_read(path, check_sizes=False))
     except AudioReadError:
         return DeclaredStream()
 
