@@ -20,6 +20,8 @@ from musicquality.library_db import (
     library_db_path,
     library_schema_is_v2,
 )
+from musicquality.monitoring.rules import QueryOrigin
+from musicquality.monitoring.timing import library_queries_timed
 from musicquality.schema import MIGRATE_COMMAND, SCHEMA_VERSION
 
 
@@ -62,6 +64,13 @@ class LibraryCommand(BaseCommand):
 
     requires_schema_v2 = False
     verify_pages = True
+    query_origin = QueryOrigin.COMMAND
+
+    @property
+    def command_name(self) -> str:
+        """``scan_library`` for ``quality/management/commands/scan_library.py``: the name its
+        library queries are timed under (musicquality.monitoring)."""
+        return type(self).__module__.rsplit(".", 1)[-1]
 
     def execute(self, *args, **options):
         path = library_db_path()
@@ -77,7 +86,8 @@ class LibraryCommand(BaseCommand):
         except LibraryDatabaseError as error:
             raise CommandError(str(error)) from None
         try:
-            return super().execute(*args, **options)
+            with library_queries_timed(query_name=self.command_name, origin=self.query_origin):
+                return super().execute(*args, **options)
         except (DatabaseError, sqlite3.DatabaseError) as error:
             raise library_error_as_command_error(error, path=path) from None
         except CommandError as error:  # one line, even when it names a hostile file name

@@ -6,6 +6,7 @@ collects web-app rows; ``streaming`` is the legacy ``music_tools.db``, opened re
 """
 
 import datetime
+import ipaddress
 import os
 from pathlib import Path
 
@@ -113,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "musicquality.middleware.LibraryDatabaseMiddleware",
+    "musicquality.monitoring.middleware.LibraryQueryTimingMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -278,3 +280,43 @@ LOGGING = {
         "upgrades": {"handlers": ["console"], "level": "WARNING"},
     },
 }
+
+# --- monitoring (README, "Monitoring"; docs/monitoring.md) ---------------------------------
+
+
+def _env_positive(name: str, default: float, unit: str) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: give a number of {unit}") from None
+    if number <= 0:
+        raise ImproperlyConfigured(f"{name}={value!r}: give a positive number of {unit}")
+    return number
+
+
+METRICS_RETENTION_DAYS = _env_positive("MUSICQUALITY_METRICS_RETENTION_DAYS", 30, "days")
+METRICS_SAMPLE_MINUTES = _env_positive("MUSICQUALITY_METRICS_SAMPLE_MINUTES", 5, "minutes")
+METRICS_TOKEN = os.environ.get("MUSICQUALITY_METRICS_TOKEN", "")
+METRICS_ALLOWED_ADDRESSES = [
+    address.strip()
+    for address in os.environ.get("MUSICQUALITY_METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1").split(
+        ","
+    )
+    if address.strip()
+]
+for _address in METRICS_ALLOWED_ADDRESSES:
+    try:
+        ipaddress.ip_network(_address, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"MUSICQUALITY_METRICS_ALLOWED_ADDRESSES: {_address!r} is not an IP address or "
+            "network: give e.g. 127.0.0.1,::1,10.0.0.0/8"
+        ) from None
+# The report's alerts (docs/report.md, §10.3); the names keep the report's figures.
+ALERT_DB_SIZE_MB = _env_positive("MUSICQUALITY_ALERT_DB_SIZE_MB", 500, "MB")
+ALERT_BACKLOG_FILES = _env_positive("MUSICQUALITY_ALERT_BACKLOG_FILES", 1000, "files")
+ALERT_QUERY_MS = _env_positive("MUSICQUALITY_ALERT_QUERY_MS", 100, "milliseconds")
+ALERT_WINDOW_MINUTES = _env_positive("MUSICQUALITY_ALERT_WINDOW_MINUTES", 15, "minutes")

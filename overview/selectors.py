@@ -10,7 +10,9 @@ from dedup.rules import DuplicateGroup
 from dedup.selectors import dedup_history_count, dedup_history_of_file, duplicate_groups_of_file
 from musicquality.library_cache import library_cached
 from musicquality.library_db import library_db_size
+from musicquality.monitoring.rules import Thresholds, backlog_alert_raised, db_size_alert_raised
 from musicquality.schema import SCHEMA_VERSION_KEY
+from overview.monitoring import monitoring_snapshot_take
 from quality.distribution import FormatRow, QualityDistribution
 from quality.models import AudioVerification, FileQuality, LibraryFile
 from quality.score import AudioEvidence, score_total
@@ -38,11 +40,6 @@ from quality.selectors import (
 from quality.services.spectrogram import SpectrogramError, spectrogram_png
 from upgrades.models import UpgradeCandidate
 from upgrades.selectors import upgrade_candidate_of_file, upgrade_candidates_count
-
-# The report's alerts (docs/report.md, "monitoring"): a backlog above this many
-# files, a database above this size.
-BACKLOG_WARN_FILES = 1000
-DB_SIZE_WARN_BYTES = 500 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -86,12 +83,16 @@ class LibraryOverview:
         return self.analysed - self.lossless
 
     @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds.from_settings()
+
+    @property
     def backlog_warn(self) -> bool:
-        return self.backlog > BACKLOG_WARN_FILES
+        return backlog_alert_raised(self.backlog, self.thresholds)
 
     @property
     def db_size_warn(self) -> bool:
-        return self.db_size > DB_SIZE_WARN_BYTES
+        return db_size_alert_raised(self.db_size, self.thresholds)
 
     def share(self, count: int) -> float:
         return 100 * count / self.analysed if self.analysed else 0.0
@@ -150,11 +151,15 @@ def library_overview_get() -> LibraryOverview:
 
 
 def health_get() -> dict:
-    """Monitoring facts: counts and sizes only, never a path, a tag or a user name."""
+    """Monitoring facts: counts and sizes only, never a path, a tag or a user name.
+
+    ``alerts`` lists the raised ones of the four alerts (docs/monitoring.md), decided and
+    recorded by :func:`overview.monitoring.monitoring_snapshot_take`.
+    """
     last_analysis = last_analysis_get()
-    backlog = analysis_backlog_count()
-    db_size = library_db_size()
     rows = library_row_counts()
+    snapshot = monitoring_snapshot_take()
+    last_migration = snapshot.last_migration
     return {
         "status": "ok",
         "schema_version": library_setting_get(key=SCHEMA_VERSION_KEY),
@@ -165,10 +170,10 @@ def health_get() -> dict:
             "dedup_history": dedup_history_count(),
             "upgrade_candidates": upgrade_candidates_count(),
         },
-        "analysis_backlog": backlog,
+        "analysis_backlog": snapshot.facts.backlog_files,
         "verification_backlog": verification_backlog_count(),
         "verdicts": verdict_counts(),
-        "database_size_bytes": db_size,
+        "database_size_bytes": snapshot.facts.db_size_bytes,
         "last_analysis": {
             "finished_at": (
                 last_analysis.finished_at.isoformat()
@@ -177,14 +182,22 @@ def health_get() -> dict:
             ),
             "files_per_second": last_analysis.files_per_second if last_analysis else None,
         },
-        "alerts": [
-            alert
-            for alert, raised in (
-                ("analysis_backlog_above_1000", backlog > BACKLOG_WARN_FILES),
-                ("database_size_above_500MB", db_size > DB_SIZE_WARN_BYTES),
-            )
-            if raised
-        ],
+        "alerts": snapshot.raised_names,
+        "alerts_since": {
+            state.alert.value: state.since.isoformat()
+            for state in snapshot.alerts
+            if state.raised and state.since
+        },
+        "query_time_p95_seconds": snapshot.facts.query_p95_seconds,
+        "last_migration": (
+            {
+                "outcome": last_migration.outcome,
+                "finished_at": last_migration.finished_at.isoformat(),
+                "duration_seconds": last_migration.duration_seconds,
+            }
+            if last_migration
+            else None
+        ),
     }
 
 

@@ -1,6 +1,8 @@
-"""The cross-cutting pages: overview, file page, ``/health``. Thin: read, then render."""
+"""The cross-cutting pages: overview, file page, ``/health``, ``/metrics``, Monitoring.
+Thin: read, then render."""
 
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, user_passes_test
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -8,6 +10,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from musicquality.charts import bar_chart
+from musicquality.monitoring.access import MetricsAccess, metrics_access
+from musicquality.monitoring.exposition import METRICS_CONTENT_TYPE
+from musicquality.monitoring.middleware import monitoring_view
+from overview.monitoring import metrics_exposition_get, monitoring_page_get
 from overview.selectors import (
     file_detail_get,
     file_spectrogram_get,
@@ -48,6 +54,7 @@ def file_spectrogram(request, file_id: int):
 @login_not_required
 @require_GET
 @never_cache
+@monitoring_view
 def health(request):
     try:
         return JsonResponse(health_get())
@@ -55,3 +62,33 @@ def health(request):
         return JsonResponse(
             {"status": "error", "error": "library database unavailable"}, status=503
         )
+
+
+@login_not_required
+@require_GET
+@never_cache
+@monitoring_view
+def metrics(request):
+    """Prometheus' text format, for a staff session, the bearer token or an allowed address."""
+    access = metrics_access(request)
+    if access is MetricsAccess.FORBIDDEN:
+        raise PermissionDenied("/metrics is for staff, the metrics token or allowed addresses")
+    if access is MetricsAccess.UNAUTHENTICATED:
+        response = HttpResponse("give the metrics token: Authorization: Bearer TOKEN\n", status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        response["Content-Type"] = "text/plain; charset=utf-8"
+        return response
+    return HttpResponse(metrics_exposition_get(), content_type=METRICS_CONTENT_TYPE)
+
+
+def _is_staff(user) -> bool:
+    if user.is_authenticated and not user.is_staff:
+        raise PermissionDenied("the Monitoring page is for staff")
+    return user.is_active and user.is_staff
+
+
+@user_passes_test(_is_staff)
+@never_cache
+@monitoring_view
+def monitoring(request):
+    return render(request, "overview/monitoring.html", {"page": monitoring_page_get()})

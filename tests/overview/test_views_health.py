@@ -40,9 +40,9 @@ def test_health_contains_no_path_and_no_personal_data(client, admin_user):
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_health_raises_the_backlog_alert(client, monkeypatch):
+def test_health_raises_the_backlog_alert(client, settings):
     small_library_make()
-    monkeypatch.setattr("overview.selectors.BACKLOG_WARN_FILES", 1)
+    settings.ALERT_BACKLOG_FILES = 1
     assert client.get(reverse("health")).json()["alerts"] == ["analysis_backlog_above_1000"]
 
 

@@ -47,8 +47,8 @@ def test_overview_page_shows_the_figures_and_a_chart(client, admin_user, small_l
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
-def test_overview_warns_above_the_backlog_alert(client, admin_user, monkeypatch, small_library):
-    monkeypatch.setattr("overview.selectors.BACKLOG_WARN_FILES", 1)
+def test_overview_warns_above_the_backlog_alert(client, admin_user, settings, small_library):
+    settings.ALERT_BACKLOG_FILES = 1
     client.force_login(admin_user)
     response = client.get(reverse("home"))
     assert response.context["overview"].backlog_warn
@@ -65,7 +65,7 @@ def test_overview_of_an_empty_library(client, admin_user):
     assert "never: run" in response.content.decode()
 
 
-PUBLIC_URL_NAMES = {"login", "logout", "health"}
+PUBLIC_URL_NAMES = {"login", "logout", "health", "metrics"}  # metrics: its own access rule
 
 
 def site_page_urls() -> list[str]:

@@ -16,6 +16,7 @@ from musicquality.library_db import (
     library_file_creation,
     open_readonly,
 )
+from musicquality.monitoring.services import migration_recorded
 from musicquality.schema import BOOKKEEPING_TABLES, SchemaError, schema_preflight, table_names
 
 
@@ -29,9 +30,29 @@ class Command(DjangoMigrateCommand):
     def handle(self, *args, **options):
         if options["database"] != "library":
             return super().handle(*args, **options)
-        self._prepare_library(options)
-        with library_file_creation():  # a missing file starts a new library, here only
-            return super().handle(*args, **options)
+        if options["plan"]:
+            self._prepare_library(options)
+            with library_file_creation():
+                return super().handle(*args, **options)
+        with migration_recorded() as record:
+            self._prepare_library(options)
+            record.checks_passed()
+            self.migration_record = record
+            with library_file_creation():  # a missing file starts a new library, here only
+                result = super().handle(*args, **options)
+        if not record.saved and options["verbosity"] >= 1:
+            self.stdout.write(
+                "(not recorded for monitoring: the app database has no monitoring tables yet; "
+                "run `python manage.py migrate` for it)"
+            )
+        return result
+
+    def migration_progress_callback(self, action, migration=None, fake=False):
+        """Count what is applied and unapplied, for the migration's monitoring record."""
+        record = getattr(self, "migration_record", None)
+        if record is not None:
+            record.progress(action)
+        return super().migration_progress_callback(action, migration, fake)
 
     def _prepare_library(self, options) -> None:
         """Refuse a bad file and back up a good one, touching it only read-only until then."""

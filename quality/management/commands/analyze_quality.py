@@ -4,7 +4,10 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from musicquality.commands import LibraryCommand, printable
+from musicquality.monitoring.rules import RunKind
+from musicquality.monitoring.runs import run_measured
 from musicquality.progress import ProgressBar
+from quality.selectors import analysis_backlog_count
 from quality.services.analysis import ANALYZER_VERSION, file_quality_analyze_all
 
 ERRORS_LISTED = 50
@@ -43,13 +46,16 @@ class Command(LibraryCommand):
         if errors_csv is not None and not errors_csv.parent.is_dir():
             raise CommandError(f"--errors-csv {errors_csv}: folder {errors_csv.parent} not found")
         bar = ProgressBar(self.stdout, label="Analysing")
-        result = file_quality_analyze_all(
-            workers=options["workers"],
-            force=options["force"],
-            path_prefix=options["path_prefix"],
-            limit=options["limit"],
-            progress=bar.update,
-        )
+        with run_measured(kind=RunKind.ANALYZE) as run:
+            result = file_quality_analyze_all(
+                workers=options["workers"],
+                force=options["force"],
+                path_prefix=options["path_prefix"],
+                limit=options["limit"],
+                progress=bar.update,
+            )
+            run.files = result.analysed + len(result.errors)
+            run.backlog = analysis_backlog_count()
         bar.close()
         out = self.stdout
         for error in result.errors[:ERRORS_LISTED]:

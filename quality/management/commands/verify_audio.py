@@ -1,6 +1,8 @@
 from django.core.management.base import CommandError
 
 from musicquality.commands import LibraryCommand
+from musicquality.monitoring.rules import RunKind
+from musicquality.monitoring.runs import run_measured
 from musicquality.progress import ProgressBar
 from quality.models import Verdict
 from quality.services.verification import audio_verify_all
@@ -34,13 +36,15 @@ class Command(LibraryCommand):
         if options["limit"] is not None and options["limit"] < 0:
             raise CommandError("--limit must be 0 or more")
         bar = ProgressBar(self.stdout, label="Verifying")
-        result = audio_verify_all(
-            workers=options["workers"],
-            force=options["force"],
-            path_prefix=options["path_prefix"],
-            limit=options["limit"],
-            progress=bar.update,
-        )
+        with run_measured(kind=RunKind.VERIFY) as run:
+            result = audio_verify_all(
+                workers=options["workers"],
+                force=options["force"],
+                path_prefix=options["path_prefix"],
+                limit=options["limit"],
+                progress=bar.update,
+            )
+            run.files = result.verified
         bar.close()
         verdicts = ", ".join(
             f"{verdict} {result.by_verdict[verdict]:,}"

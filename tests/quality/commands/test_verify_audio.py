@@ -131,7 +131,7 @@ def test_a_truncated_file_is_damaged_and_never_scores(made):
     assert score(files["truncated"]) in (0.0, None)
 
 
-def test_keeper_is_the_genuine_mp3_and_the_fake_becomes_a_candidate(made):
+def test_keeper_is_the_genuine_mp3_and_the_fake_a_candidate_only_when_alone(made):
     files = library_with(made)
     run("verify_audio")
     groups = [
@@ -145,9 +145,15 @@ def test_keeper_is_the_genuine_mp3_and_the_fake_becomes_a_candidate(made):
 
     run("identify_upgrades")
     candidates = set(UpgradeCandidate.objects.values_list("library_file_id", flat=True))
-    assert files["fake_flac"].id in candidates
+    # the recording is already held at 84 (the genuine MP3): the fake is a duplicate only
+    assert files["fake_flac"].id not in candidates
     assert files["genuine_flac"].id not in candidates
     assert files["mp3_320"].id not in candidates  # 84 ≥ 70
+
+    LibraryFile.objects.filter(id=files["mp3_320"].id).update(is_active=False)  # deleted
+    run("identify_upgrades")
+    candidates = set(UpgradeCandidate.objects.values_list("library_file_id", flat=True))
+    assert files["fake_flac"].id in candidates  # a fake lossless is worth upgrading
 
 
 def test_rerun_verifies_only_what_changed_force_does_all(made):

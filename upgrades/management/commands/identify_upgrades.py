@@ -3,6 +3,8 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from musicquality.commands import LibraryCommand
+from musicquality.monitoring.rules import RunKind
+from musicquality.monitoring.runs import run_measured
 from musicquality.progress import ProgressBar
 from upgrades.rules import DEFAULT_THRESHOLD, RECOMMENDED_FORMATS
 from upgrades.services import upgrade_candidates_identify
@@ -52,13 +54,15 @@ class Command(LibraryCommand):
         streaming_db = options["streaming_db"] or streaming_db_path()
         progress = ProgressBar(self.stdout, label="Identifying")
         try:
-            summary = upgrade_candidates_identify(
-                threshold=options["threshold"],
-                format_override=options["format_override"],
-                streaming_db=streaming_db,
-                workers=options["workers"],
-                on_progress=progress.update,
-            )
+            with run_measured(kind=RunKind.IDENTIFY) as run:
+                summary = upgrade_candidates_identify(
+                    threshold=options["threshold"],
+                    format_override=options["format_override"],
+                    streaming_db=streaming_db,
+                    workers=options["workers"],
+                    on_progress=progress.update,
+                )
+                run.files = summary.candidates + summary.completed
         except (ValueError, StreamingDatabaseError) as error:
             raise CommandError(str(error)) from None
         finally:
