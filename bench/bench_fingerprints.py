@@ -7,10 +7,11 @@ nothing about the goals).
 
 **decode**: the fingerprint's cost as the share it *adds* to ``verify_audio``'s per-file
 time. ``verify_audio`` decodes each file once with
-``audio_verify(path, declared=declared_read(path), on_pcm=feed)``, the feed handing the first
-120 s of int16 PCM to ``FingerprintAccumulator`` and, after the pass, finishing, checking
-(``degenerate_reason``) and encoding the fingerprint (``quality/services/verification.py``).
-Baseline in the same run: the same call without ``on_pcm``. Three generated recordings of 4
+``audio_verify(path, declared=declared_read(path), on_frame=feed)``, the feed
+(``quality.services.verification.FingerprintFeed``) resampling the frames of the first 120 s
+to 11025 Hz mono and handing them to Chromaprint and, after the pass, finishing, checking
+(``degenerate_reason``) and encoding the fingerprint. Baseline in the same run: the same call
+without ``on_frame``. Three generated recordings of 4
 minutes and three of 30 s (where the 120 s cap does not help), each as FLAC, MP3 (LAME VBR)
 and AAC 128k; process CPU time (decoders run single-threaded, so the figure is per core and
 less disturbed by other load), the two calls interleaved, best of ``--repeat`` rounds. Goal:
@@ -67,8 +68,7 @@ from quality.fingerprints import (  # noqa: E402
     SAME_RECORDING,
     SIMILAR,
     FingerprintAccumulator,
-    degenerate_reason,
-    fingerprint_encode,
+    FingerprintFeed,
     fingerprint_groups,
     fingerprint_similarity,
 )
@@ -157,41 +157,32 @@ def interleaved_int16(pcm: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(E.to_int(pcm, 16).T).reshape(-1).astype(np.int16)
 
 
-class FingerprintFeed:
-    """verify_audio's PCM callback (``quality.services.verification``): feeds Chromaprint the
-    first 120 s; ``result()`` finishes, checks and encodes, as ``file_verify`` does.
-    With ``clock``, the CPU time spent inside is summed in ``inside``."""
+class TimedFeed:
+    """verify_audio's frame callback (``quality.services.verification.FingerprintFeed``), with
+    the CPU time spent inside it summed in ``inside``."""
 
-    def __init__(self, clock: Callable[[], float] | None = None) -> None:
-        self.accumulator: FingerprintAccumulator | None = None
-        self.raw: np.ndarray | None = None
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.feed = FingerprintFeed()
         self.clock = clock
         self.inside = 0.0
 
-    def __call__(self, pcm, sample_rate: int, channels: int) -> None:
-        started = self.clock() if self.clock else 0.0
-        if self.accumulator is None:
-            self.accumulator = FingerprintAccumulator(sample_rate, channels)
-        self.accumulator.feed(pcm)
-        if self.clock:
-            self.inside += self.clock() - started
+    def __call__(self, frame) -> None:
+        started = self.clock()
+        self.feed(frame)
+        self.inside += self.clock() - started
 
-    def result(self) -> str | None:
-        started = self.clock() if self.clock else 0.0
-        text = None
-        if self.accumulator is not None:
-            self.raw = self.accumulator.finish()
-            if self.raw is not None and degenerate_reason(self.raw) is None:
-                text = fingerprint_encode(self.raw)
-        if self.clock:
+    def result(self) -> tuple[str | None, str]:
+        started = self.clock()
+        try:
+            return self.feed.result()
+        finally:
             self.inside += self.clock() - started
-        return text
 
 
 def file_fingerprint(path: Path) -> np.ndarray | None:
     """The raw fingerprint the app computes for ``path`` (its verification's decode pass)."""
     feed = FingerprintFeed()
-    audio_verify(path, declared=declared_read(path), on_pcm=feed)
+    audio_verify(path, declared=declared_read(path), on_frame=feed)
     feed.result()
     return feed.raw
 
@@ -245,10 +236,10 @@ def bench_decode(cache: Path, sizes: Sizes) -> None:
             audio_verify(path, declared=declared_read(path))
         return clock() - started
 
-    def verify_fingerprint(paths: list[Path], feeds: list[FingerprintFeed]) -> float:
+    def verify_fingerprint(paths: list[Path], feeds: list) -> float:
         started = clock()
         for path, feed in zip(paths, feeds, strict=True):
-            audio_verify(path, declared=declared_read(path), on_pcm=feed)
+            audio_verify(path, declared=declared_read(path), on_frame=feed)
             feed.result()
         return clock() - started
 
@@ -266,9 +257,9 @@ def bench_decode(cache: Path, sizes: Sizes) -> None:
         for _ in range(sizes.repeat):
             plain.append(verify(paths))
             fingerprinted.append(verify_fingerprint(paths, [FingerprintFeed() for _ in paths]))
-            # a third, instrumented pass: how much of the added time is the accumulator itself
-            # (the rest is audio_verify's int16 conversion for on_pcm); kept out of the timing
-            timed_feeds = [FingerprintFeed(clock) for _ in paths]
+            # a third, instrumented pass: how much of the added time is inside the feed
+            # (libswresample and Chromaprint); kept out of the timing
+            timed_feeds = [TimedFeed(clock) for _ in paths]
             verify_fingerprint(paths, timed_feeds)
             inside.append(sum(f.inside for f in timed_feeds))
         base, with_fp = min(plain), min(fingerprinted)

@@ -13,16 +13,12 @@ from django.db import DatabaseError, router
 from musicquality.library_db import (
     LibraryDatabaseDamaged,
     LibraryDatabaseError,
-    Purpose,
     damaged_message,
     is_damage_error,
-    library_db_check,
-    library_db_path,
-    library_schema_is_v2,
+    library_ready_check,
 )
 from musicquality.monitoring.rules import QueryOrigin
 from musicquality.monitoring.timing import library_queries_timed
-from musicquality.schema import MIGRATE_COMMAND, SCHEMA_VERSION
 
 
 def printable(text: object) -> str:
@@ -73,14 +69,10 @@ class LibraryCommand(BaseCommand):
         return type(self).__module__.rsplit(".", 1)[-1]
 
     def execute(self, *args, **options):
-        path = library_db_path()
         try:
-            library_db_check(path=path, purpose=Purpose.USE, verify_pages=self.verify_pages)
-            if self.requires_schema_v2 and not library_schema_is_v2(path=path):
-                raise CommandError(
-                    f"library database {path} is not at schema {SCHEMA_VERSION} yet: run "
-                    f"`{MIGRATE_COMMAND}` first"
-                )
+            path = library_ready_check(
+                requires_schema_v2=self.requires_schema_v2, verify_pages=self.verify_pages
+            )
         except LibraryDatabaseDamaged as error:
             raise CommandError(str(error), returncode=DAMAGED_RETURNCODE) from None
         except LibraryDatabaseError as error:

@@ -23,8 +23,10 @@ from typing import NamedTuple
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
-from musicquality.parallel import chunks_map, default_workers
-from quality.fingerprints import FingerprintAccumulator, degenerate_reason, fingerprint_encode
+from musicquality.parallel import chunks_map_started, default_workers
+from musicquality.progress import StopRequested
+from quality.fingerprints import FingerprintFeed
+from quality.models import Verdict
 from quality.score import AudioEvidence, effective_is_hires, quality_score
 from quality.selectors import (
     FileToVerify,
@@ -134,35 +136,11 @@ class Verified(NamedTuple):
     fingerprint: str | None
 
 
-class _FingerprintFeed:
-    """The decode pass's PCM callback: feeds Chromaprint the first 120 s."""
-
-    def __init__(self) -> None:
-        self.accumulator: FingerprintAccumulator | None = None
-
-    def __call__(self, pcm, sample_rate: int, channels: int) -> None:
-        if self.accumulator is None:
-            self.accumulator = FingerprintAccumulator(sample_rate, channels)
-        self.accumulator.feed(pcm)
-
-    def result(self) -> tuple[str | None, str]:
-        """(encoded fingerprint or None, what happened: for the evidence)."""
-        if self.accumulator is None:
-            return None, "no audio"
-        raw = self.accumulator.finish()
-        if raw is None:
-            return None, "too short"
-        reason = degenerate_reason(raw)
-        if reason is not None:
-            return None, reason
-        return fingerprint_encode(raw), "stored"
-
-
 def file_verify(*, library_file_id: int, path: str) -> Verified:
     """Decode one file once (never raises for a damaged file): the verification and, from the
     same pass, the fingerprint."""
-    feed = _FingerprintFeed()
-    result = audio_verify(path, declared=declared_read(path), on_pcm=feed)
+    feed = FingerprintFeed()
+    result = audio_verify(path, declared=declared_read(path), on_frame=feed)
     fingerprint, fingerprint_state = feed.result()
     result.evidence["fingerprint"] = fingerprint_state
     row = verification_row(
@@ -260,6 +238,19 @@ class VerificationRunResult:
     def audio_seconds_per_second(self) -> float:
         return self.audio_seconds / self.seconds if self.seconds else 0.0
 
+    @property
+    def summary(self) -> str:
+        """What ``verify_audio`` and a verification job say they did."""
+        verdicts = ", ".join(
+            f"{verdict} {self.by_verdict[verdict]:,}"
+            for verdict in Verdict.values
+            if self.by_verdict[verdict]
+        )
+        return (
+            f"Verified {self.verified:,}{f' ({verdicts})' if verdicts else ''}, skipped "
+            f"{self.skipped:,} (up to date); {self.rescored:,} scores changed"
+        )
+
 
 def audio_verify_all(
     *,
@@ -269,7 +260,9 @@ def audio_verify_all(
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> VerificationRunResult:
-    """Verify every active file that needs it. Ctrl-C returns with ``interrupted`` set."""
+    """Verify every active file that needs it. Ctrl-C returns with ``interrupted`` set; a
+    :class:`~musicquality.progress.StopRequested` from ``progress`` writes what was decoded
+    and goes on up."""
     started = time.monotonic()
     result = VerificationRunResult(workers=workers or default_workers())
     todo = files_to_verify(force=force, path_prefix=path_prefix, limit=limit)
@@ -288,14 +281,21 @@ def audio_verify_all(
             result.fingerprinted += v.fingerprint is not None
 
     try:
-        for chunk in chunks_map(_verify_chunk, todo, workers=result.workers, chunk_size=CHUNK_SIZE):
-            batch += chunk
-            done += len(chunk)
-            if len(batch) >= BATCH_SIZE:
-                commit(batch)
-                batch = []
-            if progress:
-                progress(done, len(todo))
+        with chunks_map_started(
+            _verify_chunk, todo, workers=result.workers, chunk_size=CHUNK_SIZE
+        ) as chunks:
+            for chunk in chunks:
+                batch += chunk
+                done += len(chunk)
+                if len(batch) >= BATCH_SIZE:
+                    commit(batch)
+                    batch = []
+                if progress:
+                    try:
+                        progress(done, len(todo))
+                    except StopRequested:
+                        commit(batch)  # what was decoded is kept, then stop
+                        raise
         commit(batch)
     except KeyboardInterrupt:
         result.interrupted = True

@@ -76,10 +76,10 @@ class Command(LibraryCommand):
             raise CommandError(str(error)) from None
         for item in items:
             history = item.history
-            if item.refused is not None:
-                self.stdout.write(self.style.ERROR(f"#{history.id}: {printable(item.refused)}"))
+            if item.problem is not None:
+                self.stdout.write(self.style.ERROR(f"#{history.id}: {printable(item.problem)}"))
                 continue
-            state = "recoverable" if history.can_recover else "not recoverable"
+            state = "already back: re-indexed only" if item.already_back else "recoverable"
             self.stdout.write(
                 f"#{history.id} {printable(history.recovery_path)} -> {printable(item.target)} "
                 f"({state})"
