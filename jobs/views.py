@@ -124,12 +124,14 @@ def dedupe_plan(request):
     remove = [file_id for file_id in _ids(request.POST.getlist("remove")) if file_id != keeper]
     try:
         groups = dedupe_chosen_plan(choices=[GroupChoice(keeper, tuple(remove))])
+        moves = dedupe_preview(groups=groups)
     except DedupRefused as error:
         messages.error(request, str(error))
         return redirect("dedup_review")
     context = {
         "groups": groups,
-        "moves": dedupe_preview(groups=groups),
+        "moves": moves,
+        "movable": sum(1 for move in moves if move.problem is None),
         "keeper": keeper,
         "remove": remove,
         "quarantine_dir": quarantine_dir(),

@@ -53,6 +53,7 @@ from dedup.services.files import (
     library_roots_require,
     partial_remove,
     path_fits,
+    quarantine_destination,
     quarantine_lock,
     quarantine_overlap_check,
     quarantine_path_check,
@@ -165,9 +166,11 @@ def dedupe_chosen_plan(*, choices: Sequence[GroupChoice]) -> list[DuplicateGroup
     Each choice must name members of one *current* duplicate group (the grouping rule, with
     the keep-both decisions applied): ids from a browser are checked against the library as
     it is now, never trusted. Each removal is annotated against the chosen keeper. Raises
-    :class:`DedupRefused` naming the file otherwise. :func:`dedupe_apply` then verifies every
-    file again, step by step, as for any run.
+    :class:`DedupRefused` naming the file otherwise, or for a quarantine overlapping a library
+    root (as :func:`dedupe_plan`). :func:`dedupe_apply` then verifies every file again, step
+    by step, as for any run.
     """
+    quarantine_overlap_check()
     report = duplicates_find(confirm=False)
     group_of = {member.id: group for group in report.groups for member in group.members}
     groups: list[DuplicateGroup] = []
@@ -206,20 +209,31 @@ SESSION_PLACEHOLDER = "<session>"
 
 def dedupe_preview(*, groups: Sequence[DuplicateGroup]) -> list[PlannedMove]:
     """The dry run of :func:`dedupe_apply` over ``groups`` (read-only): each move, with the
-    problems visible without reading the files (outside the roots, a link, gone). The run
-    itself checks everything again, and more (hashes, byte-for-byte identity)."""
+    problems visible without reading the files (outside the roots, a link, gone, a keeper
+    outside the roots, a quarantine path the system cannot create). What :func:`dedupe_apply`
+    refuses as a whole (no roots, a quarantine overlapping a root) raises
+    :class:`DedupRefused` here too. The run itself checks everything again, and more (hashes,
+    byte-for-byte identity)."""
+    library_roots_require()
     moves = []
     for group in groups:
+        try:
+            keeper_root_check(Path(group.keeper.file_path))
+            keeper_problem = None
+        except KeeperProblem as error:
+            keeper_problem = f"group stopped: {error}"
         for removal in group.removals:
-            problem = None
-            try:
-                library_roots_require()
-                library_file_check(Path(removal.candidate.file_path))
-            except DedupRefused as error:
-                problem = str(error)
-            destination = quarantine_path_for(
+            problem = keeper_problem
+            destination = quarantine_destination(
                 session_id=SESSION_PLACEHOLDER, file_path=removal.candidate.file_path
             )
+            try:
+                library_file_check(Path(removal.candidate.file_path))
+                quarantine_path_for(
+                    session_id=SESSION_PLACEHOLDER, file_path=removal.candidate.file_path
+                )
+            except DedupRefused as error:
+                problem = problem or str(error)
             moves.append(PlannedMove(group, removal, str(destination), problem))
     return moves
 
@@ -262,17 +276,23 @@ def _stat_key(path: Path) -> tuple[int, int, int]:
     return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
+def keeper_root_check(path: Path) -> None:
+    """A keeper outside the library roots stops its group: no copy inside the roots is
+    quarantined in favour of one that dedupe does not look after."""
+    if library_root_of(path) is None:
+        raise KeeperProblem(
+            f"keeper {path} is outside MUSICQUALITY_LIBRARY_ROOTS: no copy inside the roots is "
+            "quarantined in favour of one outside (add its folder to the roots, or move it in)"
+        )
+
+
 def _keeper_verify(group: DuplicateGroup) -> _KeeperState:
     keeper = group.keeper
     row = LibraryFile.objects.filter(active_q(), id=keeper.id).first()
     if row is None or row.file_path != keeper.file_path:
         raise KeeperProblem(f"keeper {keeper.file_path} is no longer in the library index")
     path = Path(row.file_path)
-    if library_root_of(path) is None:
-        raise KeeperProblem(
-            f"keeper {path} is outside MUSICQUALITY_LIBRARY_ROOTS: no copy inside the roots is "
-            "quarantined in favour of one outside (add its folder to the roots, or move it in)"
-        )
+    keeper_root_check(path)
     if path.is_symlink() or not path.is_file():
         raise KeeperProblem(f"keeper {path} is missing")
     before = _stat_key(path)

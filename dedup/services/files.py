@@ -135,6 +135,12 @@ def path_fits(path: Path) -> bool:
     return len(encoded) < path_max and all(len(part) <= name_max for part in encoded.split(b"/"))
 
 
+def quarantine_destination(*, session_id: str, file_path: str) -> Path:
+    """``QUARANTINE_DIR/<session>/<original absolute path>``, unchecked (to show it)."""
+    absolute = Path(os.path.abspath(file_path))
+    return quarantine_dir() / session_id / absolute.relative_to(absolute.anchor)
+
+
 def quarantine_path_for(*, session_id: str, file_path: str) -> Path:
     """``QUARANTINE_DIR/<session>/<original absolute path>``: mirrored, never colliding.
 
@@ -142,8 +148,7 @@ def quarantine_path_for(*, session_id: str, file_path: str) -> Path:
     folder in front passes PATH_MAX): known before the history row is written, so no run
     is left with a move that can never happen.
     """
-    absolute = Path(os.path.abspath(file_path))
-    destination = quarantine_dir() / session_id / absolute.relative_to(absolute.anchor)
+    destination = quarantine_destination(session_id=session_id, file_path=file_path)
     if not path_fits(destination):
         raise DedupRefused(
             f"{file_path}: its quarantine path would be too long "
