@@ -1,4 +1,5 @@
-"""Pages over a library database that cannot serve them: a 503 page that says what to do.
+"""Pages over a library database that cannot serve them: a 503 page that says what to do
+(under ``/api/``, the same advice as JSON).
 
 Three cases, each with its own advice: a table of the v2.0.0 schema is missing (run the
 migration), the file does not exist (set ``MUSICQUALITY_LIBRARY_DB``; nothing is created:
@@ -10,6 +11,7 @@ import logging
 import sqlite3
 
 from django.db import DatabaseError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from musicquality.library_db import (
@@ -45,6 +47,16 @@ def library_file_signature() -> tuple | None:
     return (main.st_ino, main.st_size, main.st_mtime_ns, wal_state)
 
 
+API_PREFIX = "/api/"
+
+
+def unavailable_response(request, template: str, context: dict, problem: str) -> HttpResponse:
+    """The 503 page, or for the JSON API the same advice as ``{"detail": ...}``."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": problem}, status=503)
+    return render(request, template, context, status=503)
+
+
 class LibraryDatabaseMiddleware:
     """Once a page met damaged pages, every page says so (without reading the database)
     until the file changes: a page whose tables happen to be intact must not look as if all
@@ -60,7 +72,9 @@ class LibraryDatabaseMiddleware:
         if self.damaged is not None and not request.path.startswith(self.PUBLIC_PREFIXES):
             signature, problem = self.damaged
             if signature == library_file_signature():
-                return render(request, "library_unavailable.html", {"problem": problem}, status=503)
+                return unavailable_response(
+                    request, "library_unavailable.html", {"problem": problem}, problem
+                )
             self.damaged = None
         return self.get_response(request)
 
@@ -70,11 +84,11 @@ class LibraryDatabaseMiddleware:
         table = missing_table_in(exception)
         if table is not None:
             logger.warning("page %s needs table %s: schema not migrated", request.path, table)
-            return render(
+            return unavailable_response(
                 request,
                 "schema_missing.html",
                 {"table": table, "migrate_command": MIGRATE_COMMAND},
-                status=503,
+                f"this needs the {table} table: run `{MIGRATE_COMMAND}` once",
             )
         path = library_db_path()
         if not path.exists():
@@ -85,4 +99,6 @@ class LibraryDatabaseMiddleware:
         else:
             return None
         logger.error("page %s: %s", request.path, problem)
-        return render(request, "library_unavailable.html", {"problem": problem}, status=503)
+        return unavailable_response(
+            request, "library_unavailable.html", {"problem": problem}, problem
+        )

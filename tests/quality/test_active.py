@@ -54,6 +54,8 @@ def test_every_reader_counts_exactly_the_rows_with_is_active_1(mixed_rows, super
     page = superuser_client.get("/files/").content.decode()
     assert all(f"/files/{i}/" in page for i in active)
     assert not any(f"/files/{i}/" in page for v in (0, 2, None) for i in mixed_rows[v])
+    api = superuser_client.get("/api/files/").json()
+    assert sorted(row["id"] for row in api["results"]) == active and api["count"] == 2
 
 
 def test_a_huge_file_size_never_breaks_the_totals(superuser_client):

@@ -1,6 +1,7 @@
 """A damaged or missing library database: one line saying what to do, a non-zero exit,
 nothing left behind; the pages answer 503 with the restore command; dbrestore still works."""
 
+import json
 import os
 import shutil
 import sqlite3
@@ -29,6 +30,8 @@ COMMANDS = [
     ("purge_quarantine", "--apply"),
     ("identify_upgrades",),
     ("upgrades_export", "--action", "approved", "--csv", "-"),
+    ("run_job", "find_duplicates"),
+    ("run_job", "recover", "--json", '{{"ids": [1]}}', "--apply"),
 ]
 
 
@@ -130,7 +133,10 @@ PAGES_SCRIPT = textwrap.dedent(
 )
 # In this order: the overview reads the damaged pages; from then on every page says so until
 # the file changes, even one whose own tables are intact (/upgrades/: no candidates yet).
-PAGES = ["/", "/files/", "/dedup/", "/upgrades/", "/upgrades/candidates/", "/health"]
+PAGES = [
+    "/", "/files/", "/dedup/", "/upgrades/", "/upgrades/candidates/", "/dedup/review/", "/jobs/",
+    "/api/files/", "/api/duplicates/", "/health",
+]  # fmt: skip
 
 
 def pages_get(env: dict) -> dict[str, tuple[int, str]]:
@@ -153,6 +159,7 @@ def test_pages_over_a_damaged_database_answer_503_saying_how_to_restore(damaged_
         assert status == 503, (path, body[:300])
         if path != "/health":
             assert "damaged" in body and f"manage.py dbrestore {backup} --apply" in body, path
+    assert json.loads(pages["/api/files/"][1])["detail"].startswith("library database")
 
 
 def test_a_page_never_creates_a_missing_library_database(tmp_path):
