@@ -22,6 +22,7 @@ def test_no_page_breaks_the_content_security_policy(browser, synthetic_site):
     )
     for path in (
         "/", "/files/", f"/files/{file_id}/", "/dedup/", "/upgrades/", "/upgrades/candidates/",
+        "/dedup/review/", "/dedup/decisions/", "/jobs/", "/monitoring/",
         "/admin/", "/admin/dedup/deduphistory/", "/admin/upgrades/upgradecandidate/",
         f"/admin/upgrades/upgradecandidate/{file_id}/change/",
     ):  # fmt: skip
