@@ -10,13 +10,14 @@ REST framework's ``SessionAuthentication``.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.pagination import API_PER_PAGE, ApiPagination
 from api.permissions import StaffForChanges
 from api.serializers import (
     DecisionSerializer,
@@ -27,7 +28,7 @@ from api.serializers import (
     UpgradeCandidateSerializer,
 )
 from dedup.reports import group_as_dict
-from dedup.selectors import duplicate_decisions_list, duplicate_groups_suggested
+from dedup.selectors import duplicate_decisions_list, duplicate_groups_snapshot
 from dedup.services.decisions import (
     DecisionRefused,
     duplicate_decision_create,
@@ -37,14 +38,15 @@ from jobs.models import RequestedVia
 from jobs.selectors import job_get, jobs_list
 from jobs.services.kinds import JobRefused
 from jobs.services.queue import job_cancel, job_create
+from musicquality.tables import AppPaginator
 from overview.selectors import file_detail_get
-from quality.filters import LibraryFileFilter
+from quality.filters import LibraryFileFilter, file_query_from
 from quality.models import LibraryFile
+from quality.selectors import library_files_numbered
+from quality.services.summary import library_summary_check
 from upgrades.filters import UpgradeCandidateFilter
 from upgrades.models import UpgradeCandidate
 from upgrades.services import upgrade_candidates_act
-
-GROUPS_PER_PAGE = 50
 
 
 def _refused(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
@@ -110,19 +112,28 @@ class JobCancel(ApiView):
 
 class FileList(generics.ListAPIView):
     """Active files, with the ``/files/`` filters (``q``, ``file_format``, ``lossless``,
-    ``hires``, ``score_min``, ``score_max``), sorted by artist and title."""
+    ``hires``, ``score_min``, ``score_max``, ``verdict``), sorted by artist and title, read
+    from the library summary (docs/summary.md): ``summary`` says how fresh it is."""
 
     permission_classes = [StaffForChanges]
     serializer_class = LibraryFileSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [DjangoFilterBackend]  # draws the browsable API's filter form
     filterset_class = LibraryFileFilter
 
     def get_queryset(self):
-        return (
-            LibraryFile.objects.filter(is_active=True)
-            .select_related("quality")
-            .order_by("artist", "title", "id")
-        )
+        return LibraryFile.objects.none()  # the filter set checks the query; rows: the summary
+
+    def filter_queryset(self, queryset):
+        self.freshness = library_summary_check()
+        filterset = LibraryFileFilter(self.request.query_params, queryset=queryset)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        return library_files_numbered(query=file_query_from(filterset.form.cleaned_data, sort=""))
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["summary"] = self.freshness.as_json()
+        return response
 
 
 class FileDetail(ApiView):
@@ -147,19 +158,28 @@ class FileDetail(ApiView):
 
 class DuplicateGroups(ApiView):
     """The duplicate groups (keep-both decisions applied), as ``find_duplicates --json``
-    writes them, 50 a page (``?page=N``); exact groups are not yet confirmed byte for byte."""
+    writes them, 50 a page (``?page=N``, ``?per_page=`` up to 100); exact groups are not yet
+    confirmed byte for byte."""
 
     def get(self, request):
-        report = duplicate_groups_suggested()
-        page = Paginator(report.groups, GROUPS_PER_PAGE).get_page(request.query_params.get("page"))
+        # The groups the pages show: found again in the background on a large library after
+        # a change, and said how old (docs/summary.md); acting on them re-checks them.
+        groups = duplicate_groups_snapshot()
+        report, totals = groups.report, groups.totals
+        page = AppPaginator(
+            report.groups,
+            ApiPagination().get_page_size(request),
+            default_per_page=API_PER_PAGE,
+        ).get_page(request.query_params.get("page"))
         return Response(
             {
-                "count": len(report.groups),
+                "count": totals.groups,
                 "page": page.number,
                 "pages": page.paginator.num_pages,
-                "files": report.files,
-                "bytes_reclaimable": report.bytes_reclaimable,
-                "kept_by_decision": report.kept_by_decision,
+                "files": totals.files,
+                "bytes_reclaimable": totals.bytes_reclaimable,
+                "kept_by_decision": totals.kept_by_decision,
+                "groups_freshness": groups.freshness.as_json(),
                 "results": [group_as_dict(group) for group in page.object_list],
             }
         )

@@ -221,8 +221,7 @@ def main() -> None:
     print(f"load average at the start {load_before}, at the end {load_average()}")
     print(f"baseline /login/: median {baseline:.1f} ms, p95 {baseline_p95:.1f} ms")
     print(
-        f"{'page':<62} {'median':>7} {'p95':>7} {'max':>7} {'client':>7} {'×base':>6} "
-        f"{'p95×b':>6}"
+        f"{'page':<62} {'median':>7} {'p95':>7} {'max':>7} {'client':>7} {'×base':>6} {'p95×b':>6}"
     )
     worst = 0.0
     for path in paths:

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic_library import REPO_ROOT, build, env_for  # noqa: E402
+from synthetic_library import REPO_ROOT, build, env_for
 
 VAR = REPO_ROOT / "var" / "bench"
 
@@ -214,7 +214,9 @@ def main() -> None:
     c.add_argument("--files", type=int, default=500_000)
     args = parser.parse_args()
     maintenance(args) if args.what == "maintenance" else commands(args)
-    print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+    print(
+        f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Avg, Count, Sum
+from django.db.models import Avg, Count
 from django.db.models.functions import Substr
 
 from dedup.models import DedupHistory
+from musicquality.aggregates import Total
 from musicquality.keyset import (
     KeysetPage,
     keyset_condition,
@@ -78,7 +79,7 @@ def deletions_by_reason(*, since: datetime.datetime) -> list[ReasonRow]:
         .annotate(
             count=Count("id"),
             avg_quality_deleted=Avg("quality_score"),
-            bytes_freed=Sum("file_size"),
+            bytes_freed=Total("file_size"),
         )
         .order_by("-count", "deletion_reason")
     )

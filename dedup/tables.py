@@ -6,6 +6,7 @@ from django.middleware.csrf import get_token
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+
 from musicquality.tables import AppTable, PresortedListData
 
 __all__ = ["PresortedListData"]

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -35,6 +34,7 @@ from dedup.tables import (
     PresortedListData,
 )
 from musicquality.charts import bar_chart
+from musicquality.tables import AppPaginator
 
 
 def dashboard(request):
@@ -86,7 +86,7 @@ def review(request):
     another keeper, keep both, or quarantine (a job, after a dry run: ``jobs.views``)."""
     groups = duplicate_groups_snapshot()
     report = groups.report
-    page = Paginator(report.groups, REVIEW_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    page = AppPaginator(report.groups, REVIEW_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "report": report,
         "totals": groups.totals,

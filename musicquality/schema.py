@@ -49,7 +49,13 @@ LEGACY_MUSIC_TOOLS_DDL = ddl_statements("legacy_music_tools.sql")
 #: Our summary of the library (docs/summary.md): derived data, not part of the versioned
 #: schema above; created and filled by ``quality``'s migration 0004, rebuilt at any time.
 SUMMARY_DDL = ddl_statements("library_summary.sql")
-SUMMARY_TABLES = ("summary_file", "summary_count", "summary_pair", "summary_state", "summary_search")
+SUMMARY_TABLES = (
+    "summary_file",
+    "summary_count",
+    "summary_pair",
+    "summary_state",
+    "summary_search",
+)
 
 V2_TABLES_DDL = {
     "file_quality": """CREATE TABLE IF NOT EXISTS file_quality (

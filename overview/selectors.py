@@ -29,8 +29,8 @@ from quality.selectors import (
     verification_is_current,
     verification_of,
 )
-from quality.services.summary import SummaryFreshness, library_summary_check
 from quality.services.spectrogram import SpectrogramError, spectrogram_png
+from quality.services.summary import SummaryFreshness, library_summary_check
 from upgrades.models import UpgradeCandidate
 from upgrades.selectors import upgrade_candidate_of_file, upgrade_candidates_count
 
@@ -46,7 +46,7 @@ class LibraryOverview:
     last_analysis: ScanRun | None
     verification_backlog: int = 0
     verdicts: dict[str, int] = field(default_factory=dict)
-    freshness: SummaryFreshness = SummaryFreshness(exact=True)
+    freshness: SummaryFreshness = field(default_factory=lambda: SummaryFreshness(exact=True))
 
     @property
     def verified(self) -> int:
@@ -153,10 +153,7 @@ def health_get() -> dict:
         "analysis_backlog": snapshot.facts.backlog_files,
         "verification_backlog": summary.verification_backlog,
         "verdicts": summary.verdicts,
-        "summary": {
-            "exact": freshness.exact,
-            "checked_at": freshness.checked_at.isoformat() if freshness.checked_at else None,
-        },
+        "summary": freshness.as_json(),
         "database_size_bytes": snapshot.facts.db_size_bytes,
         "last_analysis": {
             "finished_at": last_analysis_at.isoformat() if last_analysis_at else None,

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connections
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q
 from django.utils.dateparse import parse_datetime
 
+from musicquality.aggregates import Total
 from musicquality.fields import iso_timestamp_parse
 from musicquality.keyset import (
     KeysetPage,
@@ -37,6 +38,7 @@ from quality.distribution import (
 )
 from quality.hashing import is_hash_marker
 from quality.models import (
+    ACTIVE_SQL,
     AudioMatch,
     AudioVerification,
     FileQuality,
@@ -45,6 +47,7 @@ from quality.models import (
     LibraryStats,
     QualityHistory,
     Verdict,
+    active_q,
 )
 from quality.recordings import (
     LINK_STRENGTH as ALL_LINK_KINDS,
@@ -73,7 +76,7 @@ BACKLOG_CONDITION = (
 _ACTIVE_FILES_SQL = """
 SELECT {columns}
 FROM library_index li LEFT JOIN file_quality fq ON fq.library_file_id = li.id {joins}
-WHERE li.is_active = 1 {pending} {prefix}
+WHERE li.{active} {pending} {prefix}
 {tail}
 """
 
@@ -116,7 +119,12 @@ def _active_files_sql(
         prefix_sql = "AND substr(li.file_path, 1, %s) = %s"
         params += [len(path_prefix), path_prefix]
     sql = _ACTIVE_FILES_SQL.format(
-        columns=columns, pending=pending_sql, prefix=prefix_sql, tail=tail, joins=joins
+        columns=columns,
+        active=ACTIVE_SQL,
+        pending=pending_sql,
+        prefix=prefix_sql,
+        tail=tail,
+        joins=joins,
     )
     return sql, params
 
@@ -173,12 +181,12 @@ VERIFY_BACKLOG_CONDITION = (
     "OR (fq.id IS NOT NULL AND fq.acoustid_fingerprint IS NULL "
     "AND json_extract(av.evidence, '$.fingerprint') = 'stored'))"
 )
-_VERIFY_SQL = """
-SELECT {columns}
+_VERIFY_SQL = f"""
+SELECT {{columns}}
 FROM library_index li LEFT JOIN audio_verification av ON av.library_file_id = li.id
 LEFT JOIN file_quality fq ON fq.library_file_id = li.id
-WHERE li.is_active = 1 {pending} {prefix}
-{tail}
+WHERE li.{ACTIVE_SQL} {{pending}} {{prefix}}
+{{tail}}
 """
 
 
@@ -235,7 +243,7 @@ def verdict_counts() -> dict[str, int]:
         cursor.execute(
             "SELECT av.verdict, COUNT(*) FROM audio_verification av "
             "JOIN library_index li ON li.id = av.library_file_id "
-            "WHERE li.is_active = 1 AND av.verifier_version = %s AND av.verified_at >= "
+            f"WHERE li.{ACTIVE_SQL} AND av.verifier_version = %s AND av.verified_at >= "
             "li.file_mtime GROUP BY av.verdict",
             [VERIFIER_VERSION],
         )
@@ -274,10 +282,10 @@ class LibraryTotals:
 
 
 def active_files_totals() -> LibraryTotals:
-    totals = LibraryFile.objects.filter(is_active=True).aggregate(
-        files=Count("id"), total_size=Sum("file_size")
+    totals = LibraryFile.objects.filter(active_q()).aggregate(
+        files=Count("id"), total_size=Total("file_size")
     )
-    return LibraryTotals(files=totals["files"], total_size=totals["total_size"] or 0)
+    return LibraryTotals(files=totals["files"], total_size=int(totals["total_size"]))
 
 
 @dataclass(frozen=True)
@@ -290,7 +298,7 @@ class LibraryRowCounts:
 def library_row_counts() -> LibraryRowCounts:
     return LibraryRowCounts(
         library_index=LibraryFile.objects.count(),
-        library_index_active=LibraryFile.objects.filter(is_active=True).count(),
+        library_index_active=LibraryFile.objects.filter(active_q()).count(),
         file_quality=FileQuality.objects.count(),
     )
 
@@ -330,8 +338,8 @@ HIRES_SQL = (
     "SELECT file_format, COUNT(*) FROM file_quality WHERE is_hires = 1 {also} GROUP BY +file_format"
 )
 # Not active: an inactive row, or none at all (the CLI deletes rows without foreign keys, so
-# their analyses stay behind).
-INACTIVE_FILES_SQL = "library_file_id NOT IN (SELECT id FROM library_index WHERE is_active = 1)"
+# their analyses stay behind; the summary, one row per library_index row, never counts them).
+INACTIVE_FILES_SQL = f"library_file_id NOT IN (SELECT id FROM library_index WHERE {ACTIVE_SQL})"
 
 
 def _bin_bounds_values() -> str:
@@ -492,7 +500,7 @@ _CANDIDATES_SQL = f"""
 SELECT {_CANDIDATE_COLUMNS_SQL}
 FROM library_index li LEFT JOIN file_quality fq ON fq.library_file_id = li.id
 {UNCHANGED_VERIFICATION_SQL}
-WHERE li.is_active = 1 {{where}}
+WHERE li.{ACTIVE_SQL} {{where}}
 """
 # The likely members of recording groups: rows sharing their sampled content hash, their
 # metadata hash or their PCM hash with another active row, and the rows of fingerprint
@@ -500,11 +508,11 @@ WHERE li.is_active = 1 {{where}}
 # covering index, in index order, and only the members are joined to the other tables.
 RECORDING_MEMBERS_SQL = f"""
 WITH shared_content AS (
-    SELECT file_content_hash AS hash FROM library_index WHERE is_active = 1
+    SELECT file_content_hash AS hash FROM library_index WHERE {ACTIVE_SQL}
     GROUP BY file_content_hash HAVING COUNT(*) > 1
 ),
 shared_metadata AS (
-    SELECT metadata_hash AS hash FROM library_index WHERE is_active = 1
+    SELECT metadata_hash AS hash FROM library_index WHERE {ACTIVE_SQL}
     GROUP BY metadata_hash HAVING COUNT(*) > 1
 ),
 shared_pcm AS (
@@ -513,17 +521,17 @@ shared_pcm AS (
 ),
 members AS (
     SELECT li.id FROM shared_content s
-    JOIN library_index li ON li.is_active = 1 AND li.file_content_hash = s.hash
+    JOIN library_index li ON li.{ACTIVE_SQL} AND li.file_content_hash = s.hash
     UNION
     SELECT li.id FROM shared_metadata s
-    JOIN library_index li ON li.is_active = 1 AND li.metadata_hash = s.hash
+    JOIN library_index li ON li.{ACTIVE_SQL} AND li.metadata_hash = s.hash
     UNION
     SELECT av.library_file_id FROM shared_pcm s JOIN audio_verification av ON av.pcm_hash = s.hash
     UNION
     SELECT value FROM json_each(%s)
 )
 SELECT {_CANDIDATE_COLUMNS_SQL}
-FROM members JOIN library_index li ON li.id = members.id AND li.is_active = 1
+FROM members JOIN library_index li ON li.id = members.id AND li.{ACTIVE_SQL}
 LEFT JOIN file_quality fq ON fq.library_file_id = li.id
 {UNCHANGED_VERIFICATION_SQL}
 """
@@ -668,7 +676,7 @@ def recording_groups_list() -> list[list[Candidate]]:
 #: definitions as the full counts above (backlogs, current verdict, unchanged verification).
 #: ``{where}`` limits the rows; the parameters are :func:`facts_sql_params`.
 FACTS_SQL = f"""
-SELECT li.id, coalesce(li.is_active = 1, 0), li.file_size, li.file_format, coalesce(li.artist, ''),
+SELECT li.id, coalesce(li.{ACTIVE_SQL}, 0), li.file_size, li.file_format, coalesce(li.artist, ''),
     coalesce(li.title, ''), coalesce(li.album, ''), li.file_path, li.metadata_hash,
     li.file_content_hash, li.duration, li.indexed_at, fq.id IS NOT NULL,
     coalesce(fq.file_format, ''), coalesce(fq.codec, ''), coalesce(fq.bitrate, -1),
@@ -896,7 +904,8 @@ def _filter_index(query: FileQuery, summary: LibrarySummary) -> str | None:
 def _file_where(query: FileQuery) -> tuple[list[str], list, bool]:
     """Conditions on ``summary_file m``, and whether they hold a short list of ids (a
     search the index answered)."""
-    where, params = ["m.active = 1"], []
+    where: list[str] = ["m.active = 1"]
+    params: list[str | int | float] = []
     if query.file_format:
         where.append("m.file_format = %s")
         params.append(query.file_format)
@@ -917,6 +926,75 @@ def _file_where(query: FileQuery) -> tuple[list[str], list, bool]:
     return where + search, params + search_params, listed
 
 
+def _file_index_hint(query: FileQuery, *, listed: bool) -> str:
+    """Which index SQLite reads, said outright: its statistics cannot know how a filter and a
+    sort go together (a rare format at one end of the sizes)."""
+    if listed:
+        return ""  # a few ids from the search index: looked up by id, then sorted
+    return "INDEXED BY " + (
+        _filter_index(query, library_summary_get())
+        or FILE_SORT_INDEXES.get(query.sort, FILE_SORT_INDEXES[DEFAULT_FILE_SORT])
+    )
+
+
+class NumberedFiles:
+    """The files of a query as Django's paginator takes them (``count()`` and slices), read
+    from the summary: for the API's ``?page=`` (issue 15's contract). The count is the
+    summary's when nothing is filtered; a slice is read through the sort's index, walking
+    past the rows before it (a deep page costs what its offset does: the ``/files/`` page
+    goes by position instead, :func:`library_files_page`)."""
+
+    def __init__(self, query: FileQuery):
+        self.query = query
+        self._count: int | None = None
+
+    def _filtered(self) -> bool:
+        q = self.query
+        return bool(q.words or q.file_format or q.verdict) or any(
+            v is not None for v in (q.lossless, q.hires, q.score_min, q.score_max)
+        )
+
+    def count(self) -> int:
+        if self._count is None:
+            if not self._filtered():
+                self._count = library_summary_get().totals.files
+            else:
+                where, params, _listed = _file_where(self.query)
+                with connections[DB].cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT count(*) FROM summary_file m WHERE {' AND '.join(where)}", params
+                    )
+                    self._count = cursor.fetchone()[0]
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[LibraryFile]:
+        start, stop = window.start or 0, window.stop
+        if stop is None or stop <= start:
+            return []
+        columns = FILE_SORTS.get(self.query.sort, FILE_SORTS[DEFAULT_FILE_SORT])
+        where, params, listed = _file_where(self.query)
+        order = keyset_order(
+            [f"m.{c}" for c in columns], descending=self.query.descending, before=False
+        )
+        with connections[DB].cursor() as cursor:
+            cursor.execute(
+                f"SELECT m.id FROM summary_file m {_file_index_hint(self.query, listed=listed)} "
+                f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s OFFSET %s",
+                [*params, stop - start, start],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        files = library_files_by_id(ids=set(ids))
+        return [files[i] for i in ids if i in files]
+
+
+def library_files_numbered(*, query: FileQuery) -> NumberedFiles:
+    """The active files of a query, to be paged by number (the API)."""
+    return NumberedFiles(query)
+
+
 def library_files_page(
     *, query: FileQuery, per_page: int, after: str | None = None, before: str | None = None
 ) -> KeysetPage[LibraryFile]:
@@ -927,15 +1005,7 @@ def library_files_page(
     position = position_from_token(before or after, length=len(columns))
     is_before = before is not None and position is not None
     where, params, listed = _file_where(query)
-    # Which index SQLite reads, said outright: its statistics cannot know how a filter and a
-    # sort go together (a rare format at one end of the sizes).
-    if listed:
-        hint = ""  # a few ids from the search index: looked up by id, then sorted
-    else:
-        hint = "INDEXED BY " + (
-            _filter_index(query, library_summary_get())
-            or FILE_SORT_INDEXES.get(query.sort, FILE_SORT_INDEXES[DEFAULT_FILE_SORT])
-        )
+    hint = _file_index_hint(query, listed=listed)
     if position is not None:
         where.append(keyset_condition(qualified, descending=query.descending, before=is_before))
         params += position

@@ -106,7 +106,11 @@ class Contribution(NamedTuple):
 
 _ACTIVE, _SIZE, _ANALYSED = _INDEX["active"], _INDEX["file_size"], _INDEX["analysed"]
 _BACKLOG, _VERIFY_BACKLOG = _INDEX["backlog"], _INDEX["verify_backlog"]
-_VERDICT, _FORMAT, _SCORE = _INDEX["verdict_current"], _INDEX["quality_format"], _INDEX["quality_score"]
+_VERDICT, _FORMAT, _SCORE = (
+    _INDEX["verdict_current"],
+    _INDEX["quality_format"],
+    _INDEX["quality_score"],
+)
 _LOSSLESS, _HIRES = _INDEX["lossless"], _INDEX["hires"]
 
 
@@ -156,6 +160,16 @@ def buckets_delta(
                     entry[1] += sign * size
                     entry[2] += sign * units
     return {bucket: entry for bucket, entry in delta.items() if any(entry)}
+
+
+SQLITE_INTEGER_MAX = 2**63 - 1
+
+
+def sqlite_number(value: int) -> int | float:
+    """A sum as SQLite can take it: past its 64-bit integers (two files claiming 2**63 bytes,
+    a damaged ``file_size``) a REAL, as SQLite's own ``total()`` gives for the full counts;
+    SQLite then keeps that bucket's sum as a REAL instead of failing the writer or the page."""
+    return value if -SQLITE_INTEGER_MAX - 1 <= value <= SQLITE_INTEGER_MAX else float(value)
 
 
 def changed_columns(old: Sequence | None, new: Sequence | None, columns: Iterable[str]) -> bool:

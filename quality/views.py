@@ -1,6 +1,7 @@
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from musicquality.filters import InvalidFilterIs400Mixin
 from musicquality.keyset import AFTER, BEFORE
 from musicquality.tables import PresortedListData
 from quality.filters import LibraryFileFilter, file_query_from
@@ -12,7 +13,7 @@ from quality.tables import LibraryFileTable, per_page_from
 FILTER_PARAMETERS = ("q", "file_format", "lossless", "hires", "score_min", "score_max", "verdict")
 
 
-class LibraryFileListView(SingleTableMixin, FilterView):
+class LibraryFileListView(InvalidFilterIs400Mixin, SingleTableMixin, FilterView):
     """``/files/``: search the active library by tags and path, filter by quality; one page
     at a time through the summary's indexes, "next" and "previous" by position
     (``musicquality.keyset``), never counted nor sorted in memory."""

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import logging
 import threading
@@ -40,6 +41,7 @@ from quality.summary import (
     changed_columns,
     fact_value,
     file_buckets,
+    sqlite_number,
 )
 from quality.versions import ANALYZER_VERSION, VERIFIER_VERSION
 
@@ -205,7 +207,10 @@ def _refresh_chunk(cursor, ids: Sequence[int]) -> int:
         cursor.execute(f"DELETE FROM summary_pair WHERE id2 IN {_IDS}", [paired_json])
         cursor.execute(PAIRS_OF_SQL, [paired_json])
     delta = buckets_delta(removed=removed, added=added)
-    cursor.executemany(COUNT_ADD_SQL, [(bucket, *values) for bucket, values in delta.items()])
+    cursor.executemany(
+        COUNT_ADD_SQL,
+        [(bucket, *map(sqlite_number, values)) for bucket, values in delta.items()],
+    )
     return len(changed)
 
 
@@ -268,7 +273,10 @@ def summary_build(cursor) -> int:
             entry[0] += count
             entry[1] += size
             entry[2] += units
-    cursor.executemany(COUNT_ADD_SQL, [(bucket, *values) for bucket, values in totals.items()])
+    cursor.executemany(
+        COUNT_ADD_SQL,
+        [(bucket, *map(sqlite_number, values)) for bucket, values in totals.items()],
+    )
     cursor.execute("INSERT INTO summary_search (summary_search) VALUES ('rebuild')")
     cursor.execute(ALL_PAIRS_SQL)
     cursor.execute(
@@ -350,6 +358,13 @@ class SummaryFreshness:
     exact: bool
     checked_at: datetime.datetime | None = None
 
+    def as_json(self) -> dict:
+        """As ``/health`` and the API say it: ``{"exact": …, "checked_at": …}``."""
+        return {
+            "exact": self.exact,
+            "checked_at": self.checked_at.isoformat() if self.checked_at else None,
+        }
+
     @property
     def age_seconds(self) -> float | None:
         if self.exact or self.checked_at is None:
@@ -387,7 +402,21 @@ def _data_token() -> tuple | None:
     connection.ensure_connection()
     raw = connection.connection
     (version,) = raw.execute("PRAGMA data_version").fetchone()
-    return (id(raw), version, raw.total_changes)
+    return (_connection_serial(connection, raw), version, raw.total_changes)
+
+
+_SERIALS = itertools.count(1)
+
+
+def _connection_serial(connection, raw) -> int:
+    """A number for this SQLite connection that no later one gets (``id()`` is reused once a
+    closed connection is freed, and a new one counts its changes from 0 again: its token
+    could equal a checked one)."""
+    held = getattr(connection, "summary_connection_serial", None)
+    if held is None or held[0] is not raw:
+        held = (raw, next(_SERIALS))
+        connection.summary_connection_serial = held  # the raw connection kept: its id unique
+    return held[1]
 
 
 def _indexed_files() -> int:

@@ -116,7 +116,10 @@ def test_scripts_use_a_token_without_csrf_and_the_pages_session_is_csrf_checked(
 
 def test_files_take_the_filters_of_the_files_page(superuser_client):
     for index, (fmt, score) in enumerate([("flac", 90.0), ("mp3", 40.0), ("mp3", 70.0)]):
-        row = library_file_make(artist=f"Band {index}0", title="Tune", file_format=fmt)
+        # Paths of their own: the factory's numbered ones can hold "10" too.
+        row = library_file_make(
+            artist=f"Band {index}0", title="Tune", file_format=fmt, file_path=f"/m/t{index}.{fmt}"
+        )
         file_quality_make(row, quality_score=score, file_format=fmt)
     library_file_make(artist="Gone", is_active=False)
     for query in ({}, {"file_format": "mp3"}, {"score_min": "50"}, {"q": "band 10"}):
@@ -184,3 +187,32 @@ def test_candidates_by_priority_and_their_triage(superuser_client):
         superuser_client, "/api/upgrades/candidates/triage/", {"ids": [low.pk], "action": "burn"}
     )
     assert bad.status_code == 400 and "use one of pending" in bad.json()["detail"]
+
+
+def test_files_by_page_number_come_from_the_summary_every_row_once(superuser_client):
+    """``/api/files/?page=`` (issue 15's pages) reads the summary: every active file once,
+    in artist order, its count the summary's, a raw write of another program seen next time."""
+    import sqlite3
+
+    from django.conf import settings
+
+    made = [library_file_make(artist=f"Artist {n}", file_path=f"/m/{n}.mp3") for n in (5, 2, 7)]
+    made += [library_file_make(artist=f"Artist {n}", file_path=f"/m/{n}.mp3") for n in (1, 9, 4)]
+    library_file_make(artist="Artist 0", is_active=False)
+    seen = []
+    for number in (1, 2, 3):
+        data = superuser_client.get("/api/files/", {"per_page": 2, "page": number}).json()
+        assert data["count"] == 6 and data["summary"]["exact"] is True
+        seen += [row["artist"] for row in data["results"]]
+    assert seen == [f"Artist {n}" for n in (1, 2, 4, 5, 7, 9)]
+    # As the Music Tools CLI writes: another connection, no trigger.
+    with sqlite3.connect(settings.DATABASES["library"]["NAME"]) as other:
+        other.execute("UPDATE library_index SET artist = 'Zed' WHERE id = ?", (made[3].id,))
+    data = superuser_client.get("/api/files/", {"per_page": 100}).json()
+    assert [row["artist"] for row in data["results"]][-1] == "Zed" and data["count"] == 6
+
+
+def test_duplicate_groups_say_how_fresh_they_are(superuser_client, dedup_library):
+    groups = superuser_client.get("/api/duplicates/").json()
+    assert groups["groups_freshness"]["exact"] is True  # a small library: found in the request
+    assert groups["count"] == len(duplicate_groups_suggested().groups) >= 1

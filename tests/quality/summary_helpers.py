@@ -16,8 +16,8 @@ from django.utils.dateparse import parse_datetime
 from quality.selectors import (
     FileQuery,
     active_files_totals,
-    library_files_page,
     analysis_backlog_count,
+    library_files_page,
     library_summary_get,
     quality_distribution_get,
     verdict_counts,
@@ -84,9 +84,9 @@ def assert_summary_is_the_library(*, words: tuple[str, ...] = ()) -> None:
     )
     mine, full = summary.distribution, quality_distribution_get()
     assert mine.score_bins == full.score_bins
-    assert [(r.file_format, r.file_count, r.lossless_count, r.hires_count) for r in mine.formats] == [
-        (r.file_format, r.file_count, r.lossless_count, r.hires_count) for r in full.formats
-    ]
+    assert [
+        (r.file_format, r.file_count, r.lossless_count, r.hires_count) for r in mine.formats
+    ] == [(r.file_format, r.file_count, r.lossless_count, r.hires_count) for r in full.formats]
     assert [r.avg_score for r in mine.formats] == pytest.approx([r.avg_score for r in full.formats])
     ((last,),) = _rows(
         "SELECT max(analyzed_at) FROM file_quality WHERE library_file_id IN "

@@ -14,7 +14,9 @@ class Command(LibraryCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--apply", action="store_true", help="bring the summary up to date (default: only count)"
+            "--apply",
+            action="store_true",
+            help="bring the summary up to date (default: only count)",
         )
 
     def handle(self, *args, **options):

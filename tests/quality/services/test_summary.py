@@ -112,15 +112,23 @@ def test_our_writers_keep_the_summary_equal_to_a_full_recomputation(
         "analyse": lambda: f"analyse {file_quality_analyze_all(workers=1).analysed}",
         "verify": lambda: f"verify {audio_verify_all(workers=1).verified}",
         "dedupe": lambda: f"dedupe {len(dedupe_confident_apply(min_confidence=0.9).quarantined)}",
-        "recover": lambda: "recover "
-        + str(
-            len(
-                dedup_history_recover(
-                    ids=list(DedupHistory.objects.filter(can_recover=True).values_list("id", flat=True))
+        "recover": lambda: (
+            "recover "
+            + str(
+                len(
+                    dedup_history_recover(
+                        ids=list(
+                            DedupHistory.objects.filter(can_recover=True).values_list(
+                                "id", flat=True
+                            )
+                        )
+                    )
                 )
             )
         ),
-        "identify": lambda: f"identify {upgrade_candidates_identify(streaming_db=None, workers=1).candidates}",
+        "identify": lambda: (
+            f"identify {upgrade_candidates_identify(streaming_db=None, workers=1).candidates}"
+        ),
     }
     sequence = ["scan_add", "analyse", "verify", "dedupe", "recover"]
     sequence += [rng.choice(sorted(steps)) for _ in range(14)]
@@ -194,7 +202,9 @@ class LegacyWriter:
                 ("file_format", "flac"),
             ]
         )
-        self.connection.execute(f"UPDATE library_index SET {column} = ? WHERE id = ?", (value, target))
+        self.connection.execute(
+            f"UPDATE library_index SET {column} = ? WHERE id = ?", (value, target)
+        )
         self.connection.commit()
         return f"UPDATE {column} = {value!r} of {target}"
 
