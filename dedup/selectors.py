@@ -128,11 +128,12 @@ class GroupsFreshness:
     ``exact``: found from the library as it is now. Otherwise either found from the
     summary's current state while changes by other programs are still being compared
     (``current_generation``, ``checked_at`` as in ``SummaryFreshness``), or found at
-    ``computed_at`` before the library's last change, and being found again.
+    ``computed_at`` before the library's last change, and being found again (None: never
+    found yet by this process, on a large library: the page shows no groups, saying so).
     """
 
     exact: bool
-    computed_at: datetime.datetime
+    computed_at: datetime.datetime | None  # None: being found for the first time
     current_generation: bool = True
     checked_at: datetime.datetime | None = None
 
@@ -140,7 +141,7 @@ class GroupsFreshness:
         """As the API says it (``/api/duplicates/``: ``"groups_freshness"``)."""
         return {
             "exact": self.exact,
-            "found_at": self.computed_at.isoformat(),
+            "found_at": self.computed_at.isoformat() if self.computed_at else None,
             "current_generation": self.current_generation,
             "checked_at": self.checked_at.isoformat() if self.checked_at else None,
         }
@@ -232,9 +233,9 @@ def duplicate_groups_snapshot() -> GroupsSnapshot:
 
     Found again when the summary's generation moved (one of our writers, or a
     reconciliation, changed a file): in the request for a library of at most
-    ``SUMMARY_INLINE_MAX_FILES`` files or on first use, otherwise in a background thread
-    while the page shows the last groups found and how old they are. Exact pages and
-    services that act on a group use :func:`duplicate_groups_suggested`.
+    ``SUMMARY_INLINE_MAX_FILES`` files, otherwise in a background thread while the page
+    shows the last groups found and how old they are (none yet on first use, saying so).
+    Exact pages and services that act on a group use :func:`duplicate_groups_suggested`.
     """
     freshness = library_summary_check()
     decisions = duplicate_decisions_active()
@@ -247,9 +248,8 @@ def duplicate_groups_snapshot() -> GroupsSnapshot:
             GroupsFreshness(freshness.exact, found.computed_at, True, freshness.checked_at),
             found.totals,
         )
-    if found is None or library_summary_get().row_counts.library_index <= (
-        settings.SUMMARY_INLINE_MAX_FILES
-    ):
+    small = library_summary_get().row_counts.library_index <= settings.SUMMARY_INLINE_MAX_FILES
+    if small:
         found = _groups_find(decisions)
         GROUPS_FINDER.store(decisions, found)
         return GroupsSnapshot(
@@ -264,6 +264,11 @@ def duplicate_groups_snapshot() -> GroupsSnapshot:
         threading.Thread(
             target=_groups_find_in_thread, args=(decisions,), name="groups-find", daemon=True
         ).start()
+    if found is None:  # the first search of this process: seconds at 500,000 files
+        nothing = DuplicateReport(groups=())
+        return GroupsSnapshot(
+            nothing, GroupsFreshness(False, None, False), GroupsTotals.of(nothing)
+        )
     return GroupsSnapshot(
         found.report, GroupsFreshness(False, found.computed_at, False), found.totals
     )

@@ -92,6 +92,9 @@ def review(request):
         "totals": groups.totals,
         "groups_freshness": groups.freshness,
         "page": page,
+        # A few numbers around this page and at both ends: thousands of groups at 500,000
+        # files would otherwise be thousands of links.
+        "page_links": page.paginator.get_elided_page_range(page.number, on_each_side=2),
         "cards": duplicate_groups_review(groups=page.object_list),
         "sessions": [s for s in dedup_sessions_summary(limit=RECENT_SESSIONS) if s.recoverable],
         "decision_kinds": DecisionKind.choices,

@@ -19,6 +19,21 @@ REPORT_DDL_DIR = DATA_DIR / "ddl"
 LIBRARY_DBS = ["default", "library"]
 
 
+@pytest.fixture(autouse=True)
+def summary_memory_forgotten():
+    """The summary's in-process memory (the last comparison, the duplicate groups found)
+    starts empty in every test: a test's rollback takes the summary's generation back, so
+    groups remembered from another test could match it."""
+    from dedup.selectors import GROUPS_FINDER
+    from quality.services.summary import CHECKER
+
+    CHECKER.reset()
+    GROUPS_FINDER.clear()
+    yield
+    CHECKER.reset()
+    GROUPS_FINDER.clear()
+
+
 @pytest.fixture
 def corpus_dir() -> Path:
     """Real audio files of many formats and edge cases (``tests/data/corpus/README.md``)."""

@@ -1,5 +1,7 @@
 """The duplicate review page and the keep-both decisions, over the dedup test library."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -73,3 +75,52 @@ def test_a_decision_over_files_of_two_groups_is_refused(superuser_client, dedup_
     )
     assert "is not in the same duplicate group" in response.content.decode()
     assert DuplicateDecision.objects.count() == 0
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS, transaction=True)
+@pytest.mark.usefixtures("clean_library")
+def test_a_large_library_finds_its_groups_in_the_background_saying_so(
+    superuser_client, dedup_library, settings
+):
+    """On a large library the first view does not wait for the grouping (seconds at 500,000
+    files): it says the groups are being found, shows none, and the next views show them."""
+    import time
+
+    from dedup.selectors import GROUPS_FINDER
+
+    GROUPS_FINDER.clear()
+    settings.SUMMARY_INLINE_MAX_FILES = 0  # every library is "large"
+    first = superuser_client.get(reverse("dedup_review"))
+    text = first.content.decode()
+    assert "Finding the duplicate groups for the first time" in text
+    assert first.context["totals"].groups == 0 and 'id="no-groups"' not in text
+    for _ in range(400):
+        response = superuser_client.get(reverse("dedup_review"))
+        if response.context["groups_freshness"].computed_at is not None:
+            break
+        time.sleep(0.05)
+    expected = duplicate_groups_suggested()
+    assert response.context["totals"].groups == len(expected.groups) >= 2
+    assert "Finding the duplicate groups" not in response.content.decode()
+    GROUPS_FINDER.clear()
+
+
+def test_thousands_of_groups_are_a_few_page_links(superuser_client):
+    """The review page links a few pages around this one and both ends, not every page."""
+    from tests.factories import library_file_make
+
+    for group in range(130):  # 13 pages of 10 groups
+        for copy in range(2):
+            library_file_make(
+                artist=f"Band {group}",
+                title="Song",
+                filename="Song.mp3",
+                file_path=f"/m/{group}/{copy}/Song.mp3",
+                file_size=1000 + group,
+                file_content_hash=f"{1000 + group}_" + "cd" * 32,
+            )
+    response = superuser_client.get(reverse("dedup_review"), {"page": 7})
+    links = re.findall(r'<a href="\?page=(\d+)">', response.content.decode())
+    assert response.context["page"].paginator.num_pages == 13
+    assert links == ["1", "2", "5", "6", "7", "8", "9", "12", "13"]
+    assert "…" in response.content.decode()
