@@ -32,12 +32,37 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+#: Held back from a worker between its start and :func:`_worker_signals` (Ctrl-C then
+#: ignored there, SIGTERM then ending it).
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _worker_signals() -> None:
     """Ctrl-C is the main process's to handle; SIGTERM (``Pool.terminate``) must end a
     worker even when the parent installed its own handler, as a job worker does (a forked
-    child inherits it, and would then outlive the pool's shutdown)."""
+    child inherits it, and would then outlive the pool's shutdown).
+
+    The worker is born with both blocked (:func:`_stop_signals_blocked`) and unblocks them
+    only here, once its own actions are set: a pool stopped right after it started (no
+    files to read, a cancel at once) sends SIGTERM to workers still starting, and one that
+    ran the parent's handler instead would survive, wait for the task queue's lock the
+    parent holds while it stops the pool, and the parent would wait for it forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
+@contextmanager
+def _stop_signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM blocked in this thread for the block: the processes it starts (and
+    the pool's threads, which start the replacements of workers that end) inherit the mask,
+    so a signal meant for a starting worker waits until :func:`_worker_signals` unblocks it.
+    One sent to this process meanwhile waits too, and is delivered on leaving."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def chunks_map(
@@ -71,7 +96,8 @@ def chunks_map_started(
         yield (func(chunk) for chunk in chunked(items, chunk_size))
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = multiprocessing.get_context(method).Pool(workers, initializer=_worker_signals)
+    with _stop_signals_blocked():
+        pool = multiprocessing.get_context(method).Pool(workers, initializer=_worker_signals)
     try:
         yield pool.imap_unordered(func, chunked(items, chunk_size))
         pool.close()
