@@ -156,8 +156,16 @@ def demo_site(tmp_path_factory):
         ("migrate", "-v0", "--database=library"),
         ("scan_library", str(folder / "music")),
         ("analyze_quality",),
-        ("find_duplicates",),
-        ("dedupe", "--apply", "--yes", "--min-confidence", "1.0"),
+        ("find_duplicates", "--prefer", str(folder / "music" / "Albums")),
+        (
+            "dedupe",
+            "--apply",
+            "--yes",
+            "--min-confidence",
+            "1.0",
+            "--prefer",
+            str(folder / "music" / "Albums"),
+        ),
         ("identify_upgrades",),
     ):
         result = run_manage(env, *args)
