@@ -9,11 +9,12 @@ library file is one of:
   (MP3 CBR 96-320, VBR V0/V2, ABR 192; AAC 128/256; ALAC; FLAC 16/44.1, genuine 24/96 and 5.1;
   Opus; Vorbis; WAV; AIFF);
 - the same recording again: in another format (``<album> [<format>]/``), an exact copy
-  (``music/Copies/``, a dump folder), a re-tagged copy (``music/Re-tagged/``: another album,
-  the artist's name in other case, " (Remastered)"), another rip with leading silence or a cut
-  start (``music/Rips/``). These hold their recording's audio; different recordings never share
-  audio, not even the decoys: pairs of different recordings with the same artist, title and
-  duration;
+  (``music/Copies/``, a dump folder), a re-tagged copy (on a compilation in
+  ``music/Compilations/`` or in an edition of its album, "<album> (Deluxe Edition)"; maybe
+  the artist's name in other case, maybe " (Remastered)" after the title), another rip with
+  leading silence or a cut start (``music/Rips/``). These hold their recording's audio;
+  different recordings never share audio, not even the decoys: pairs of different recordings
+  with the same artist, title and duration;
 - a planted case, labelled with the verdict ``verify_audio`` is to give: FLACs decoded from
   128k/192k MP3, AAC 128 and Vorbis q3 files, 44.1 kHz audio upsampled to 96 kHz/24-bit,
   16-bit audio padded to 24 bits, truncated files, a FLAC whose STREAMINFO MD5 was changed,
@@ -130,7 +131,8 @@ KINDS = {
     KIND_ORIGINAL: "a recording in its album, in its main format",
     KIND_OTHER_FORMAT: "the same recording in another format (album folder '[format]')",
     KIND_EXACT_COPY: "a byte-identical copy of another file (Copies/)",
-    KIND_RETAGGED_COPY: "a copy of another file with other tags (Re-tagged/)",
+    KIND_RETAGGED_COPY: "a copy of another file with other tags: on a compilation "
+    "(Compilations/) or an edition of its album ('(Deluxe Edition)', '(Remastered)')",
     KIND_OFFSET_COPY: "the same recording with leading silence added or its start cut (Rips/)",
     KIND_DECOY: "a recording with the same artist, title and duration as another (decoy_of)",
     KIND_FAKE_LOSSLESS: "a FLAC decoded from a lossy file (source)",
@@ -148,7 +150,7 @@ LABEL_DAMAGED = "damaged"
 
 FOLDER_ALBUMS = "Albums"
 FOLDER_COPIES = "Copies"
-FOLDER_RETAGGED = "Re-tagged"
+FOLDER_COMPILATIONS = "Compilations"
 FOLDER_RIPS = "Rips"
 FOLDER_ODD_NAMES = "Odd names"
 WORK_FOLDER = ".work"  # under DIR: files being made, moved into music/ when complete
@@ -173,16 +175,18 @@ ODD_NAMES = (  # (title, encoding of the file name)
 # (kind, weight) of the files beyond each recording's first: copies cost a copy, the other
 # two an encode.
 EXTRA_KINDS = (
-    (KIND_EXACT_COPY, 250),
-    (KIND_RETAGGED_COPY, 700),
-    (KIND_OTHER_FORMAT, 20),
-    (KIND_OFFSET_COPY, 10),
+    (KIND_EXACT_COPY, 60),
+    (KIND_RETAGGED_COPY, 900),
+    (KIND_OTHER_FORMAT, 27),
+    (KIND_OFFSET_COPY, 13),
 )
 LOSSLESS_COPY_CHANCE = 0.15  # a lossless recording's weight when copies are drawn (lossy: 1)
 COMPILATIONS = ("Greatest Hits", "Now That's Music", "Summer Anthems", "Road Trip", "Chill Out")
 RETAG_CASE_CHANCE = 0.4
 RETAG_REMASTERED_CHANCE = 0.4
+RETAG_COMPILATION_CHANCE = 0.5  # else a deluxe or remastered edition of the album
 RETAG_TRIES = 10
+EDITIONS = ("Deluxe Edition", "Remastered", "Anniversary Edition")
 
 SERVICES = ("spotify", "tidal", "deezer", "apple_music")
 ADJECTIVES = (
@@ -371,6 +375,7 @@ class _DemoPlanner:
         self.by_recording: dict[int, list[DemoFile]] = {}
         self.planted: set[int] = set()
         self.retagged: set[tuple[str, DemoTrack]] = set()
+        self.folder_numbers: dict[str, int] = {}
         self.catalogue_draw(recordings)
 
     # --- the recordings ---------------------------------------------------------------------
@@ -517,7 +522,7 @@ class _DemoPlanner:
             original,
             KIND_TRUNCATED,
             FOLDER_COPIES,
-            f"{len(self.files):06d} {_safe(intact.track.artist)} - {_safe(intact.track.title)}",
+            f"{_safe(intact.track.artist)} - {_safe(intact.track.title)}",
             audio=None,
             label=LABEL_DAMAGED,
         )
@@ -539,7 +544,7 @@ class _DemoPlanner:
         self.main_file(host)
         folder = _album_folder(host.track)
         garbage = f"music/{folder}/{host.track_number:02d} {_safe(host.track.title)} (1).mp3"
-        empty = f"music/{FOLDER_COPIES}/{len(self.files):06d} {_safe(host.track.title)}.m4a"
+        empty = f"music/{FOLDER_COPIES}/{_safe(host.track.artist)} - {_safe(host.track.title)}.m4a"
         for path, kind in ((garbage, KIND_GARBAGE), (empty, KIND_EMPTY)):
             self.add(DemoFile(path, kind, None, None, None, None, label=LABEL_DAMAGED))
 
@@ -605,8 +610,13 @@ class _DemoPlanner:
                 offset = self.rng.choice([1, -1]) * round(self.rng.uniform(0.1, 2.0), 2)
                 self.offset_copy_add(recording, offset)
             elif kind in (KIND_EXACT_COPY, KIND_RETAGGED_COPY):
-                albums = [f for f in held if f.path.startswith(f"music/{FOLDER_ALBUMS}/")]
-                self.copy_add(recording, self.rng.choice(albums or held), kind)
+                # copies are made of the album files themselves, never of other copies
+                albums = [
+                    f
+                    for f in held
+                    if f.copy_of is None and f.path.startswith(f"music/{FOLDER_ALBUMS}/")
+                ]
+                self.copy_add(recording, self.rng.choice(albums or held[:1]), kind)
 
     def other_format_try(self, recording: DemoRecording, held: Sequence[DemoFile]) -> bool:
         formats = {f.format for f in held}
@@ -625,40 +635,41 @@ class _DemoPlanner:
 
     def copy_add(self, recording: DemoRecording, source: DemoFile, kind: str) -> None:
         track = source.tags or recording.track
-        number = len(self.files)
         if kind == KIND_EXACT_COPY:
-            name = f"{number:06d} {_safe(track.artist)} - {_safe(track.title)}"
+            name = f"{_safe(track.artist)} - {_safe(track.title)}"
             self.copy_file(source, kind, FOLDER_COPIES, name)
             return
         for _ in range(RETAG_TRIES):  # a re-tagged copy differs from every other one
-            tags = self.retag_draw(track)
+            tags, compilation = self.retag_draw(track)
             if (source.path, tags) not in self.retagged:
                 break
         else:
             self.copy_add(recording, source, KIND_EXACT_COPY)
             return
         self.retagged.add((source.path, tags))
-        name = f"{number:06d} {_safe(tags.title)}"
-        self.copy_file(source, kind, f"{FOLDER_RETAGGED}/{_safe(tags.album)}", name, tags=tags)
+        if compilation:
+            folder = f"{FOLDER_COMPILATIONS}/{_safe(tags.album)}"
+            name = f"{_safe(tags.artist)} - {_safe(tags.title)}"
+        else:
+            folder, name = _album_folder(tags), _safe(tags.title)
+        number = self.folder_numbers[folder] = self.folder_numbers.get(folder, 0) + 1
+        self.copy_file(source, kind, folder, f"{number:02d} {name}", tags=tags)
 
-    def retag_draw(self, track: DemoTrack) -> DemoTrack:
-        """Another album (a compilation, a deluxe or remastered edition), maybe the artist's
-        name in other case, maybe " (Remastered)" after the title."""
+    def retag_draw(self, track: DemoTrack) -> tuple[DemoTrack, bool]:
+        """Another album (a compilation, or a deluxe or remastered edition of the album), maybe
+        the artist's name in other case, maybe " (Remastered)" after the title; and whether
+        the album is a compilation."""
         artist, title = track.artist, track.title
         if self.rng.random() < RETAG_CASE_CHANCE:
             artist = artist.upper() if self.rng.random() < 0.5 else artist.lower()
         if self.rng.random() < RETAG_REMASTERED_CHANCE:
             title = f"{title} (Remastered)"
-        compilation = f"{self.rng.choice(COMPILATIONS)} Vol. {self.rng.randint(1, 20)}"
-        album = self.rng.choice(
-            [
-                compilation,
-                compilation,
-                f"{track.album} (Deluxe Edition)",
-                f"{track.album} (Remastered)",
-            ]
-        )
-        return replace(track, artist=artist, title=title, album=album)
+        compilation = self.rng.random() < RETAG_COMPILATION_CHANCE
+        if compilation:
+            album = f"{self.rng.choice(COMPILATIONS)} Vol. {self.rng.randint(1, 20)}"
+        else:
+            album = f"{track.album} ({self.rng.choice(EDITIONS)})"
+        return replace(track, artist=artist, title=title, album=album), compilation
 
 
 def demo_plan(
