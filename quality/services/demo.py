@@ -73,21 +73,21 @@ AAC_FAST = {"aac_coder": "fast"}
 
 # (spec, weight): how often each format is a recording's main format.
 DEMO_SPECS: tuple[tuple[EncodeSpec, int], ...] = (
-    (EncodeSpec("mp3-cbr-96", "mp3", "libmp3lame", bit_rate=96_000, options=LAME_FAST), 4),
-    (EncodeSpec("mp3-cbr-128", "mp3", "libmp3lame", bit_rate=128_000, options=LAME_FAST), 10),
-    (EncodeSpec("mp3-cbr-192", "mp3", "libmp3lame", bit_rate=192_000, options=LAME_FAST), 8),
-    (EncodeSpec("mp3-cbr-256", "mp3", "libmp3lame", bit_rate=256_000, options=LAME_FAST), 5),
-    (EncodeSpec("mp3-cbr-320", "mp3", "libmp3lame", bit_rate=320_000, options=LAME_FAST), 8),
-    (EncodeSpec("mp3-vbr-v0", "mp3", "libmp3lame", vbr_quality=0, options=LAME_FAST), 6),
-    (EncodeSpec("mp3-vbr-v2", "mp3", "libmp3lame", vbr_quality=2, options=LAME_FAST), 5),
+    (EncodeSpec("mp3-cbr-96", "mp3", "libmp3lame", bit_rate=96_000, options=LAME_FAST), 2),
+    (EncodeSpec("mp3-cbr-128", "mp3", "libmp3lame", bit_rate=128_000, options=LAME_FAST), 7),
+    (EncodeSpec("mp3-cbr-192", "mp3", "libmp3lame", bit_rate=192_000, options=LAME_FAST), 6),
+    (EncodeSpec("mp3-cbr-256", "mp3", "libmp3lame", bit_rate=256_000, options=LAME_FAST), 3),
+    (EncodeSpec("mp3-cbr-320", "mp3", "libmp3lame", bit_rate=320_000, options=LAME_FAST), 6),
+    (EncodeSpec("mp3-vbr-v0", "mp3", "libmp3lame", vbr_quality=0, options=LAME_FAST), 5),
+    (EncodeSpec("mp3-vbr-v2", "mp3", "libmp3lame", vbr_quality=2, options=LAME_FAST), 4),
     (
         EncodeSpec(
             "mp3-abr-192", "mp3", "libmp3lame", bit_rate=192_000, abr=True, options=LAME_FAST
         ),
         3,
     ),
-    (EncodeSpec("aac-128", "m4a", "aac", bit_rate=128_000, options=AAC_FAST), 6),
-    (EncodeSpec("aac-256", "m4a", "aac", bit_rate=256_000, options=AAC_FAST), 8),
+    (EncodeSpec("aac-128", "m4a", "aac", bit_rate=128_000, options=AAC_FAST), 7),
+    (EncodeSpec("aac-256", "m4a", "aac", bit_rate=256_000, options=AAC_FAST), 10),
     (EncodeSpec("alac-16-44", "m4a", "alac", sample_fmt="s16p"), 2),
     (EncodeSpec("flac-16-44", "flac", "flac", sample_fmt="s16"), 10),
     (EncodeSpec("flac-24-96", "flac", "flac", sample_rate=96_000, sample_fmt="s32"), 2),
@@ -157,12 +157,17 @@ WORK_FOLDER = ".work"  # under DIR: files being made, moved into music/ when com
 
 SHORT_SECONDS = (20.0, 22.0)
 FULL_LENGTH_SECONDS = (150.0, 240.0)
-FULL_LENGTH_EVERY = 100  # one recording in this many is full-length
+FULL_LENGTH_EVERY = 200  # one recording in this many is full-length
 TILTS = (3.0, 6.0)  # dB per octave of the noise bed above 1 kHz
-#: The default pool: one recording per this many files, at most so many recordings. The build
-#: time is about proportional to the number of recordings (bench/RESULTS.md, "Demo library").
-FILES_PER_RECORDING = 10
+#: The default pool: this share of the files are recordings of their own (the rest hold the
+#: audio of one of them), at most so many recordings, beyond which the files are copies. The
+#: build time is about proportional to the number of recordings (bench/RESULTS.md, "Demo
+#: library").
+RECORDING_SHARE = 0.8
 MAX_DEFAULT_RECORDINGS = 2500
+#: At most this many files per recording are encoded beyond its first (other formats, rips);
+#: the rest of the extras are copies.
+ENCODED_EXTRAS_PER_RECORDING = 0.15
 PLANTED_SET_FILES = 2000  # one set of planted cases per this many files
 PLANTED_MIN_FILES = 100  # smaller libraries get no planted set
 FAKE_SOURCES = ("mp3-cbr-128", "mp3-cbr-192", "aac-128-twoloop", "vorbis-q3")
@@ -175,10 +180,10 @@ ODD_NAMES = (  # (title, encoding of the file name)
 # (kind, weight) of the files beyond each recording's first: copies cost a copy, the other
 # two an encode.
 EXTRA_KINDS = (
-    (KIND_EXACT_COPY, 60),
-    (KIND_RETAGGED_COPY, 900),
-    (KIND_OTHER_FORMAT, 27),
-    (KIND_OFFSET_COPY, 13),
+    (KIND_EXACT_COPY, 25),
+    (KIND_RETAGGED_COPY, 25),
+    (KIND_OTHER_FORMAT, 40),
+    (KIND_OFFSET_COPY, 10),
 )
 LOSSLESS_COPY_CHANCE = 0.15  # a lossless recording's weight when copies are drawn (lossy: 1)
 COMPILATIONS = ("Greatest Hits", "Now That's Music", "Summer Anthems", "Road Trip", "Chill Out")
@@ -261,7 +266,7 @@ class DemoLibrary:
 
 def recordings_default(files: int) -> int:
     """How many distinct recordings a library of ``files`` files gets by default."""
-    return max(1, min(MAX_DEFAULT_RECORDINGS, round(files / FILES_PER_RECORDING)))
+    return max(1, min(MAX_DEFAULT_RECORDINGS, round(files * RECORDING_SHARE)))
 
 
 def planted_sets(files: int) -> int:
@@ -600,14 +605,22 @@ class _DemoPlanner:
         ]
         kinds = [kind for kind, _ in EXTRA_KINDS]
         weights = [weight for _, weight in EXTRA_KINDS]
+        encoded_left = round(ENCODED_EXTRAS_PER_RECORDING * len(self.recordings))
         while len(self.files) < self.target:
             recording = self.rng.choices(ordinary, weights=chances, k=1)[0]
             kind = self.rng.choices(kinds, weights=weights, k=1)[0]
             held = self.by_recording[recording.id]
+            if kind in (KIND_OTHER_FORMAT, KIND_OFFSET_COPY):
+                if encoded_left <= 0:
+                    kind = self.rng.choice([KIND_EXACT_COPY, KIND_RETAGGED_COPY])
+                encoded_left -= 1
             if kind == KIND_OTHER_FORMAT and not self.other_format_try(recording, held):
                 kind = KIND_EXACT_COPY
             if kind == KIND_OFFSET_COPY:
-                offset = self.rng.choice([1, -1]) * round(self.rng.uniform(0.1, 2.0), 2)
+                offsets = {f.offset_seconds or 0.0 for f in held}
+                offset = 0.0
+                while offset in offsets:  # two rips with one offset would be the same file
+                    offset = self.rng.choice([1, -1]) * round(self.rng.uniform(0.1, 2.0), 2)
                 self.offset_copy_add(recording, offset)
             elif kind in (KIND_EXACT_COPY, KIND_RETAGGED_COPY):
                 # copies are made of the album files themselves, never of other copies

@@ -117,9 +117,11 @@ def samples_encode(
         if options:
             stream.options = options
         if spec.vbr_quality is not None:
+            # LAME -V n: the qscale flag, and n as the global quality (PyAV scales it to
+            # FFmpeg's lambda). Setting only the flag gives -V 0 whatever n is.
             context = stream.codec_context
-            context.qscale = spec.vbr_quality  # type: ignore[assignment]  # stub says bool
-            context.flags = context.flags | av.codec.context.Flags.qscale
+            context.qscale = True
+            context.global_quality = spec.vbr_quality
         layout = CHANNEL_LAYOUTS[data.shape[0]]
         time_base = Fraction(1, sample_rate)
         for start in range(0, data.shape[1], FRAME_SAMPLES):

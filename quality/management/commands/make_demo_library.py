@@ -26,8 +26,8 @@ class Command(BaseCommand):
             "--recordings",
             type=int,
             default=None,
-            help="distinct recordings (default: one per 10 files, at most 2,500); the build "
-            "time grows with this number, the other files are copies",
+            help="distinct recordings (default: 80%% of the files, at most 2,500); the build "
+            "time grows with this number, the other files hold the audio of one of them",
         )
         parser.add_argument("--workers", type=int, default=None, help="default: all cores")
 
