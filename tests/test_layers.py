@@ -4,7 +4,9 @@
     quality/        library files, analysis, score            (uses the base)
     dedup/          duplicates, quarantine, recovery          (uses quality)
     upgrades/       upgrade candidates, triage                (uses quality)
-    overview/       pages across the apps                     (uses all; nothing uses it)
+    overview/       pages across the apps                     (uses the music apps)
+    jobs/           background jobs, their pages              (uses the music apps)
+    api/            the JSON API                              (uses all; nothing uses it)
 
 An app uses another only through its public surface: ``models`` (relations, choices),
 ``selectors`` (reads), ``services`` (writes) and its pure rule modules.
@@ -20,13 +22,15 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 BASE = "musicquality"
-APPS = ("quality", "dedup", "upgrades", "overview")
+APPS = ("quality", "dedup", "upgrades", "overview", "jobs", "api")
 #: Which apps each may import (the base is open to all).
 MAY_USE = {
     "quality": set(),
     "dedup": {"quality"},
     "upgrades": {"quality"},
     "overview": {"quality", "dedup", "upgrades"},
+    "jobs": {"quality", "dedup", "upgrades"},
+    "api": {"quality", "dedup", "upgrades", "overview", "jobs"},
 }
 PUBLIC = {
     "quality": {
@@ -37,11 +41,14 @@ PUBLIC = {
         "hashing",
         "distribution",
         "versions",
+        "filters",
         "recordings",
     },
-    "dedup": {"models", "selectors", "services", "rules"},
-    "upgrades": {"models", "selectors", "services", "rules"},
-    "overview": set(),
+    "dedup": {"models", "selectors", "services", "rules", "reports"},
+    "upgrades": {"models", "selectors", "services", "rules", "filters"},
+    "overview": {"selectors"},
+    "jobs": {"models", "selectors", "services", "rules"},
+    "api": set(),
 }
 
 

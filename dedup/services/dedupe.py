@@ -40,6 +40,7 @@ from dedup.rules import (
     DuplicateReport,
     GroupTotals,
     Removal,
+    group_keeper_choose,
     groups_at_confidence,
 )
 from dedup.selectors import PENDING_NOTE_PREFIX, dedup_history_pending
@@ -51,7 +52,10 @@ from dedup.services.files import (
     library_root_of,
     library_roots_require,
     partial_remove,
+    path_fits,
+    quarantine_destination,
     quarantine_lock,
+    quarantine_overlap_check,
     quarantine_path_check,
     quarantine_path_for,
 )
@@ -59,7 +63,7 @@ from dedup.services.find import duplicates_find
 from dedup.services.notes import note_append, note_line
 from musicquality.fields import utc_now_iso
 from quality.hashing import content_hash_sampled
-from quality.models import FileQuality, LibraryFile
+from quality.models import FileQuality, LibraryFile, active_q
 from quality.services.decoding import pcm_hash_of
 
 logger = logging.getLogger(__name__)
@@ -130,7 +134,12 @@ def dedupe_plan(
     max_duration_delta: float = DEFAULT_MAX_DURATION_DELTA,
     on_compared: Callable[[], None] | None = None,
 ) -> DedupePlan:
-    """What ``dedupe --apply`` would do now (read-only)."""
+    """What ``dedupe --apply`` would do now (read-only).
+
+    A configuration ``--apply`` would refuse (a quarantine overlapping a library root) is
+    refused here too, so that the dry run does not promise what cannot happen.
+    """
+    quarantine_overlap_check()
     report = duplicates_find(
         prefer=prefer, max_duration_delta=max_duration_delta, on_compared=on_compared
     )
@@ -140,6 +149,118 @@ def dedupe_plan(
         min_confidence=min_confidence,
         pending=len(dedup_history_pending()),
     )
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    """The user's call on one duplicate group (the review page, the API): the file that
+    stays and the files to quarantine."""
+
+    keeper_id: int
+    remove_ids: tuple[int, ...]
+
+
+def dedupe_chosen_plan(*, choices: Sequence[GroupChoice]) -> list[DuplicateGroup]:
+    """The groups to act on for the user's choices (read-only).
+
+    Each choice must name members of one *current* duplicate group (the grouping rule, with
+    the keep-both decisions applied): ids from a browser are checked against the library as
+    it is now, never trusted. Each removal is annotated against the chosen keeper. Raises
+    :class:`DedupRefused` naming the file otherwise, or for a quarantine overlapping a library
+    root (as :func:`dedupe_plan`). :func:`dedupe_apply` then verifies every file again, step
+    by step, as for any run.
+    """
+    quarantine_overlap_check()
+    report = duplicates_find(confirm=False)
+    group_of = {member.id: group for group in report.groups for member in group.members}
+    groups: list[DuplicateGroup] = []
+    seen: set[int] = set()
+    for choice in choices:
+        group = group_of.get(choice.keeper_id)
+        if group is None:
+            raise DedupRefused(
+                f"file {choice.keeper_id} is in no duplicate group now (changed, kept or already "
+                "quarantined): reload the duplicates"
+            )
+        if group.number in seen:
+            raise DedupRefused(f"duplicate group {group.number} was chosen twice: choose once")
+        seen.add(group.number)
+        try:
+            groups.append(
+                group_keeper_choose(group, keeper_id=choice.keeper_id, remove_ids=choice.remove_ids)
+            )
+        except ValueError as error:
+            raise DedupRefused(f"{error}: reload the duplicates") from None
+    return groups
+
+
+@dataclass(frozen=True)
+class PlannedMove:
+    """One line of a dry-run plan: a file, where it would go, and a problem seen already."""
+
+    group: DuplicateGroup
+    removal: Removal
+    destination: str
+    problem: str | None
+
+
+SESSION_PLACEHOLDER = "<session>"
+
+
+def dedupe_preview(*, groups: Sequence[DuplicateGroup]) -> list[PlannedMove]:
+    """The dry run of :func:`dedupe_apply` over ``groups`` (read-only): each move, with the
+    problems visible without reading the files (outside the roots, a link, gone, a keeper
+    outside the roots, a quarantine path the system cannot create). What :func:`dedupe_apply`
+    refuses as a whole (no roots, a quarantine overlapping a root) raises
+    :class:`DedupRefused` here too. The run itself checks everything again, and more (hashes,
+    byte-for-byte identity)."""
+    library_roots_require()
+    moves = []
+    for group in groups:
+        try:
+            keeper_root_check(Path(group.keeper.file_path))
+            keeper_problem = None
+        except KeeperProblem as error:
+            keeper_problem = f"group stopped: {error}"
+        for removal in group.removals:
+            problem = keeper_problem
+            destination = quarantine_destination(
+                session_id=SESSION_PLACEHOLDER, file_path=removal.candidate.file_path
+            )
+            try:
+                library_file_check(Path(removal.candidate.file_path))
+                quarantine_path_for(
+                    session_id=SESSION_PLACEHOLDER, file_path=removal.candidate.file_path
+                )
+            except DedupRefused as error:
+                problem = problem or str(error)
+            moves.append(PlannedMove(group, removal, str(destination), problem))
+    return moves
+
+
+def dedupe_chosen_apply(
+    *,
+    choices: Sequence[GroupChoice],
+    deleted_by: DeletedBy = DeletedBy.USER,
+    on_file: Callable[[], None] | None = None,
+) -> DedupeResult:
+    """Quarantine the files the user chose (:func:`dedupe_chosen_plan`), by the protocol."""
+    return dedupe_apply(
+        groups=dedupe_chosen_plan(choices=choices), deleted_by=deleted_by, on_file=on_file
+    )
+
+
+def dedupe_confident_apply(
+    *,
+    min_confidence: float,
+    prefer: Sequence[PurePath] = (),
+    deleted_by: DeletedBy = DeletedBy.SYSTEM,
+    on_compared: Callable[[], None] | None = None,
+    on_file: Callable[[], None] | None = None,
+) -> DedupeResult:
+    """``dedupe --apply --yes`` in one call: plan at ``min_confidence``, then the protocol."""
+    plan = dedupe_plan(min_confidence=min_confidence, prefer=prefer, on_compared=on_compared)
+    return dedupe_apply(groups=plan.groups, deleted_by=deleted_by, on_file=on_file)
 
 
 # --- the protocol -------------------------------------------------------------------------
@@ -156,12 +277,23 @@ def _stat_key(path: Path) -> tuple[int, int, int]:
     return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
+def keeper_root_check(path: Path) -> None:
+    """A keeper outside the library roots stops its group: no copy inside the roots is
+    quarantined in favour of one that dedupe does not look after."""
+    if library_root_of(path) is None:
+        raise KeeperProblem(
+            f"keeper {path} is outside MUSICQUALITY_LIBRARY_ROOTS: no copy inside the roots is "
+            "quarantined in favour of one outside (add its folder to the roots, or move it in)"
+        )
+
+
 def _keeper_verify(group: DuplicateGroup) -> _KeeperState:
     keeper = group.keeper
-    row = LibraryFile.objects.filter(id=keeper.id, is_active=True).first()
+    row = LibraryFile.objects.filter(active_q(), id=keeper.id).first()
     if row is None or row.file_path != keeper.file_path:
         raise KeeperProblem(f"keeper {keeper.file_path} is no longer in the library index")
     path = Path(row.file_path)
+    keeper_root_check(path)
     if path.is_symlink() or not path.is_file():
         raise KeeperProblem(f"keeper {path} is missing")
     before = _stat_key(path)
@@ -190,7 +322,7 @@ def _removal_verify(
     removal: Removal, *, group: DuplicateGroup, keeper: _KeeperState
 ) -> tuple[LibraryFile, Path]:
     candidate = removal.candidate
-    row = LibraryFile.objects.filter(id=candidate.id, is_active=True).first()
+    row = LibraryFile.objects.filter(active_q(), id=candidate.id).first()
     if row is None or row.file_path != candidate.file_path:
         raise DedupRefused(
             f"{candidate.file_path}: its library_index row changed since the duplicates were "
@@ -269,13 +401,19 @@ def pending_settle(history: DedupHistory) -> Settled:
     """Complete or undo one interrupted move, judging by where the file is now."""
     source = Path(history.file_path)
     try:
-        destination = quarantine_path_check(history.recovery_path)
+        destination = quarantine_path_check(
+            history.recovery_path, session_id=history.deletion_session_id
+        )
     except DedupRefused as error:
         logger.error("history row %s left pending: %s", history.id, error)
         return Settled.REFUSED
-    partial_remove(destination)
+    # A destination the system cannot create (longer than PATH_MAX) never received the file:
+    # the row is settled by where the original is, like any move that did not happen.
+    reachable = path_fits(destination)
+    if reachable:
+        partial_remove(destination)
     at_source = os.path.lexists(source)
-    in_quarantine = destination.is_file()
+    in_quarantine = reachable and destination.is_file()
     if at_source and in_quarantine:
         identical = os.path.samefile(source, destination) or files_identical(source, destination)
         if identical and library_root_of(source) is not None:
@@ -308,9 +446,16 @@ def pending_settle(history: DedupHistory) -> Settled:
 
 
 def _pending_resume() -> ResumeResult:
+    """Settle every pending row; one the filesystem will not let us settle is reported and
+    left for the next run, never allowed to stop this one."""
     result = ResumeResult()
     for history in dedup_history_pending():
-        result.settled.append((history, pending_settle(history)))
+        try:
+            settled = pending_settle(history)
+        except OSError as error:
+            logger.error("history row %s left pending: %s", history.id, error)
+            settled = Settled.REFUSED
+        result.settled.append((history, settled))
     return result
 
 
@@ -344,7 +489,13 @@ def _removal_quarantine(
     try:
         file_move(src=path, dst=destination)
     except (OSError, DedupRefused) as error:
-        outcome = pending_settle(history)
+        try:
+            outcome = pending_settle(history)
+        except OSError as settle_error:
+            raise DedupRefused(
+                f"{path} could not be moved into quarantine ({error}), and its history row "
+                f"{history.id} stays pending ({settle_error}): the next run settles it"
+            ) from None
         if outcome is Settled.COMPLETED:
             return FileOutcome(removal, keeper.path.as_posix(), True, "quarantined", history.id)
         raise DedupRefused(f"{path} could not be moved into quarantine ({error})") from None

@@ -7,6 +7,7 @@ Tests check what the browser shows against the database read directly with ``sql
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
 import subprocess
@@ -56,15 +57,43 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30) -> No
     raise RuntimeError(f"gunicorn did not answer on {url} within {timeout} s")
 
 
-def site_start(folder: Path, **overrides: str):
-    """Collect static files, create the admin account, start gunicorn; yield a Site."""
-    env = manage_env(
+def site_env(folder: Path, **overrides: str) -> dict[str, str]:
+    """The environment of the site's processes (gunicorn, the job worker): production
+    settings over the files in ``folder``."""
+    return manage_env(
         folder,
         MUSICQUALITY_DEBUG="0",
         MUSICQUALITY_SECRET_KEY="e2e-only-secret-key-0123456789-0123456789-0123456789",
         MUSICQUALITY_STATIC_ROOT=str(folder / "static"),
         **overrides,
     )
+
+
+def worker_start(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """The job worker, ``manage.py run_huey``, as ``make demo`` starts it."""
+    log = log_path.open("a")
+    try:
+        return subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "manage.py"), "run_huey"],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    finally:
+        log.close()
+
+
+def worker_stop(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=30)
+
+
+def site_start(folder: Path, **overrides: str):
+    """Collect static files, create the admin account, start gunicorn; yield a Site."""
+    env = site_env(folder, **overrides)
     for args in (
         ("collectstatic", "--noinput", "-v0"),
         ("ensure_admin", "--username", ADMIN_USER, "--password-file", str(folder / "pw.txt")),
@@ -150,23 +179,22 @@ def demo_site(tmp_path_factory):
         "MUSICQUALITY_STREAMING_DB": str(folder / "music_tools.db"),
     }
     env = manage_env(folder, **paths)
+    albums = str(folder / "music" / "Albums")  # the demo keeps its album files (--prefer)
     for args in (
         ("make_demo_library", "--files", "40", "--out", str(folder), "--seed", "6"),
         ("migrate", "-v0"),
         ("migrate", "-v0", "--database=library"),
         ("scan_library", str(folder / "music")),
         ("analyze_quality",),
-        ("find_duplicates", "--prefer", str(folder / "music" / "Albums")),
+        ("run_job", "find_duplicates", "--json", json.dumps({"prefer": [albums]})),
         (
+            "run_job",
             "dedupe",
             "--apply",
-            "--yes",
-            "--min-confidence",
-            "1.0",
-            "--prefer",
-            str(folder / "music" / "Albums"),
+            "--json",
+            json.dumps({"min_confidence": 1.0, "prefer": [albums]}),
         ),
-        ("identify_upgrades",),
+        ("run_job", "identify_upgrades"),
     ):
         result = run_manage(env, *args)
         assert result.returncode == 0, f"{args}: {result.stderr}"

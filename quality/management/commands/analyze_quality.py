@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 from musicquality.monitoring.rules import RunKind
 from musicquality.monitoring.runs import run_measured
 from musicquality.progress import ProgressBar
@@ -59,7 +59,7 @@ class Command(LibraryCommand):
         bar.close()
         out = self.stdout
         for error in result.errors[:ERRORS_LISTED]:
-            out.write(f"  {error.kind}: {error.path} ({error.message})")
+            out.write(f"  {error.kind}: {printable(error.path)} ({printable(error.message)})")
         if len(result.errors) > ERRORS_LISTED:
             out.write(f"  ... and {len(result.errors) - ERRORS_LISTED} more (see --errors-csv)")
         if errors_csv is not None:
@@ -67,12 +67,9 @@ class Command(LibraryCommand):
                 writer = csv.writer(handle)
                 writer.writerow(["path", "kind", "message"])
                 writer.writerows((e.path, e.kind, e.message) for e in result.errors)
-        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result.errors_by_kind.items()))
         out.write(
-            f"Analysed {result.analysed}, skipped {result.skipped} (up to date), "
-            f"errors {len(result.errors)}{f' ({kinds})' if kinds else ''}; "
-            f"{result.files_per_second:,.0f} files/s in {result.seconds:.1f} s "
-            f"[analyzer {ANALYZER_VERSION}]"
+            f"{result.summary}; {result.files_per_second:,.0f} files/s in "
+            f"{result.seconds:.1f} s [analyzer {ANALYZER_VERSION}]"
         )
         if result.interrupted:
             raise CommandError(
