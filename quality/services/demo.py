@@ -664,7 +664,10 @@ class _DemoPlanner:
             folder = f"{FOLDER_COMPILATIONS}/{_safe(tags.album)}"
             name = f"{_safe(tags.artist)} - {_safe(tags.title)}"
         else:
-            folder, name = _album_folder(tags), _safe(tags.title)
+            # in the artist's own folder whatever case the tag has: the original sorts (and
+            # is scanned, so kept on ties) before its editions ("<album> (Deluxe Edition)")
+            folder = _album_folder(replace(tags, artist=track.artist))
+            name = _safe(tags.title)
         number = self.folder_numbers[folder] = self.folder_numbers.get(folder, 0) + 1
         self.copy_file(source, kind, folder, f"{number:02d} {name}", tags=tags)
 
