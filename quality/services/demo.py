@@ -560,6 +560,8 @@ class _DemoPlanner:
         tags = replace(second.track, artist=track.artist, title=track.title)
         if same_album:
             tags = replace(tags, album=track.album, year=track.year)
+        elif tags.album == track.album:  # both drawn from one album: the other is a live one
+            tags = replace(tags, album=f"{tags.album} (Live)")
         number = first.track_number + 1 if same_album else second.track_number
         second = replace(second, track=tags, track_number=number)
         self.recordings[second.id - 1] = second
