@@ -140,9 +140,13 @@ def test_review_a_group_change_the_keeper_quarantine_and_recover(page, jobs_site
     card.locator(f"input[name=keeper][value='{other}']").check()
     assert card.locator(f"input[name=remove][value='{keeper}']").is_checked()
     assert card.locator(f"input[name=remove][value='{other}']").is_disabled()
-    for box in card.locator("input[name=remove]:checked").all():
-        if int(box.get_attribute("value")) != keeper:
-            box.uncheck()
+    # the values first: ":checked" is a live query, and unchecking shrinks it
+    checked = [
+        box.get_attribute("value") for box in card.locator("input[name=remove]:checked").all()
+    ]
+    for value in checked:
+        if int(value) != keeper:
+            card.locator(f"input[name=remove][value='{value}']").uncheck()
     screenshot(page, "review-keeper-changed")
     card.locator("button.quarantine").click()
 
