@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "quality",
     "dedup",
     "upgrades",
+    "imports",
     "overview",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -270,3 +271,16 @@ ALERT_DB_SIZE_MB = _env_positive("MUSICQUALITY_ALERT_DB_SIZE_MB", 500, "MB")
 ALERT_BACKLOG_FILES = _env_positive("MUSICQUALITY_ALERT_BACKLOG_FILES", 1000, "files")
 ALERT_QUERY_MS = _env_positive("MUSICQUALITY_ALERT_QUERY_MS", 100, "milliseconds")
 ALERT_WINDOW_MINUTES = _env_positive("MUSICQUALITY_ALERT_WINDOW_MINUTES", 15, "minutes")
+
+# --- imports (docs/imports.md) ---------------------------------------------------------------
+# Folders under which the Imports page may vet a folder (the CLI's vet_import takes any):
+# separated by ':', like MUSICQUALITY_LIBRARY_ROOTS; unset, the page vets nothing.
+IMPORT_ROOTS = [
+    Path(root).expanduser().resolve()
+    for root in os.environ.get("MUSICQUALITY_IMPORT_ROOTS", "").split(os.pathsep)
+    if root.strip()
+]
+# Where a new file goes under --into (fields: {artist} {album} {title} {year} {filename} {ext}).
+IMPORT_PATH_TEMPLATE = os.environ.get(
+    "MUSICQUALITY_IMPORT_PATH_TEMPLATE", "{artist}/{album}/{filename}"
+)

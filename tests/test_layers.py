@@ -4,6 +4,7 @@
     quality/        library files, analysis, score            (uses the base)
     dedup/          duplicates, quarantine, recovery          (uses quality)
     upgrades/       upgrade candidates, triage                (uses quality)
+    imports/        import folders vetted and applied         (uses quality, dedup, upgrades)
     overview/       pages across the apps                     (uses all; nothing uses it)
 
 An app uses another only through its public surface: ``models`` (relations, choices),
@@ -20,13 +21,14 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 BASE = "musicquality"
-APPS = ("quality", "dedup", "upgrades", "overview")
+APPS = ("quality", "dedup", "upgrades", "imports", "overview")
 #: Which apps each may import (the base is open to all).
 MAY_USE = {
     "quality": set(),
     "dedup": {"quality"},
     "upgrades": {"quality"},
-    "overview": {"quality", "dedup", "upgrades"},
+    "imports": {"quality", "dedup", "upgrades"},
+    "overview": {"quality", "dedup", "upgrades", "imports"},
 }
 PUBLIC = {
     "quality": {
@@ -41,6 +43,7 @@ PUBLIC = {
     },
     "dedup": {"models", "selectors", "services", "rules"},
     "upgrades": {"models", "selectors", "services", "rules"},
+    "imports": {"models", "selectors", "services", "rules"},
     "overview": set(),
 }
 

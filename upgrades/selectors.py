@@ -210,3 +210,19 @@ def upgrade_candidates_count() -> int:
 
 def upgrade_candidate_of_file(*, library_file_id: int) -> UpgradeCandidate | None:
     return UpgradeCandidate.objects.filter(library_file_id=library_file_id).first()
+
+
+def upgrade_candidates_open_of(*, library_file_ids: Iterable[int]) -> dict[int, int]:
+    """library_file_id → id of its open (pending or approved) candidate, for these files."""
+    ids = list(library_file_ids)
+    found: dict[int, int] = {}
+    rows = UpgradeCandidate.objects.filter(
+        user_action__in=[UserAction.PENDING, UserAction.APPROVED]
+    )
+    for start in range(0, len(ids), 500):
+        found.update(
+            rows.filter(library_file_id__in=ids[start : start + 500]).values_list(
+                "library_file_id", "id"
+            )
+        )
+    return found

@@ -418,7 +418,7 @@ _UPSERT_SQL = (
 _MATCH_TABLE = StreamingMatch._meta.db_table
 _MATCH_INSERT_SQL = (
     f"INSERT INTO {_MATCH_TABLE} ({', '.join(StreamingMatchRow._fields)}) "
-    f"VALUES ({', '.join('?' for _ in StreamingMatchRow._fields)})"
+    f"VALUES ({', '.join('%s' for _ in StreamingMatchRow._fields)})"
 )
 
 
@@ -429,7 +429,7 @@ def _candidates_upsert(rows: list[CandidateRow], *, matches: list[StreamingMatch
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
         cursor.executemany(_UPSERT_SQL, rows)
         cursor.executemany(
-            f"DELETE FROM {_MATCH_TABLE} WHERE library_file_id = ?",
+            f"DELETE FROM {_MATCH_TABLE} WHERE library_file_id = %s",
             [(row.library_file_id,) for row in rows],
         )
         cursor.executemany(_MATCH_INSERT_SQL, matches)
@@ -438,7 +438,7 @@ def _candidates_upsert(rows: list[CandidateRow], *, matches: list[StreamingMatch
 def _streaming_matches_prune(*, stamp: str) -> None:
     """Drop the matches this run did not write: files that are no longer candidates."""
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_MATCH_TABLE} WHERE checked_at <> ?", [stamp])
+        cursor.execute(f"DELETE FROM {_MATCH_TABLE} WHERE checked_at <> %s", [stamp])
 
 
 def _candidates_complete_outgrown(
@@ -671,8 +671,7 @@ def upgrade_candidate_acquire(
         if candidate.user_action != UserAction.COMPLETED:
             candidate.notes = rules.note_appended(
                 candidate.notes,
-                f"completed: upgraded by {source.removeprefix('import:')} import, "
-                f"now {replaced_by_path}",
+                f"completed: replaced by {replaced_by_path} (from {source})",
                 when=stamp,
             )
             candidate.user_action = UserAction.COMPLETED

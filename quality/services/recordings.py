@@ -19,16 +19,12 @@ from django.db import connections, transaction
 from musicquality.fields import utc_now_iso
 from quality.fingerprints import FingerprintUnavailable, fingerprint_groups
 from quality.models import AudioMatch, AudioMatchRun
+from quality.selectors import active_fingerprints
 
 logger = logging.getLogger(__name__)
 
 LIBRARY = "library"
 APP = "default"
-FINGERPRINTS_SQL = """
-SELECT li.id, fq.acoustid_fingerprint, li.duration
-FROM file_quality fq JOIN library_index li ON li.id = fq.library_file_id
-WHERE li.is_active = 1 AND fq.acoustid_fingerprint IS NOT NULL
-"""
 SIGNATURE_SQL = """
 SELECT COUNT(*), TOTAL(li.id), MAX(av.verified_at)
 FROM file_quality fq JOIN library_index li ON li.id = fq.library_file_id
@@ -70,9 +66,7 @@ def audio_matches_refresh(*, force: bool = False) -> AudioMatchRefresh:
         return AudioMatchRefresh(
             last.fingerprints, last.same_pairs, last.similar_pairs, 0, 0.0, refreshed=False
         )
-    with connections[LIBRARY].cursor() as cursor:
-        cursor.execute(FINGERPRINTS_SQL)
-        items = cursor.fetchall()
+    items = active_fingerprints()
     try:
         grouping = fingerprint_groups(items)
     except FingerprintUnavailable as error:
