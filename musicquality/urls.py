@@ -11,5 +11,6 @@ urlpatterns = [
     path("files/", include("quality.urls")),
     path("dedup/", include("dedup.urls")),
     path("upgrades/", include("upgrades.urls")),
+    path("imports/", include("imports.urls")),
     path("", include("overview.urls")),
 ]

@@ -179,7 +179,10 @@ def test_an_acquisition_repoints_the_candidate_and_completes_its_job():
     assert candidate.library_file_id == new.pk
     assert candidate.file_path == old.file_path  # still describes the file it replaced
     assert candidate.user_action == UserAction.COMPLETED
-    assert candidate.notes.count("replaced by /music/new/Song.flac (from import:/downloads/batch)") == 1
+    assert (
+        candidate.notes.count("replaced by /music/new/Song.flac (from import:/downloads/batch)")
+        == 1
+    )
     assert jobs_of(candidate) == [("completed", "import:/downloads/batch")]
     job = UpgradeJob.objects.get(candidate=candidate)
     assert job.download_started_at.isoformat() == "2026-01-08T12:00:00+00:00"
