@@ -79,9 +79,8 @@ class ImportFileTable(AppTable):
     def render_incoming(self, record: ImportFile) -> str:
         bitrate = f" {record.bitrate} kbps" if record.bitrate else ""
         return format_html(
-            "{} {}{}, score <strong>{}</strong><br><small>audio: {}</small>",
-            record.file_format,
-            record.codec or "",
+            "{}{}, score <strong>{}</strong><br><small>audio: {}</small>",
+            record.codec or record.file_format,
             bitrate,
             _score(record.incoming_score),
             record.audio_verdict or "not verified",
