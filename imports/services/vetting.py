@@ -27,23 +27,21 @@ from dedup.services.files import files_identical
 from imports.models import ImportFile, ImportVetting, VettingStatus
 from imports.rules import FileVerdict, Verdict, VettingTotals, vetting_decide
 from musicquality.fields import utc_now_iso
-from quality.fingerprints import SAME_RECORDING, FingerprintUnavailable, fingerprint_groups
 from quality.recordings import (
     CONTENT_HASH,
     LINK_STRENGTH,
-    AudioMatchFact,
+    SAME_RECORDING,
     Candidate,
     Link,
     recording_links,
 )
 from quality.selectors import (
-    active_fingerprints,
     audio_match_facts,
     recording_candidates,
     verification_backlog_count,
 )
 from quality.services.incoming import IncomingFile, incoming_folder_read
-from quality.services.recordings import audio_matches_refresh
+from quality.services.recordings import audio_matches_of_foreign, audio_matches_refresh
 from upgrades.selectors import upgrade_candidates_open_of
 
 logger = logging.getLogger(__name__)
@@ -147,30 +145,6 @@ def folder_check(folder: Path) -> Path:
     return absolute
 
 
-def _incoming_matches(
-    incoming: Sequence[tuple[int, IncomingFile]], library: Sequence[tuple]
-) -> list[AudioMatchFact]:
-    """Fingerprint pairs with an incoming file (same recording or similar), found through
-    the index over the library's fingerprints and the incoming ones."""
-    items = list(library)
-    items += [
-        (file_id, file.verified.fingerprint, file.index.duration if file.index else None)
-        for file_id, file in incoming
-        if file.verified and file.verified.fingerprint
-    ]
-    wanted = {file_id for file_id, _ in incoming}
-    grouping = fingerprint_groups(items, pairs_with=wanted)
-    facts: dict[tuple[int, int], AudioMatchFact] = {}
-    for group in grouping.groups:
-        for pair in group.pairs:
-            first, second = sorted((pair.a, pair.b))
-            facts[(first, second)] = AudioMatchFact(first, second, pair.score, not pair.note)
-    for pair in grouping.similar:
-        first, second = sorted((pair.a, pair.b))
-        facts.setdefault((first, second), AudioMatchFact(first, second, pair.score, False))
-    return [fact for fact in facts.values() if fact.file_a in wanted or fact.file_b in wanted]
-
-
 def _confirmed(links: list[Link], by_id: dict[int, Candidate]) -> list[Link]:
     """Content-hash links that touch an incoming file, compared byte for byte (a sampled hash
     only suggests identity); the library's own are kept as its recording rule has them."""
@@ -215,11 +189,16 @@ def import_vet(
     ]
     kept_ids = {c.id for c in library}
     facts = [m for m in audio_match_facts() if m.file_a in kept_ids and m.file_b in kept_ids]
-    try:
-        fingerprints = [item for item in active_fingerprints() if item[0] in kept_ids]
-        facts += _incoming_matches(numbered, fingerprints)
-    except FingerprintUnavailable as error:
-        report.fingerprints_unavailable = str(error)
+    foreign = audio_matches_of_foreign(
+        items=[
+            (file_id, file.verified.fingerprint, file.index.duration if file.index else None)
+            for file_id, file in numbered
+            if file.verified and file.verified.fingerprint
+        ],
+        library_ids=kept_ids,
+    )
+    facts += foreign.facts
+    report.fingerprints_unavailable = foreign.unavailable
     candidates = [*incoming, *library]
     by_id = {c.id: c for c in candidates}
     links = _confirmed(recording_links(candidates, audio_matches=facts, kinds=LINK_STRENGTH), by_id)

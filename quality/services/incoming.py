@@ -163,14 +163,16 @@ def incoming_folder_read(
 
 
 def incoming_file_store(*, path: Path, verified: Verified | None) -> LibraryFile:
-    """Index a file that has just been moved into the library, analyse it, and store the
-    verification made while it was vetted (its PCM hash, fingerprint and effective score),
-    when there is one; re-runnable (the row is upserted by path). Raises ``ValueError`` when
-    the file is not readable audio (it stays where it is, unindexed)."""
+    """Index a file that has just been moved into the library, analyse it, and store its
+    verification (PCM hash, fingerprint, effective score): the one made while it was vetted,
+    or, without one (``None``: vetted in another process), a decode made now. Re-runnable
+    (the row is upserted by path). Raises ``ValueError`` when the file is not readable audio
+    (it stays where it is, unindexed)."""
     library_file = library_file_index(path=path)
     file_quality_refresh(library_file=library_file)
-    if verified is not None:
-        verification_store(library_file_id=library_file.pk, verified=verified)
+    if verified is None:
+        verified = file_verify(library_file_id=library_file.pk, path=str(path))
+    verification_store(library_file_id=library_file.pk, verified=verified)
     return library_file
 
 

@@ -105,3 +105,59 @@ def test_apply_needs_a_selection(superuser_client, roots):
     )
     assert "select at least one file to apply" in response.content.decode()
     assert ImportFile.objects.get().state == "vetted"
+
+
+def test_the_import_tables_render_the_body_django_tables2_renders(superuser_client, monkeypatch):
+    from tests.musicquality.test_tables import DJANGO_TABLES2_TEMPLATE, tbody
+
+    vetting = ImportVetting.objects.create(
+        folder="/downloads/batch",
+        started_at="2026-01-08T12:00:00+00:00",
+        status="done",
+        threshold=0.85,
+        totals={"files": 2, "new": 1, "upgrade": 1, "unreadable": 1},
+    )
+    common = {"vetting": vetting, "file_size": 1, "file_mtime": "t", "content_hash": "h"}
+    ImportFile.objects.create(
+        **common,
+        path='/downloads/batch/AC/DC & "<Friends>".flac',
+        verdict="new",
+        reason="no recording in the library",
+        artist="AC/DC",
+        file_format="flac",
+        codec="FLAC",
+        bitrate=900,
+        incoming_score=85.0,
+        audio_verdict="ok",
+    )
+    ImportFile.objects.create(
+        **common,
+        path="/downloads/batch/Song.flac",
+        verdict="upgrade",
+        reason="better",
+        file_format="flac",
+        incoming_score=85.0,
+        library_id=7,
+        library_match="/music/Song.mp3",
+        library_score=32.7,
+        library_format="mp3",
+        matched_by="acoustic_fingerprint",
+        state="done",
+        detail="imported as /music/Song.flac",
+    )
+    for url, name in (
+        (reverse("imports:list"), "table"),
+        (reverse("imports:detail", args=[vetting.pk]), "table"),
+    ):
+
+        def body(url=url, name=name):
+            response = superuser_client.get(url)
+            table = response.context[name]
+            html = response.content.decode().split(f'id="{table.attrs["id"]}"', 1)[1]
+            return tbody(html), type(table)
+
+        ours, table_class = body()
+        monkeypatch.setattr(table_class._meta, "template_name", DJANGO_TABLES2_TEMPLATE)
+        theirs, _ = body()
+        monkeypatch.undo()
+        assert ours == theirs and ours.startswith("<tr")
