@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -58,6 +59,24 @@ class LibraryCommand(BaseCommand):
                     "finishes, then run the command again (work already committed is kept)"
                 ) from None
             raise CommandError(_database_error_text(error, library_path=path)) from None
+
+    def export_write(self, target: str, text: str) -> None:
+        """An export (``--json``, ``--csv``) to the file ``target``, or to stdout for ``-``."""
+        if target == "-":
+            self.stdout.write(text, ending="")
+            return
+        try:
+            Path(target).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"cannot write {target}: {error.strerror}") from None
+
+    def confirm_or_stop(self, question: str, *, stdin) -> None:
+        """Ask ``question [y/N]`` on the terminal; any answer but yes stops the command before
+        anything changed."""
+        self.stdout.write(f"{question} [y/N] ", ending="")
+        self.stdout.flush()
+        if stdin.readline().strip().lower() not in {"y", "yes"}:
+            raise CommandError("not confirmed: nothing changed")
 
 
 def _database_error_text(error: Exception, *, library_path) -> str:

@@ -43,6 +43,29 @@ class PriorityBandFilter(admin.SimpleListFilter):
         return queryset
 
 
+def confirmation_page(
+    model_admin, request, queryset, *, template: str, title: str, rows, verb: str, form, **extra
+) -> TemplateResponse:
+    """The intermediate page of an admin action: what it will change (the first 50 ``rows``),
+    the form (a note), and the post back that applies it."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.model._meta,
+        "rows": rows,
+        "count": queryset.count(),
+        "selected_ids": queryset.values_list("pk", flat=True),
+        "action_name": request.POST.get("action"),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "verb": verb,
+        "form": form,
+        "media": model_admin.media,
+        **extra,
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, template, context)
+
+
 class ActionNoteForm(forms.Form):
     note = forms.CharField(
         required=False,
@@ -185,23 +208,17 @@ class UpgradeCandidateAdmin(admin.ModelAdmin):
                 text += f"; {result.unchanged} already {action}, left as they were"
             self.message_user(request, text + ".", messages.SUCCESS)
             return None
-        opts = self.model._meta
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{verb}: {queryset.count()} upgrade candidates",
-            "opts": opts,
-            "candidates": queryset.order_by("-priority_score")[:50],
-            "count": queryset.count(),
-            "selected_ids": queryset.values_list("pk", flat=True),
-            "action_name": request.POST.get("action"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "user_action": action,
-            "verb": verb,
-            "form": form,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "upgrades/admin/action_confirmation.html", context)
+        return confirmation_page(
+            self,
+            request,
+            queryset,
+            template="upgrades/admin/action_confirmation.html",
+            title=f"{verb}: {queryset.count()} upgrade candidates",
+            rows=queryset.order_by("-priority_score")[:50],
+            verb=verb,
+            form=form,
+            user_action=action,
+        )
 
 
 class JobMessageForm(forms.Form):
@@ -280,19 +297,14 @@ class UpgradeJobAdmin(admin.ModelAdmin):
                 text += f"; {left} not pending, left as they were"
             self.message_user(request, text + ".", messages.SUCCESS)
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{verb}: {queryset.count()} upgrade jobs",
-            "opts": self.model._meta,
-            "jobs": queryset.select_related("candidate")[:50],
-            "count": queryset.count(),
-            "selected_ids": queryset.values_list("pk", flat=True),
-            "action_name": request.POST.get("action"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "job_status": status,
-            "verb": verb,
-            "form": form,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "upgrades/admin/job_confirmation.html", context)
+        return confirmation_page(
+            self,
+            request,
+            queryset,
+            template="upgrades/admin/job_confirmation.html",
+            title=f"{verb}: {queryset.count()} upgrade jobs",
+            rows=queryset.select_related("candidate")[:50],
+            verb=verb,
+            form=form,
+            job_status=status,
+        )

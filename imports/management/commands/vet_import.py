@@ -168,19 +168,10 @@ class Command(LibraryCommand):
         except ApplyRefused as error:
             raise CommandError(str(error)) from None
 
-    def _write(self, target: str, text: str) -> None:
-        if target == "-":
-            self.stdout.write(text, ending="")
-            return
-        try:
-            Path(target).write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise CommandError(f"cannot write {target}: {error.strerror}") from None
-
     def _exports(self, report: VettingReport, options) -> None:
         data = report.as_dict()
         if options["json"]:
-            self._write(options["json"], json.dumps(data, indent=2) + "\n")
+            self.export_write(options["json"], json.dumps(data, indent=2) + "\n")
         if options["csv"]:
             buffer = io.StringIO()
             writer = csv.DictWriter(
@@ -188,7 +179,7 @@ class Command(LibraryCommand):
             )
             writer.writeheader()
             writer.writerows(data["files"])
-            self._write(options["csv"], buffer.getvalue())
+            self.export_write(options["csv"], buffer.getvalue())
 
     def _table(self, report: VettingReport) -> None:
         out = self.stdout
@@ -234,14 +225,11 @@ class Command(LibraryCommand):
         totals = report.totals
         rejected = sum(len(report.of_verdict(v)) for v in REJECTED_VERDICTS)
         where = f", {rejected} to {reject_dir}" if reject_dir else ""
-        self.stdout.write(
+        self.confirm_or_stop(
             f"Import {totals.new} new files, replace {totals.upgrade} library files (moved into "
-            f"quarantine){where}? [y/N] ",
-            ending="",
+            f"quarantine){where}?",
+            stdin=stdin,
         )
-        self.stdout.flush()
-        if stdin.readline().strip().lower() not in {"y", "yes"}:
-            raise CommandError("not confirmed: nothing changed")
 
     def _resumed(self, history: ResumeResult, imports: list[ApplyOutcome]) -> None:
         for row, settled in history.settled:
