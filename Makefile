@@ -66,6 +66,12 @@ test: install system-deps lint
 test-fast: install
 	$(PY) -m pytest -x -q -m "not e2e and not slow"
 
+# Each benchmark prints its ratio against a baseline measured in the same run; run them on an
+# idle machine and copy the figures into bench/RESULTS.md.
+BENCHES := bench_scan_analysis bench_verify bench_fingerprints bench_dedup bench_upgrades bench_pages bench_monitoring
+bench: install system-deps
+	@for b in $(BENCHES); do echo "== $$b"; $(PY) bench/$$b.py || exit 1; done
+
 clean:
 	rm -rf $(VENV) var $(DEMO_DIR) tests/artifacts .pytest_cache .ruff_cache
 

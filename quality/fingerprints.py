@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -101,6 +102,147 @@ class FingerprintAccumulator:
         self._fp = None
         raw = fingerprint_decode(encoded)
         return raw if raw.size >= MIN_ITEMS else None
+
+
+#: Chromaprint's own resampling (and fpcalc's, through libswresample): to 11025 Hz with these
+#: filter settings, so a fingerprint made here is the one fpcalc prints for the same audio.
+FINGERPRINT_RATE = 11025
+RESAMPLE_OPTIONS = {"filter_size": "16", "phase_shift": "8", "linear_interp": "1", "cutoff": "0.8"}
+
+
+#: Sample formats a decoder hands over, as NumPy dtypes (planar or packed alike).
+_FRAME_DTYPES = {"u8": "u1", "s16": "<i2", "s32": "<i4", "s64": "<i8", "flt": "<f4", "dbl": "<f8"}
+#: Decoded audio gathered before one call to libswresample: a call per decoded frame (1,024
+#: samples of AAC) costs more in overhead than the filtering (bench/RESULTS.md).
+BATCH_SAMPLES = 32768
+
+
+class FrameFingerprinter:
+    """Feed decoded ``av.AudioFrame``s (any format, rate and layout); ``finish()`` gives the
+    raw fingerprint of the first ``MAX_SECONDS``.
+
+    libswresample converts, downmixes and resamples the audio to 11025 Hz mono int16 in C
+    before Chromaprint sees it, as fpcalc does: Chromaprint would otherwise resample itself,
+    and the decode pass would first convert every float sample to int16 in NumPy, which
+    together cost more (bench/RESULTS.md, "Fingerprints"). Frames are copied into a batch of
+    :data:`BATCH_SAMPLES` per resampler call.
+    """
+
+    def __init__(self) -> None:
+        self._accumulator = FingerprintAccumulator(FINGERPRINT_RATE, 1)
+        self._shape: tuple[str, str, int] | None = None  # format, layout, rate of the batch
+        self._resampler: Any = None
+        self._batch = np.empty((0, 0))
+        self._pts = 0
+        self._filled = 0
+        self._packed_channels = 1
+
+    @property
+    def full(self) -> bool:
+        return self._accumulator.full
+
+    @property
+    def seconds(self) -> float:
+        return self._accumulator.seconds
+
+    def feed(self, frame) -> None:
+        if self._accumulator.full or frame.samples <= 0:
+            return
+        shape = (frame.format.name, frame.layout.name, int(frame.sample_rate))
+        if shape != self._shape:
+            self._flush(final=self._shape is not None)
+            self._start(frame, shape)
+        planar = frame.format.is_planar
+        width = frame.samples * (1 if planar else self._packed_channels)
+        if self._filled + width > self._batch.shape[1]:
+            self._flush()
+        dtype = self._batch.dtype
+        for index, plane in enumerate(frame.planes[: self._batch.shape[0]]):
+            self._batch[index, self._filled : self._filled + width] = np.frombuffer(
+                plane, dtype=dtype, count=width
+            )
+        self._filled += width
+        if self._filled >= self._batch.shape[1] // 2:
+            self._flush()
+
+    def _start(self, frame, shape: tuple[str, str, int]) -> None:
+        import av  # the decode pass's library; imported here to keep this module light
+
+        fmt, _layout, _rate = shape
+        channels = frame.layout.nb_channels
+        planar = frame.format.is_planar
+        self._packed_channels = 1 if planar else channels
+        dtype = np.dtype(_FRAME_DTYPES[fmt.removesuffix("p")])
+        self._batch = np.empty(
+            (channels if planar else 1, 2 * BATCH_SAMPLES * self._packed_channels), dtype
+        )
+        self._filled = 0
+        self._shape = shape
+        self._resampler = av.AudioResampler(
+            format="s16", layout="mono", rate=FINGERPRINT_RATE, options=RESAMPLE_OPTIONS
+        )
+
+    def _flush(self, *, final: bool = False) -> None:
+        """Resample what the batch holds (and, ``final``, what the resampler still holds)."""
+        if self._resampler is None or self._shape is None:
+            return
+        import av
+
+        out = []
+        if self._filled:
+            fmt, layout, rate = self._shape
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(self._batch[:, : self._filled]), format=fmt, layout=layout
+            )
+            frame.sample_rate = rate
+            frame.pts = self._pts
+            self._pts += frame.samples
+            out += self._resampler.resample(frame)
+            self._filled = 0
+        if final:
+            out += self._resampler.resample(None)
+        for resampled in out:
+            self._accumulator.feed(
+                np.frombuffer(resampled.planes[0], dtype=np.int16, count=resampled.samples)
+            )
+
+    def finish(self) -> np.ndarray | None:
+        """The raw fingerprint (uint32 array), or None when there was too little audio."""
+        if not self._accumulator.full:
+            self._flush(final=True)
+        return self._accumulator.finish()
+
+
+class FingerprintFeed:
+    """The decode pass's frame callback: feeds Chromaprint the first 120 s."""
+
+    def __init__(self) -> None:
+        self.fingerprinter: FrameFingerprinter | None = None
+        self.failure: str | None = None
+        self.raw: np.ndarray | None = None  # once ``result()`` ran (degenerate ones included)
+
+    def __call__(self, frame) -> None:
+        try:
+            if self.fingerprinter is None:
+                self.fingerprinter = FrameFingerprinter()
+            self.fingerprinter.feed(frame)
+        except Exception as error:  # the decode pass stops calling after the first failure
+            self.failure = f"failed: {type(error).__name__}: {error}"[:200]
+            raise
+
+    def result(self) -> tuple[str | None, str]:
+        """(encoded fingerprint or None, what happened: for the evidence)."""
+        if self.failure is not None:
+            return None, self.failure
+        if self.fingerprinter is None:
+            return None, "no audio"
+        raw = self.raw = self.fingerprinter.finish()
+        if raw is None:
+            return None, "too short"
+        reason = degenerate_reason(raw)
+        if reason is not None:
+            return None, reason
+        return fingerprint_encode(raw), "stored"
 
 
 def fingerprint_encode(raw) -> str:

@@ -12,8 +12,8 @@ samples (docs/verification.md):
 - a hash of the decoded PCM: for lossless streams the MD5 of the interleaved little-endian
   samples at their native depth, which is exactly the FLAC STREAMINFO MD5; for lossy streams a
   SHA-256 of the decoder's float output (decoder-dependent: stored with the decoder version);
-- the first 120 s as interleaved int16 PCM, handed to ``on_pcm`` (the fingerprinter) in the
-  same pass.
+- the decoded frames of the first 120 s, handed as they are to ``on_frame`` (the
+  fingerprinter) in the same pass.
 
 Memory is bounded (the windows, about 30 s of mono float). :func:`audio_verify` never raises on
 a damaged file: the fuzz test holds it to that.
@@ -46,12 +46,12 @@ from quality.versions import VERIFIER_VERSION
 
 WINDOW_SECONDS = 10.0
 WINDOW_POSITIONS = (0.2, 0.5, 0.8)
-PCM_CALLBACK_SECONDS = 120.0
+FRAME_CALLBACK_SECONDS = 120.0
 MAX_ERRORS = 1000  # stop decoding after this many errors (a badly broken file)
 MAX_CONSECUTIVE_DEMUX_ERRORS = 50
 LOSSLESS_DECODERS = {"flac", "alac", "wavpack", "ape", "tta", "tak", "mlp", "truehd"}
 
-PcmCallback = Callable[[np.ndarray, int, int], None]
+FrameCallback = Callable[[av.AudioFrame], None]
 
 
 @dataclass(frozen=True)
@@ -140,11 +140,13 @@ def decoder_version(codec_name: str) -> str:
 class _Accumulator:
     """Per-frame work of the single decode pass."""
 
-    def __init__(self, declared: DeclaredStream, on_pcm: Callable | None, lossless: bool = True):
+    def __init__(
+        self, declared: DeclaredStream, on_frame: FrameCallback | None, lossless: bool = True
+    ):
         self.declared = declared
         self.lossless = lossless
-        self.on_pcm: PcmCallback | None = on_pcm
-        self.pcm_error: str | None = None
+        self.on_frame: FrameCallback | None = on_frame
+        self.frame_error: str | None = None
         self.md5 = hashlib.md5()
         self.sha: list = []
         self.hash_lossy = True
@@ -159,7 +161,7 @@ class _Accumulator:
         self.format_changes = 0
         self.windows: list[tuple[int, int, np.ndarray]] = []
         self.filled: list[int] = []
-        self.pcm_limit = 0
+        self.frame_limit = 0
         self.tb = 0.0  # time base of the frames, once known
         self.pts0 = 0.0
         self.gaps: list[dict] = []
@@ -185,7 +187,7 @@ class _Accumulator:
             n = int(min(duration or 3 * WINDOW_SECONDS, 3 * WINDOW_SECONDS) * rate) + rate
             self.windows = [(0, n, np.zeros(n, np.float32))]
         self.filled = [0] * len(self.windows)
-        self.pcm_limit = int(PCM_CALLBACK_SECONDS * rate)
+        self.frame_limit = int(FRAME_CALLBACK_SECONDS * rate)
 
     def add(self, frame) -> None:
         n = frame.samples
@@ -205,6 +207,8 @@ class _Accumulator:
                         {"at_s": round(self.samples / self.rate, 3), "missing_s": round(late, 3)}
                     )
                 self.pts0 += late
+        if self.on_frame is not None and self.samples < self.frame_limit:
+            self._call_frame(frame)
         ch = frame.layout.nb_channels
         fmt = frame.format.name
         if fmt != self.fmt or ch != self.channels or frame.sample_rate != self.rate:
@@ -250,14 +254,6 @@ class _Accumulator:
                 mono *= 1.0 / (full * ch)
                 buf[a - ws : b - ws] = mono
                 self.filled[i] = max(self.filled[i], b - ws)
-        if self.on_pcm is not None and s0 < self.pcm_limit:
-            part = inter[: min(n, self.pcm_limit - s0) * ch]
-            pcm = (
-                part.astype(np.int16)
-                if container_bits == 16
-                else (part >> (container_bits - 16)).astype(np.int16)
-            )
-            self._call_pcm(pcm, ch)
 
     # float (lossy) decoders: SHA-256 of each channel's float32 stream (decoder-dependent)
     def _float_frame(self, frame, fmt: str, ch: int, n: int) -> None:
@@ -288,10 +284,6 @@ class _Accumulator:
                     seg += c[a - s0 : b - s0]
                 buf[a - ws : b - ws] = seg * (1.0 / len(chans))
                 self.filled[i] = max(self.filled[i], b - ws)
-        if self.on_pcm is not None and s0 < self.pcm_limit:
-            m = min(n, self.pcm_limit - s0)
-            x = np.stack([c[:m] for c in chans], axis=1).reshape(-1)
-            self._call_pcm(np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16), ch)
 
     def digest(self) -> str | None:
         if not self.samples:
@@ -319,14 +311,13 @@ class _Accumulator:
             i += 1
         return parts
 
-    def _call_pcm(self, pcm: np.ndarray, ch: int) -> None:
-        if self.on_pcm is None:
-            return
+    def _call_frame(self, frame) -> None:
+        assert self.on_frame is not None
         try:
-            self.on_pcm(pcm, self.rate, ch)
+            self.on_frame(frame)
         except Exception as e:  # a broken consumer must not break verification
-            self.pcm_error = f"{type(e).__name__}: {e}"[:200]
-            self.on_pcm = None
+            self.frame_error = f"{type(e).__name__}: {e}"[:200]
+            self.on_frame = None
 
     def window_arrays(self) -> list[np.ndarray]:
         return [buf[:f] for (_, _, buf), f in zip(self.windows, self.filled, strict=True) if f > 0]
@@ -349,18 +340,18 @@ def audio_verify(
     path: str | Path,
     *,
     declared: DeclaredStream,
-    on_pcm: Callable[[np.ndarray, int, int], None] | None = None,
+    on_frame: FrameCallback | None = None,
     hash_lossy: bool = True,
 ) -> VerificationResult:
     """Verify one file in a single decode pass. Never raises (except KeyboardInterrupt/SystemExit).
 
-    on_pcm(samples_int16, sample_rate, channels) receives the first 120 s as successive chunks
-    of interleaved int16 PCM (fresh arrays, one per decoded frame).
+    on_frame(frame) receives each decoded ``av.AudioFrame`` that starts in the first 120 s, as
+    the decoder made it (its planes are only valid during the call).
     hash_lossy=False skips the (decoder-dependent) PCM hash of lossy streams (pcm_hash None),
     ~20 % of the decode time; the lossless MD5 is always computed (it is the integrity check).
     """
     try:
-        return _audio_verify(path, declared, on_pcm, hash_lossy)
+        return _audio_verify(path, declared, on_frame, hash_lossy)
     except Exception as e:  # last-resort guard: an internal failure is not an accusation
         return VerificationResult(
             verdict="inconclusive",
@@ -411,7 +402,7 @@ def _damaged(
 
 
 def _audio_verify(
-    path, declared: DeclaredStream, on_pcm, hash_lossy: bool = True
+    path, declared: DeclaredStream, on_frame: FrameCallback | None, hash_lossy: bool = True
 ) -> VerificationResult:
     evidence: dict[str, Any] = {}
     errors: list[dict] = []
@@ -446,7 +437,7 @@ def _audio_verify(
                     duration = container.duration / 1e6
             except Exception:
                 duration = None
-        acc = _Accumulator(declared, on_pcm, is_lossless)
+        acc = _Accumulator(declared, on_frame, is_lossless)
         acc.hash_lossy = hash_lossy
         demux = container.demux(stream)
         consecutive = 0
@@ -522,8 +513,8 @@ def _conclude(
         evidence["errors"] = errors[:10]
     if acc.format_changes:
         evidence["format_changes"] = acc.format_changes
-    if acc.pcm_error:
-        evidence["on_pcm_error"] = acc.pcm_error
+    if acc.frame_error:
+        evidence["on_frame_error"] = acc.frame_error
 
     # --- integrity --------------------------------------------------------------------------
     integrity = "ok"

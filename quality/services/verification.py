@@ -24,7 +24,7 @@ from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map, default_workers
-from quality.fingerprints import FingerprintAccumulator, degenerate_reason, fingerprint_encode
+from quality.fingerprints import FingerprintFeed
 from quality.score import AudioEvidence, effective_is_hires, quality_score
 from quality.selectors import (
     FileToVerify,
@@ -134,35 +134,11 @@ class Verified(NamedTuple):
     fingerprint: str | None
 
 
-class _FingerprintFeed:
-    """The decode pass's PCM callback: feeds Chromaprint the first 120 s."""
-
-    def __init__(self) -> None:
-        self.accumulator: FingerprintAccumulator | None = None
-
-    def __call__(self, pcm, sample_rate: int, channels: int) -> None:
-        if self.accumulator is None:
-            self.accumulator = FingerprintAccumulator(sample_rate, channels)
-        self.accumulator.feed(pcm)
-
-    def result(self) -> tuple[str | None, str]:
-        """(encoded fingerprint or None, what happened: for the evidence)."""
-        if self.accumulator is None:
-            return None, "no audio"
-        raw = self.accumulator.finish()
-        if raw is None:
-            return None, "too short"
-        reason = degenerate_reason(raw)
-        if reason is not None:
-            return None, reason
-        return fingerprint_encode(raw), "stored"
-
-
 def file_verify(*, library_file_id: int, path: str) -> Verified:
     """Decode one file once (never raises for a damaged file): the verification and, from the
     same pass, the fingerprint."""
-    feed = _FingerprintFeed()
-    result = audio_verify(path, declared=declared_read(path), on_pcm=feed)
+    feed = FingerprintFeed()
+    result = audio_verify(path, declared=declared_read(path), on_frame=feed)
     fingerprint, fingerprint_state = feed.result()
     result.evidence["fingerprint"] = fingerprint_state
     row = verification_row(

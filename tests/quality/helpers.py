@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import av
+import numpy as np
+
+from quality.services.audio_make import to_int
 from quality.services.tags import AudioTags, TagReadError, tagged_file_read
 
 
@@ -13,3 +18,30 @@ def tags_read(*, path: Path) -> AudioTags:
         return tagged_file_read(path=path).tags
     except TagReadError:
         return AudioTags()
+
+
+def pcm_int16_chunks(path: Path) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(sample rate, channels, interleaved int16 chunk) per decoded frame, converted by
+    libswresample: what a decode loop feeding ``FingerprintAccumulator`` sees."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        rate = stream.codec_context.sample_rate
+        channels = stream.codec_context.channels
+        resampler = av.AudioResampler(
+            format="s16", layout=stream.codec_context.layout.name, rate=rate
+        )
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                yield rate, channels, out.to_ndarray().reshape(-1)
+        for out in resampler.resample(None):
+            yield rate, channels, out.to_ndarray().reshape(-1)
+
+
+def pcm_int16(path: Path) -> np.ndarray:
+    """The whole decoded stream as one interleaved int16 array."""
+    return np.concatenate([chunk for _, _, chunk in pcm_int16_chunks(path)])
+
+
+def interleaved_int16(data: np.ndarray) -> np.ndarray:
+    """(channels, samples) float in [-1, 1] -> interleaved int16 (rounded, clipped)."""
+    return np.ascontiguousarray(to_int(data, 16).T).reshape(-1).astype(np.int16)
