@@ -21,7 +21,13 @@ os.environ.update(
     }
 )
 (TEST_VAR_DIR / "static").mkdir()
-for name in ("MUSICQUALITY_STREAMING_DB", "MUSICQUALITY_BACKUP_DIR", "MUSICQUALITY_LIBRARY_ROOTS"):
+for name in (
+    "MUSICQUALITY_STREAMING_DB",
+    "MUSICQUALITY_BACKUP_DIR",
+    "MUSICQUALITY_LIBRARY_ROOTS",
+    "MUSICQUALITY_IMPORT_ROOTS",
+    "MUSICQUALITY_IMPORT_PATH_TEMPLATE",
+):
     os.environ.pop(name, None)
 
 from musicquality.settings import *  # noqa: E402, F403

@@ -76,7 +76,8 @@ def test_vetting_gives_the_four_verdicts_and_changes_nothing(case):
     case, made = case
     before = snapshot(case)
 
-    report = vet(case)
+    # without --apply, even with the targets given, nothing moves
+    report = vet(case, "--into", str(case / "music" / "Imported"), "--reject-dir", str(case / "r"))
 
     assert snapshot(case) == before  # read-only: no file and no library row changed
     files = by_name(report, case, made)
