@@ -144,7 +144,8 @@ def apply_targets_check(
         library_roots_require()
     except DedupRefused as error:
         raise ApplyRefused(str(error)) from None
-    if _in_library(folder) or library_root_of(Path(os.path.abspath(folder))) is not None:
+    absolute = Path(os.path.abspath(folder))
+    if library_root_of(absolute) is not None or library_root_of(absolute.resolve()) is not None:
         raise ApplyRefused(
             f"import folder {folder} is inside MUSICQUALITY_LIBRARY_ROOTS: move it out of the "
             "library first (its files would already be library files)"

@@ -134,7 +134,7 @@ class Command(LibraryCommand):
         )
         if not options["yes"]:
             self._confirm(report, reject_dir=reject_dir, stdin=stdin)
-        vetting = import_vetting_save(report=report)
+        vetting = import_vetting_save(report=report, started_by="vet_import")
         moving = ProgressBar(self.stdout, label="Applying", total=len(report.files))
         try:
             result = import_apply(
