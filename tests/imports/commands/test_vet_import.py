@@ -287,3 +287,15 @@ def test_a_missing_folder_is_one_line_naming_it(case):
         result.stderr.strip()
         == f"CommandError: import folder {case / 'nowhere'} does not exist: give a folder to vet"
     )
+
+
+def test_an_import_folder_inside_the_library_is_refused_for_apply(case):
+    case, _made = case
+    inside = case / "music" / "Artist A"
+    before = snapshot(case)
+    result = run_manage(
+        case_env(case), "vet_import", str(inside), "--apply", "--yes", "--into", str(case / "music")
+    )
+    assert result.returncode == 1
+    assert "is inside MUSICQUALITY_LIBRARY_ROOTS: move it out of the library first" in result.stderr
+    assert snapshot(case) == before
