@@ -91,11 +91,16 @@ demo: install runtime-deps
 	$(DEMO_ENV) $(PY) manage.py scan_library $(CURDIR)/$(DEMO_DIR)/music
 	$(DEMO_ENV) $(PY) manage.py analyze_quality
 	$(DEMO_ENV) $(PY) manage.py verify_audio
-	$(DEMO_ENV) $(PY) manage.py find_duplicates
-	$(DEMO_ENV) $(PY) manage.py dedupe --apply --yes --min-confidence 1.0
-	$(DEMO_ENV) $(PY) manage.py identify_upgrades
+	$(DEMO_ENV) $(PY) manage.py run_job find_duplicates
+	$(DEMO_ENV) $(PY) manage.py run_job dedupe --apply --json '{"min_confidence": 1.0}'
+	$(DEMO_ENV) $(PY) manage.py run_job identify_upgrades
 	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v0
 	@$(DEMO_ENV) $(PY) manage.py ensure_admin --username admin \
 		--password-file $(CURDIR)/$(DEMO_DIR)/admin-password.txt --url http://127.0.0.1:8000/
-	@echo "Serving on http://127.0.0.1:8000/ (Ctrl-C to stop)"
-	$(DEMO_ENV) $(PY) -m gunicorn -c python:musicquality.gunicorn_config --bind 127.0.0.1:8000 --workers 2 musicquality.wsgi
+	@echo "Serving on http://127.0.0.1:8000/ with the job worker (Ctrl-C stops both)"
+	@$(DEMO_ENV) bash -c ' \
+		$(PY) manage.py run_huey & worker=$$!; \
+		$(PY) -m gunicorn -c python:musicquality.gunicorn_config --bind 127.0.0.1:8000 \
+			--workers 2 musicquality.wsgi & server=$$!; \
+		trap "kill -TERM $$worker $$server 2>/dev/null" INT TERM; \
+		wait -n $$worker $$server; kill -TERM $$worker $$server 2>/dev/null; wait'

@@ -79,3 +79,57 @@ class DedupHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_path} ({self.deletion_reason})"
+
+
+# --- the user's keep-both decisions (in the app database, not the library) -----------------
+
+
+class DecisionKind(models.TextChoices):
+    KEEP_BOTH = "keep_both", "keep both"
+    NOT_DUPLICATES = "not_duplicates", "not duplicates"
+
+
+class DuplicateDecision(models.Model):
+    """ "Keep these files, they are not to be deduplicated": an intentional FLAC + AAC for the
+    phone, two different songs that share their tags. Listed on ``/dedup/decisions/`` and
+    undone there (``undone_at`` set, the row kept as a record).
+
+    Stored in the app database (``musicquality/routers.py``): the library's schema is fixed
+    by the design and gets no extra tables. The files are remembered by what survives a
+    re-index (``DuplicateDecisionFile``), since library ids alone do not.
+    """
+
+    kind = models.TextField(choices=DecisionKind.choices, default=DecisionKind.KEEP_BOTH)
+    note = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        db_table = "dedup_decision"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class DuplicateDecisionFile(models.Model):
+    """One file of a decision: its library id, path and sampled content hash when decided
+    (``dedup.rules.decision_file_matches`` recognises it by any two of them)."""
+
+    decision = models.ForeignKey(DuplicateDecision, on_delete=models.CASCADE, related_name="files")
+    library_file_id = models.IntegerField()
+    file_path = models.TextField()
+    file_content_hash = models.TextField()
+
+    class Meta:
+        db_table = "dedup_decision_file"
+        ordering = ["decision_id", "file_path"]
+
+    def __str__(self) -> str:
+        return self.file_path

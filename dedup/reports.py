@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dedup.rules import Candidate, DuplicateGroup, DuplicateReport
+from django.template.defaultfilters import filesizeformat
+
+from dedup.rules import Candidate, DuplicateGroup, DuplicateReport, group_keeper_rule
 
 CSV_COLUMNS = (
     "group",
@@ -38,6 +40,7 @@ def group_as_dict(group: DuplicateGroup) -> dict:
         "confidence": group.confidence,
         "bytes_reclaimable": group.bytes_reclaimable,
         "keeper": _file_dict(group.keeper),
+        "keeper_rule": group_keeper_rule(group),
         "others": [
             {
                 **_file_dict(removal.candidate),
@@ -47,7 +50,25 @@ def group_as_dict(group: DuplicateGroup) -> dict:
             }
             for removal in group.removals
         ],
+        "kept": [_file_dict(candidate) for candidate in group.kept],
     }
+
+
+def size_text(size: int) -> str:
+    return filesizeformat(size).replace("\xa0", " ")
+
+
+def report_summary(report: DuplicateReport) -> str:
+    """The line ``find_duplicates`` and a find-duplicates job end with."""
+    return (
+        f"{len(report.groups)} duplicate groups, {report.files} files that could go, "
+        f"{size_text(report.bytes_reclaimable)} reclaimable"
+        + (
+            f"; {report.kept_by_decision} kept by keep-both decisions"
+            if report.kept_by_decision
+            else ""
+        )
+    )
 
 
 def report_as_dict(report: DuplicateReport) -> dict:
@@ -56,6 +77,7 @@ def report_as_dict(report: DuplicateReport) -> dict:
             "groups": len(report.groups),
             "files": report.files,
             "bytes_reclaimable": report.bytes_reclaimable,
+            "kept_by_decision": report.kept_by_decision,
         },
         "groups": [group_as_dict(group) for group in report.groups],
         "unconfirmed": [candidate.file_path for candidate in report.unconfirmed],

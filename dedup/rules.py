@@ -19,6 +19,11 @@ definition of "the same recording"):
 
 Each exact group is collapsed to its keeper before the recording pass, so a file is proposed
 for removal at most once, and identical copies of a track are not counted twice.
+
+The user's **keep-both** decisions (:class:`KeptTogether`, stored in the app database) are
+applied at the end of :func:`duplicate_groups_build`, the one place groups are made: a file
+that a decision covers is never proposed for removal (it is listed in ``DuplicateGroup.kept``
+instead), and a group left with nothing to remove is not reported.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import NamedTuple
 
 from dedup.models import DeletionReason, MatchedBy
 from quality.hashing import is_hash_marker
@@ -41,6 +47,7 @@ from quality.recordings import (
     Link,
     acoustic_confidence,
     keeper_order,
+    keeper_sort_key,
     metadata_runs,
     recording_groups,
     recording_links,
@@ -75,6 +82,13 @@ class DuplicateGroup:
     keeper: Candidate
     removals: tuple[Removal, ...]
     confirmed: bool = True
+    kept: tuple[Candidate, ...] = ()
+    """Members the user decided to keep (a keep-both decision): never removed."""
+
+    @property
+    def members(self) -> tuple[Candidate, ...]:
+        """Every file of the group: the keeper, the files it would replace, the kept ones."""
+        return (self.keeper, *(removal.candidate for removal in self.removals), *self.kept)
 
     @property
     def confidence(self) -> float:
@@ -108,6 +122,55 @@ class DuplicateReport(GroupTotals):
     similar: tuple[tuple[Candidate, Candidate, float], ...] = field(default=())
     """Pairs whose fingerprints are alike but below the same-recording threshold (or whose
     durations differ): shown, never acted on."""
+    kept_by_decision: int = 0
+    """Files that would have been proposed for removal but a keep-both decision keeps."""
+
+
+# --- the keeper rule in words ---------------------------------------------------------------
+
+
+def _score_text(candidate: Candidate) -> str:
+    return "not analysed" if candidate.quality_score is None else f"{candidate.quality_score:g}"
+
+
+#: One sentence per part of ``quality.recordings.keeper_sort_key``, in the same order: why the
+#: keeper beat the runner-up, told by the first part of the key where they differ. Each takes
+#: the keeper and the runner-up.
+KEEPER_RULE_SENTENCES: tuple[Callable[[Candidate, Candidate], str], ...] = (
+    lambda k, o: "its audio decodes cleanly (the next best copy's is damaged)",
+    lambda k, o: f"highest quality score ({_score_text(k)}; next best {_score_text(o)})",
+    lambda k, o: "lossless (the next best copy is lossy)",
+    lambda k, o: f"higher bit depth ({k.bit_depth or '?'} bit; next best {o.bit_depth or '?'})",
+    lambda k, o: (
+        f"higher sample rate ({k.sample_rate or '?'} Hz; next best {o.sample_rate or '?'} Hz)"
+    ),
+    lambda k, o: f"higher bitrate ({k.bitrate or '?'} kbps; next best {o.bitrate or '?'} kbps)",
+    lambda k, o: "equal quality; this one is under a preferred folder",
+    lambda k, o: "equal quality; this one was indexed first",
+    lambda k, o: "equal in every respect; the lowest library id is kept, so every run agrees",
+)
+
+
+def keeper_rule_sentence(
+    keeper: Candidate, runner_up: Candidate, *, prefer: Sequence[PurePath] = ()
+) -> str:
+    """Why the rule keeps ``keeper`` rather than ``runner_up``, as a sentence for people: the
+    first part of the keeper sort key that tells them apart."""
+    keeper_key = keeper_sort_key(keeper, prefer=prefer)
+    other_key = keeper_sort_key(runner_up, prefer=prefer)
+    for part, sentence in enumerate(KEEPER_RULE_SENTENCES):
+        if keeper_key[part] != other_key[part]:
+            return sentence(keeper, runner_up)
+    return "the same file"
+
+
+def group_keeper_rule(group: DuplicateGroup, *, prefer: Sequence[PurePath] = ()) -> str:
+    """Why ``group``'s keeper is kept, against the next best of its other members."""
+    others = [member for member in group.members if member != group.keeper]
+    if not others:
+        return "the only file left"
+    runner_up = keeper_order(others, prefer=prefer)[0]
+    return keeper_rule_sentence(group.keeper, runner_up, prefer=prefer)
 
 
 def _album_key(album: str | None) -> str:
@@ -250,6 +313,127 @@ def _group_matched_by(removals: Sequence[Removal]) -> MatchedBy:
     return max(kinds, key=order.index)
 
 
+# --- keep-both decisions -------------------------------------------------------------------
+
+
+class DecisionFile(NamedTuple):
+    """A file as a keep-both decision remembers it: what identifies it across re-indexing."""
+
+    library_file_id: int
+    file_path: str
+    file_content_hash: str
+
+
+@dataclass(frozen=True)
+class KeptTogether:
+    """An active keep-both (or not-duplicates) decision over two or more files."""
+
+    decision_id: int
+    kind: str
+    files: tuple[DecisionFile, ...]
+
+
+def decision_file_matches(remembered: DecisionFile, candidate: Candidate) -> bool:
+    """Whether ``candidate`` is the file a decision remembers: at least two of its library id,
+    its path and its sampled content hash (never a marker) agree. A rescan keeps path and
+    hash, a re-index by the Music Tools CLI (new ids) too, a retag keeps id and path; an exact
+    copy elsewhere shares only the hash and is a different file."""
+    same_hash = (
+        not is_hash_marker(remembered.file_content_hash)
+        and remembered.file_content_hash == candidate.file_content_hash
+    )
+    agreeing = (
+        (remembered.library_file_id == candidate.id)
+        + (remembered.file_path == candidate.file_path)
+        + same_hash
+    )
+    return agreeing >= 2
+
+
+def kept_by_decisions(
+    candidates: Iterable[Candidate], decisions: Sequence[KeptTogether]
+) -> set[int]:
+    """Ids of the candidates some decision covers. Looked up by id and by path: two of the
+    three identifiers must agree, so one of these two always does."""
+    by_key: dict[object, list[DecisionFile]] = defaultdict(list)
+    for decision in decisions:
+        for remembered in decision.files:
+            by_key[("id", remembered.library_file_id)].append(remembered)
+            by_key[("path", remembered.file_path)].append(remembered)
+    kept: set[int] = set()
+    for candidate in candidates:
+        near = by_key.get(("id", candidate.id), []) + by_key.get(("path", candidate.file_path), [])
+        if any(decision_file_matches(remembered, candidate) for remembered in near):
+            kept.add(candidate.id)
+    return kept
+
+
+def groups_decisions_apply(
+    groups: Iterable[DuplicateGroup], decisions: Sequence[KeptTogether]
+) -> tuple[list[DuplicateGroup], int]:
+    """The groups with every file a decision covers moved from ``removals`` to ``kept``;
+    groups left with nothing to remove are dropped. Also returns how many files were kept."""
+    groups = list(groups)
+    if not decisions:
+        return groups, 0
+    kept_ids = kept_by_decisions(
+        (removal.candidate for group in groups for removal in group.removals), decisions
+    )
+    result: list[DuplicateGroup] = []
+    kept_files = 0
+    for group in groups:
+        kept = tuple(r.candidate for r in group.removals if r.candidate.id in kept_ids)
+        kept_files += len(kept)
+        removals = tuple(r for r in group.removals if r.candidate.id not in kept_ids)
+        if removals:
+            result.append(dataclasses.replace(group, removals=removals, kept=group.kept + kept))
+    return result, kept_files
+
+
+# --- the user's keeper ------------------------------------------------------------------------
+
+
+def _chosen_removal(group: DuplicateGroup, keeper: Candidate, other: Candidate) -> Removal:
+    """``other`` as a duplicate of the keeper the user chose. Exact copies stay exact; in a
+    recording group the file is no surer than the group's weakest link (its evidence was
+    measured against the rule's keeper), named by the group's evidence, so the protocol
+    checks what that evidence needs (bytes, decoded audio) against the chosen keeper."""
+    if group.matched_by == MatchedBy.CONTENT_HASH:
+        return Removal(other, DeletionReason.EXACT_DUPLICATE, EXACT_CONFIDENCE, group.matched_by)
+    confidence = group.confidence
+    if confidence >= EXACT_CONFIDENCE:
+        return Removal(other, DeletionReason.EXACT_DUPLICATE, EXACT_CONFIDENCE, group.matched_by)
+    return Removal(other, metadata_reason(keeper, other), confidence, group.matched_by)
+
+
+def group_keeper_choose(
+    group: DuplicateGroup, *, keeper_id: int, remove_ids: Iterable[int]
+) -> DuplicateGroup:
+    """The group with the user's keeper and the files they chose to remove, each removal
+    annotated against that keeper (:func:`_chosen_removal`). Raises ``ValueError`` when the
+    keeper or a file to remove is not a removable member of the group (kept files are not),
+    or when the keeper is also to be removed."""
+    removable = {c.id: c for c in (group.keeper, *(r.candidate for r in group.removals))}
+    remove_ids = list(dict.fromkeys(remove_ids))
+    if keeper_id not in removable:
+        raise ValueError(f"file {keeper_id} is not a member of duplicate group {group.number}")
+    if keeper_id in remove_ids:
+        raise ValueError(f"file {keeper_id} cannot be both the keeper and removed")
+    strangers = [file_id for file_id in remove_ids if file_id not in removable]
+    if strangers:
+        raise ValueError(
+            f"file {strangers[0]} is not a removable member of duplicate group {group.number}"
+        )
+    if not remove_ids:
+        raise ValueError(f"nothing to remove from duplicate group {group.number}")
+    keeper = removable[keeper_id]
+    return dataclasses.replace(
+        group,
+        keeper=keeper,
+        removals=tuple(_chosen_removal(group, keeper, removable[i]) for i in remove_ids),
+    )
+
+
 def duplicate_groups_build(
     candidates: Sequence[Candidate],
     *,
@@ -257,13 +441,15 @@ def duplicate_groups_build(
     prefer: Sequence[PurePath] = (),
     max_duration_delta: float = DEFAULT_MAX_DURATION_DELTA,
     audio_matches: Sequence[AudioMatchFact] = (),
+    decisions: Sequence[KeptTogether] = (),
 ) -> DuplicateReport:
     """Group, order and annotate: the whole find step, given a way to compare whole files and
     the library's fingerprint matches (``quality.models.AudioMatch``).
 
     With ``same_content=None`` exact groups are left unconfirmed suggestions
     (``DuplicateGroup.confirmed`` is False); ``dedupe`` confirms every file again right
-    before moving it in any case.
+    before moving it in any case. ``decisions`` (the user's keep-both decisions) keep the
+    files they cover out of every group's removals (:func:`groups_decisions_apply`).
     """
     suggested = exact_groups_suggest(candidates)
     unconfirmed: list[Candidate] = []
@@ -313,6 +499,7 @@ def duplicate_groups_build(
                 number=0, matched_by=_group_matched_by(removals), keeper=keeper, removals=removals
             )
         )
+    groups, kept_by_decision = groups_decisions_apply(groups, decisions)
     groups.sort(
         key=lambda group: (group.matched_by != MatchedBy.CONTENT_HASH, group.keeper.file_path)
     )
@@ -334,6 +521,7 @@ def duplicate_groups_build(
         groups=numbered,
         unconfirmed=tuple(sorted(unconfirmed, key=lambda c: c.file_path)),
         similar=similar,
+        kept_by_decision=kept_by_decision,
     )
 
 

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import datetime
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db import OperationalError
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 
-from dedup.models import DedupHistory
-from dedup.rules import Candidate, DuplicateGroup, DuplicateReport, duplicate_groups_build
+from dedup.models import DedupHistory, DuplicateDecision
+from dedup.rules import (
+    Candidate,
+    DecisionFile,
+    DuplicateGroup,
+    DuplicateReport,
+    KeptTogether,
+    duplicate_groups_build,
+    group_keeper_rule,
+)
 from musicquality.library_cache import library_cached
 from quality.hashing import is_hash_marker
-from quality.models import LibraryFile
+from quality.models import FileQuality, LibraryFile
 from quality.selectors import audio_match_facts, recording_candidates, recording_candidates_around
+
+logger = logging.getLogger(__name__)
 
 PENDING_NOTE_PREFIX = "PENDING:"
 """``notes`` of a history row whose file a dedupe run was about to move
@@ -24,33 +37,122 @@ def duplicate_candidates_list(*, members_only: bool = True) -> list[Candidate]:
     return recording_candidates(members_only=members_only)
 
 
+def duplicate_decisions_active() -> tuple[KeptTogether, ...]:
+    """The user's keep-both decisions in force (not undone), as the grouping rule takes them.
+
+    From the app database (``dedup.models.DuplicateDecision``); a hashable tuple, so that it
+    can be part of a cache key. An app database never migrated (the commands alone need only
+    the library) holds no decision: none then."""
+    decisions = DuplicateDecision.objects.filter(undone_at__isnull=True).prefetch_related("files")
+    try:
+        decisions_in_order = list(decisions.order_by("id"))
+    except OperationalError as error:
+        if DuplicateDecision._meta.db_table not in str(error):
+            raise
+        logger.info("no keep-both decisions: the app database is not migrated (%s)", error)
+        return ()
+    return tuple(
+        KeptTogether(
+            decision_id=decision.pk,
+            kind=decision.kind,
+            files=tuple(
+                DecisionFile(f.library_file_id, f.file_path, f.file_content_hash)
+                for f in decision.files.all()
+            ),
+        )
+        for decision in decisions_in_order
+    )
+
+
+def duplicate_decisions_list(*, undone: bool = False) -> list[DuplicateDecision]:
+    """Decisions with their files, newest first: those in force, or (``undone``) those the
+    user took back."""
+    return list(
+        DuplicateDecision.objects.filter(undone_at__isnull=not undone)
+        .select_related("created_by", "undone_by")
+        .prefetch_related("files")
+    )
+
+
 def duplicate_groups_of_file(*, file_id: int) -> list[DuplicateGroup]:
     """The duplicate groups (keeper first) that hold ``file_id``, as ``find_duplicates`` would
     report them without its full-content confirmation: exact groups are suggestions."""
     candidates, matches = recording_candidates_around(file_id=file_id)
-    report = duplicate_groups_build(candidates, same_content=None, audio_matches=matches)
+    report = duplicate_groups_build(
+        candidates,
+        same_content=None,
+        audio_matches=matches,
+        decisions=duplicate_decisions_active(),
+    )
     return [
-        group
-        for group in report.groups
-        if group.keeper.id == file_id or any(r.candidate.id == file_id for r in group.removals)
+        group for group in report.groups if any(member.id == file_id for member in group.members)
     ]
 
 
 def duplicate_groups_suggested() -> DuplicateReport:
-    """Every duplicate group of the library by the one grouping rule, without the full-content
-    reads (exact groups are suggestions until ``find_duplicates`` or ``dedupe`` confirm them).
-    Reused until the library changes (:mod:`musicquality.library_cache`)."""
+    """Every duplicate group of the library by the one grouping rule, the user's keep-both
+    decisions applied, without the full-content reads (exact groups are suggestions until
+    ``find_duplicates`` or ``dedupe`` confirm them). Reused until the library or the
+    decisions change (:mod:`musicquality.library_cache`)."""
+    decisions = duplicate_decisions_active()
     return library_cached(
-        "duplicate_groups",
-        _groups_suggested_build,
+        ("duplicate_groups", decisions),
+        lambda: _groups_suggested_build(decisions),
     )
 
 
-def _groups_suggested_build() -> DuplicateReport:
+def _groups_suggested_build(decisions: tuple[KeptTogether, ...]) -> DuplicateReport:
     matches = audio_match_facts()
     return duplicate_groups_build(
-        recording_candidates(audio_matches=matches), same_content=None, audio_matches=matches
+        recording_candidates(audio_matches=matches),
+        same_content=None,
+        audio_matches=matches,
+        decisions=decisions,
     )
+
+
+class Role:
+    KEEP = "keep"
+    REMOVE = "remove"
+    KEPT = "kept"
+
+
+@dataclass(frozen=True)
+class ReviewFile:
+    """One file of a group on the review page, with what the page shows beside the others."""
+
+    candidate: Candidate
+    role: str
+    codec: str | None
+    reason: str | None = None
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class ReviewGroup:
+    group: DuplicateGroup
+    files: list[ReviewFile]
+    keeper_rule: str
+    """Why the rule keeps the keeper: :func:`dedup.rules.keeper_rule_sentence` against the
+    next best copy."""
+
+
+def duplicate_groups_review(*, groups: Sequence[DuplicateGroup]) -> list[ReviewGroup]:
+    """The groups of one review page, each file with its codec (from ``file_quality``)."""
+    ids = [member.id for group in groups for member in group.members]
+    codecs = dict(
+        FileQuality.objects.filter(library_file_id__in=ids).values_list("library_file_id", "codec")
+    )
+    reviewed = []
+    for group in groups:
+        files = [ReviewFile(group.keeper, Role.KEEP, codecs.get(group.keeper.id))]
+        files += [
+            ReviewFile(r.candidate, Role.REMOVE, codecs.get(r.candidate.id), r.reason, r.confidence)
+            for r in group.removals
+        ]
+        files += [ReviewFile(c, Role.KEPT, codecs.get(c.id)) for c in group.kept]
+        reviewed.append(ReviewGroup(group, files, group_keeper_rule(group)))
+    return reviewed
 
 
 def dedup_history_count() -> int:

@@ -1,9 +1,11 @@
-"""Tables of the ``/dedup/`` dashboard: dedup sessions and duplicates with a quality gap."""
+"""Tables of the ``/dedup/`` pages: dedup sessions, duplicates with a quality gap, and the
+keep-both decisions."""
 
 import django_tables2 as tables
+from django.middleware.csrf import get_token
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django_tables2.data import TableListData
 
 from musicquality.tables import AppTable
@@ -81,3 +83,49 @@ class DuplicatePairTable(AppTable):
 
     def render_score_diff(self, value):
         return f"{value:.1f}"
+
+
+class DecisionTable(AppTable):
+    id = tables.Column(verbose_name="Decision")
+    kind = tables.Column()
+    files = tables.Column(accessor="pk", verbose_name="Files", orderable=False)
+    note = tables.Column(default="—", orderable=False)
+    created_by = tables.Column(verbose_name="By", default="—")
+    created_at = tables.Column(verbose_name="Decided")
+    undone_at = tables.Column(verbose_name="Undone", default="—")
+    undo = tables.Column(accessor="pk", verbose_name="", orderable=False)
+
+    class Meta(AppTable.Meta):
+        attrs = {"id": "decisions-table"}
+        order_by = ("-created_at",)
+        row_attrs = {"data-id": lambda record: record.pk}
+        empty_text = "No decision."
+
+    def render_id(self, value):
+        return f"#{value}"
+
+    def render_kind(self, record):
+        return record.get_kind_display()
+
+    def render_files(self, record):
+        return format_html_join(
+            "", '<div class="path">{} <span class="muted">(id {})</span></div>',
+            ((f.file_path, f.library_file_id) for f in record.files.all()),
+        )  # fmt: skip
+
+    def render_created_at(self, value):
+        return f"{value:%Y-%m-%d %H:%M}"
+
+    def render_undone_at(self, value):
+        return f"{value:%Y-%m-%d %H:%M}"
+
+    def render_undo(self, record):
+        request = getattr(self, "request", None)
+        if request is None or not request.user.is_staff:
+            return ""
+        return format_html(
+            '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" '
+            'value="{}"><button type="submit" class="secondary">Undo</button></form>',
+            reverse("dedup_decision_undo", args=[record.pk]),
+            get_token(request),
+        )

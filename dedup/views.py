@@ -1,5 +1,10 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
 from dedup.dashboard_selectors import (
@@ -10,9 +15,25 @@ from dedup.dashboard_selectors import (
     recent_cutoff,
 )
 from dedup.filters import DedupSessionFilter, DuplicatePairForm
-from dedup.models import DedupHistory
-from dedup.selectors import dedup_sessions_totals, duplicate_groups_suggested
-from dedup.tables import DedupSessionTable, DuplicatePairTable, PresortedListData
+from dedup.models import DecisionKind, DedupHistory
+from dedup.selectors import (
+    dedup_sessions_summary,
+    dedup_sessions_totals,
+    duplicate_decisions_list,
+    duplicate_groups_review,
+    duplicate_groups_suggested,
+)
+from dedup.services.decisions import (
+    DecisionRefused,
+    duplicate_decision_create,
+    duplicate_decision_undo,
+)
+from dedup.tables import (
+    DecisionTable,
+    DedupSessionTable,
+    DuplicatePairTable,
+    PresortedListData,
+)
 from musicquality.charts import bar_chart
 
 
@@ -46,3 +67,91 @@ def dashboard(request):
         "pair_count": len(pairs),
     }
     return render(request, "dedup/dashboard.html", context)
+
+
+REVIEW_GROUPS_PER_PAGE = 10
+RECENT_SESSIONS = 10
+
+
+@require_GET
+def review(request):
+    """``/dedup/review/``: each duplicate group side by side, the keeper and why; staff pick
+    another keeper, keep both, or quarantine (a job, after a dry run: ``jobs.views``)."""
+    report = duplicate_groups_suggested()
+    page = Paginator(report.groups, REVIEW_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "report": report,
+        "page": page,
+        "cards": duplicate_groups_review(groups=page.object_list),
+        "sessions": [s for s in dedup_sessions_summary(limit=RECENT_SESSIONS) if s.recoverable],
+        "decision_kinds": DecisionKind.choices,
+    }
+    return render(request, "dedup/review.html", context)
+
+
+def _back(request, fallback: str) -> str:
+    back = request.POST.get("back", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    return fallback
+
+
+def _staff_only(request) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied("staff only: ask an administrator")
+
+
+@require_POST
+def decision_add(request):
+    """Keep the selected files of a group (the keeper and the ticked ones): no quarantine."""
+    _staff_only(request)
+    ids = []
+    for value in request.POST.getlist("keeper") + request.POST.getlist("remove"):
+        if value.isdigit():
+            ids.append(int(value))
+    try:
+        decision = duplicate_decision_create(
+            file_ids=ids,
+            kind=request.POST.get("kind") or DecisionKind.KEEP_BOTH,
+            note=request.POST.get("note", ""),
+            user=request.user,
+        )
+    except DecisionRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"Decision #{decision.pk}: {decision.get_kind_display()} for "
+            f"{len(ids)} files; undo it on the decisions page.",
+        )
+    return redirect(_back(request, "/dedup/review/"))
+
+
+@require_GET
+def decisions(request):
+    """``/dedup/decisions/``: the keep-both decisions in force and those undone."""
+    active = DecisionTable(duplicate_decisions_list(), prefix="a-", request=request)
+    undone = DecisionTable(
+        duplicate_decisions_list(undone=True),
+        prefix="u-",
+        request=request,
+        exclude=("undo",),
+        attrs={"id": "undone-decisions-table"},
+    )
+    RequestConfig(request, paginate={"per_page": 25}).configure(active)
+    RequestConfig(request, paginate={"per_page": 25}).configure(undone)
+    return render(request, "dedup/decisions.html", {"active": active, "undone": undone})
+
+
+@require_POST
+def decision_undo(request, decision_id: int):
+    _staff_only(request)
+    try:
+        duplicate_decision_undo(decision_id=decision_id, user=request.user)
+    except DecisionRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"Decision #{decision_id} undone: its files are duplicates again."
+        )
+    return redirect("dedup_decisions")

@@ -10,16 +10,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError, router
 
-from musicquality.library_db import (
-    LibraryDatabaseError,
-    Purpose,
-    library_db_check,
-    library_db_path,
-    library_schema_is_v2,
-)
+from musicquality.library_db import LibraryDatabaseError, library_ready_check
 from musicquality.monitoring.rules import QueryOrigin
 from musicquality.monitoring.timing import library_queries_timed
-from musicquality.schema import MIGRATE_COMMAND, SCHEMA_VERSION
 
 
 class LibraryCommand(BaseCommand):
@@ -39,16 +32,10 @@ class LibraryCommand(BaseCommand):
         return type(self).__module__.rsplit(".", 1)[-1]
 
     def execute(self, *args, **options):
-        path = library_db_path()
         try:
-            library_db_check(path=path, purpose=Purpose.USE)
+            path = library_ready_check(requires_schema_v2=self.requires_schema_v2)
         except LibraryDatabaseError as error:
             raise CommandError(str(error)) from None
-        if self.requires_schema_v2 and not library_schema_is_v2(path=path):
-            raise CommandError(
-                f"library database {path} is not at schema {SCHEMA_VERSION} yet: run "
-                f"`{MIGRATE_COMMAND}` first"
-            )
         try:
             with library_queries_timed(query_name=self.command_name, origin=self.query_origin):
                 return super().execute(*args, **options)

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 
-from musicquality.schema import BOOKKEEPING_TABLES, MIGRATE_COMMAND, schema_report
+from musicquality.schema import BOOKKEEPING_TABLES, MIGRATE_COMMAND, SCHEMA_VERSION, schema_report
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -144,3 +144,17 @@ def library_schema_is_v2(*, path: Path) -> bool:
         return schema_report(conn.cursor()).complete
     finally:
         conn.close()
+
+
+def library_ready_check(*, requires_schema_v2: bool) -> Path:
+    """The library database, checked for use (and for our tables at the current schema
+    version when the work needs them); raises :class:`LibraryDatabaseError` with what to run.
+    For commands and jobs."""
+    path = library_db_path()
+    library_db_check(path=path, purpose=Purpose.USE)
+    if requires_schema_v2 and not library_schema_is_v2(path=path):
+        raise LibraryDatabaseError(
+            f"library database {path} is not at schema {SCHEMA_VERSION} yet: run "
+            f"`{MIGRATE_COMMAND}` first"
+        )
+    return path

@@ -2,7 +2,8 @@
 
 Workers only read files (the GIL-bound part: mutagen parsing, hashing) and return plain
 tuples; SQLite sees one writer, in batches. Workers ignore SIGINT so that Ctrl-C reaches only
-the main process, which stops the pool and keeps what it already committed.
+the main process, which stops the pool and keeps what it already committed; they keep the
+default SIGTERM, so that stopping the pool always ends them.
 """
 
 from __future__ import annotations
@@ -31,8 +32,12 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def _ignore_sigint() -> None:
+def _worker_signals() -> None:
+    """Ctrl-C is the main process's to handle; SIGTERM (``Pool.terminate``) must end a
+    worker even when the parent installed its own handler, as a job worker does (a forked
+    child inherits it, and would then outlive the pool's shutdown)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def chunks_map(
@@ -66,7 +71,7 @@ def chunks_map_started(
         yield (func(chunk) for chunk in chunked(items, chunk_size))
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = multiprocessing.get_context(method).Pool(workers, initializer=_ignore_sigint)
+    pool = multiprocessing.get_context(method).Pool(workers, initializer=_worker_signals)
     try:
         yield pool.imap_unordered(func, chunked(items, chunk_size))
         pool.close()

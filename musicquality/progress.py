@@ -3,11 +3,20 @@
 Services report progress through plain callbacks (``progress(done, total)`` or
 ``on_item()``); a command passes :meth:`ProgressBar.update` or :meth:`ProgressBar.advance`,
 so services never know whether a terminal, a log or a background job is listening.
+
+A listener may also ask the work to stop by raising :class:`StopRequested` from the
+callback (a background job that the user cancelled). Services call their callbacks between
+batches, outside any transaction; one that holds rows not yet written writes them first,
+then lets the exception through, so a stop keeps everything read so far, as Ctrl-C does.
 """
 
 from __future__ import annotations
 
 import time
+
+
+class StopRequested(Exception):
+    """Raised by a progress callback to stop the service at its next batch."""
 
 
 def _clock(seconds: float) -> str:

@@ -1,7 +1,7 @@
 """Database router: the music apps live in the user's library file, Django's state apart.
 
 The three music apps (``quality``, ``dedup``, ``upgrades``) read and write the ``library``
-database. Everything else (auth, sessions, admin log, contenttypes) stays in ``default``, so
+database. Everything else (auth, sessions, admin log, contenttypes, jobs) stays in ``default``, so
 the user's music database never collects web-app state (docs/architecture.md, "Databases").
 The Music Tools ``music_tools.db`` is not a Django database: ``upgrades.streaming`` reads it
 with a read-only SQLite connection of its own.
@@ -9,8 +9,16 @@ with a read-only SQLite connection of its own.
 
 LIBRARY_APPS = frozenset({"quality", "dedup", "upgrades"})
 #: Models of the music apps that hold the app's own derived data or state, not the user's:
-#: they live in the app database (``app_label.model_name``).
-APP_DB_MODELS = frozenset({"quality.audiomatch", "quality.audiomatchrun"})
+#: they live in the app database (``app_label.model_name``): the fingerprint matches, and the
+#: user's keep-both decisions about duplicate groups (the library schema is fixed).
+APP_DB_MODELS = frozenset(
+    {
+        "quality.audiomatch",
+        "quality.audiomatchrun",
+        "dedup.duplicatedecision",
+        "dedup.duplicatedecisionfile",
+    }
+)
 
 
 def database_for_model(app_label: str, model_name: str | None = None) -> str:

@@ -271,6 +271,86 @@ ALERT_DB_SIZE_MB = _env_positive("MUSICQUALITY_ALERT_DB_SIZE_MB", 500, "MB")
 ALERT_BACKLOG_FILES = _env_positive("MUSICQUALITY_ALERT_BACKLOG_FILES", 1000, "files")
 ALERT_QUERY_MS = _env_positive("MUSICQUALITY_ALERT_QUERY_MS", 100, "milliseconds")
 ALERT_WINDOW_MINUTES = _env_positive("MUSICQUALITY_ALERT_WINDOW_MINUTES", 15, "minutes")
+# --- background jobs and the JSON API (README, "Jobs" and "JSON API") ----------------------
+
+INSTALLED_APPS += [
+    "jobs",
+    "api",
+    "huey.contrib.djhuey",
+    "rest_framework",
+    "rest_framework.authtoken",
+]
+# The worker and the web processes write the app database at the same time (job progress,
+# sessions): WAL lets the pages read while the worker writes.
+DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=wal"  # type: ignore[index]
+
+#: Huey's queue: an SQLite file beside the app database (no broker to install).
+JOBS_QUEUE_DB = _env_path(
+    "MUSICQUALITY_JOBS_QUEUE", APP_DB.with_name(f"{APP_DB.stem}-jobs.sqlite3")
+)
+#: Run jobs inside the request that starts them (the unit tests; no worker needed).
+JOBS_IMMEDIATE = _env_flag("MUSICQUALITY_JOBS_IMMEDIATE", default=False)
+
+
+def _env_hours(name: str) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return 0.0
+    try:
+        hours = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: give a number of hours (0: off)") from None
+    if hours < 0:
+        raise ImproperlyConfigured(f"{name}={value!r}: give a number of hours (0: off)")
+    return hours
+
+
+#: Scan the library roots and analyse every N hours from the worker; 0 (default): never.
+SCHEDULE_SCAN_HOURS = _env_hours("MUSICQUALITY_SCHEDULE_SCAN_HOURS")
+
+HUEY = {
+    "huey_class": "huey.SqliteHuey",
+    "name": "musicquality",
+    "filename": str(JOBS_QUEUE_DB),
+    "immediate": JOBS_IMMEDIATE,
+    "results": False,  # a job's outcome is in its Job row
+    "utc": True,
+    # The queue's tables are made by jobs/tasks.py (imported by the worker and by whatever
+    # queues a job), not whenever Django starts: a command that fails leaves no file behind.
+    "create_tables": False,
+    "consumer": {
+        # Threads, not processes: a scan or an analysis starts its own process pool, which a
+        # daemonic worker process may not. Two, so that a job can wait for the library lock
+        # while another runs (jobs.services.run); the lock keeps heavy jobs one at a time.
+        "workers": 2,
+        "worker_type": "thread",
+        "periodic": True,
+        # An idle worker looks at the queue at least once a second (Huey's default backs off
+        # to 10 s): a job asked for on a page starts at once.
+        "max_delay": 1.0,
+    },
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous request then gets 401 with "WWW-Authenticate: Token".
+        "rest_framework.authentication.TokenAuthentication",  # scripts
+        "rest_framework.authentication.SessionAuthentication",  # pages' JS (CSRF-checked)
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": None,
+}
+
+LOGGING["loggers"].update(  # type: ignore[attr-defined]
+    {
+        "jobs": {"handlers": ["console"], "level": "WARNING"},
+        "huey": {"handlers": ["console"], "level": "INFO"},
+    }
+)
 
 # --- imports (docs/imports.md) ---------------------------------------------------------------
 # Folders under which the Imports page may vet a folder (the CLI's vet_import takes any):

@@ -12,5 +12,7 @@ urlpatterns = [
     path("dedup/", include("dedup.urls")),
     path("upgrades/", include("upgrades.urls")),
     path("imports/", include("imports.urls")),
+    path("jobs/", include("jobs.urls")),
+    path("api/", include("api.urls")),
     path("", include("overview.urls")),
 ]

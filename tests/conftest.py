@@ -61,6 +61,30 @@ def run_manage(
 
 
 @pytest.fixture
+def clean_library():
+    """For transactional tests: Django's flush skips the unmanaged legacy tables (and the
+    v2.0.0 tables it does not manage either), so they are emptied before and after."""
+    from django.db import connections
+
+    tables = (
+        "dedup_history",
+        "upgrade_candidates",
+        "file_quality",
+        "library_index",
+        "library_stats",
+    )
+
+    def wipe():
+        with connections["library"].cursor() as cursor:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
+
+    wipe()
+    yield
+    wipe()
+
+
+@pytest.fixture
 def test_var_dir() -> Path:
     return TEST_VAR_DIR
 
@@ -78,3 +102,43 @@ def small_library():
     from tests.ui_fixtures import small_library_make
 
     return small_library_make()
+
+
+@pytest.fixture
+def reader_client(client, db):
+    """Django's test client, logged in as a user who is not staff: reads, changes nothing."""
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("reader", password="reader-password-123"))
+    return client
+
+
+@pytest.fixture
+def dedup_settings(tmp_path, settings):
+    """Library roots and quarantine under ``tmp_path``, as a user would configure them."""
+    settings.LIBRARY_ROOTS = [tmp_path / "music"]
+    settings.QUARANTINE_DIR = tmp_path / "quarantine"
+    (tmp_path / "music").mkdir(exist_ok=True)
+    return settings
+
+
+@pytest.fixture
+def music_root(dedup_settings) -> Path:
+    """The one library root of :func:`dedup_settings`."""
+    return dedup_settings.LIBRARY_ROOTS[0]
+
+
+@pytest.fixture
+def dedup_library(tmp_path, dedup_settings):
+    """Every kind of (non-)duplicate, real files and rows (``tests/dedup/helpers.py``)."""
+    from tests.dedup.helpers import dedup_library_make
+
+    return dedup_library_make(tmp_path)
+
+
+@pytest.fixture
+def music_files(music_root) -> dict[str, Path]:
+    """Real audio in the library root, not yet scanned (``tests/jobs/helpers.py``)."""
+    from tests.jobs.helpers import music_make
+
+    return music_make(music_root)

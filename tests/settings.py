@@ -18,6 +18,10 @@ os.environ.update(
         "MUSICQUALITY_QUARANTINE_DIR": str(TEST_VAR_DIR / "quarantine"),
         "MUSICQUALITY_BUSY_TIMEOUT": "5",
         "MUSICQUALITY_STATIC_ROOT": str(TEST_VAR_DIR / "static"),
+        "MUSICQUALITY_JOBS_QUEUE": str(TEST_VAR_DIR / "app-jobs.sqlite3"),
+        # Jobs run inside the request or call that starts them (Huey's immediate mode);
+        # tests/jobs/test_worker.py runs a real worker process instead.
+        "MUSICQUALITY_JOBS_IMMEDIATE": "1",
     }
 )
 (TEST_VAR_DIR / "static").mkdir()
@@ -27,6 +31,7 @@ for name in (
     "MUSICQUALITY_LIBRARY_ROOTS",
     "MUSICQUALITY_IMPORT_ROOTS",
     "MUSICQUALITY_IMPORT_PATH_TEMPLATE",
+    "MUSICQUALITY_SCHEDULE_SCAN_HOURS",
 ):
     os.environ.pop(name, None)
 

@@ -5,7 +5,9 @@
     dedup/          duplicates, quarantine, recovery          (uses quality)
     upgrades/       upgrade candidates, triage                (uses quality)
     imports/        import folders vetted and applied         (uses quality, dedup, upgrades)
-    overview/       pages across the apps                     (uses all; nothing uses it)
+    overview/       pages across the apps                     (uses the music apps)
+    jobs/           background jobs, their pages              (uses the music apps)
+    api/            the JSON API                              (uses all; nothing uses it)
 
 An app uses another only through its public surface: ``models`` (relations, choices),
 ``selectors`` (reads), ``services`` (writes) and its pure rule modules.
@@ -21,7 +23,7 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 BASE = "musicquality"
-APPS = ("quality", "dedup", "upgrades", "imports", "overview")
+APPS = ("quality", "dedup", "upgrades", "imports", "overview", "jobs", "api")
 #: Which apps each may import (the base is open to all).
 MAY_USE = {
     "quality": set(),
@@ -29,6 +31,8 @@ MAY_USE = {
     "upgrades": {"quality"},
     "imports": {"quality", "dedup", "upgrades"},
     "overview": {"quality", "dedup", "upgrades", "imports"},
+    "jobs": {"quality", "dedup", "upgrades", "imports"},
+    "api": {"quality", "dedup", "upgrades", "imports", "overview", "jobs"},
 }
 PUBLIC = {
     "quality": {
@@ -39,12 +43,15 @@ PUBLIC = {
         "hashing",
         "distribution",
         "versions",
+        "filters",
         "recordings",
     },
-    "dedup": {"models", "selectors", "services", "rules"},
-    "upgrades": {"models", "selectors", "services", "rules"},
+    "dedup": {"models", "selectors", "services", "rules", "reports"},
+    "upgrades": {"models", "selectors", "services", "rules", "filters"},
     "imports": {"models", "selectors", "services", "rules"},
-    "overview": set(),
+    "overview": {"selectors"},
+    "jobs": {"models", "selectors", "services", "rules"},
+    "api": set(),
 }
 
 

@@ -6,9 +6,8 @@ import argparse
 import os
 from pathlib import Path, PurePath
 
-from django.template.defaultfilters import filesizeformat
-
 from dedup.models import MatchedBy
+from dedup.reports import size_text
 from dedup.rules import (
     DEFAULT_MAX_DURATION_DELTA,
     Candidate,
@@ -47,10 +46,6 @@ def grouping_arguments_add(parser) -> None:
 
 def prefer_dirs(options) -> tuple[PurePath, ...]:
     return tuple(Path(os.path.abspath(Path(d).expanduser())) for d in options["prefer"])
-
-
-def size_text(size: int) -> str:
-    return filesizeformat(size).replace("\xa0", " ")
 
 
 def _score_text(candidate: Candidate) -> str:

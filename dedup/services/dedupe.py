@@ -40,6 +40,7 @@ from dedup.rules import (
     DuplicateReport,
     GroupTotals,
     Removal,
+    group_keeper_choose,
     groups_at_confidence,
 )
 from dedup.selectors import PENDING_NOTE_PREFIX, dedup_history_pending
@@ -142,6 +143,104 @@ def dedupe_plan(
         min_confidence=min_confidence,
         pending=len(dedup_history_pending()),
     )
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    """The user's call on one duplicate group (the review page, the API): the file that
+    stays and the files to quarantine."""
+
+    keeper_id: int
+    remove_ids: tuple[int, ...]
+
+
+def dedupe_chosen_plan(*, choices: Sequence[GroupChoice]) -> list[DuplicateGroup]:
+    """The groups to act on for the user's choices (read-only).
+
+    Each choice must name members of one *current* duplicate group (the grouping rule, with
+    the keep-both decisions applied): ids from a browser are checked against the library as
+    it is now, never trusted. Each removal is annotated against the chosen keeper. Raises
+    :class:`DedupRefused` naming the file otherwise. :func:`dedupe_apply` then verifies every
+    file again, step by step, as for any run.
+    """
+    report = duplicates_find(confirm=False)
+    group_of = {member.id: group for group in report.groups for member in group.members}
+    groups: list[DuplicateGroup] = []
+    seen: set[int] = set()
+    for choice in choices:
+        group = group_of.get(choice.keeper_id)
+        if group is None:
+            raise DedupRefused(
+                f"file {choice.keeper_id} is in no duplicate group now (changed, kept or already "
+                "quarantined): reload the duplicates"
+            )
+        if group.number in seen:
+            raise DedupRefused(f"duplicate group {group.number} was chosen twice: choose once")
+        seen.add(group.number)
+        try:
+            groups.append(
+                group_keeper_choose(group, keeper_id=choice.keeper_id, remove_ids=choice.remove_ids)
+            )
+        except ValueError as error:
+            raise DedupRefused(f"{error}: reload the duplicates") from None
+    return groups
+
+
+@dataclass(frozen=True)
+class PlannedMove:
+    """One line of a dry-run plan: a file, where it would go, and a problem seen already."""
+
+    group: DuplicateGroup
+    removal: Removal
+    destination: str
+    problem: str | None
+
+
+SESSION_PLACEHOLDER = "<session>"
+
+
+def dedupe_preview(*, groups: Sequence[DuplicateGroup]) -> list[PlannedMove]:
+    """The dry run of :func:`dedupe_apply` over ``groups`` (read-only): each move, with the
+    problems visible without reading the files (outside the roots, a link, gone). The run
+    itself checks everything again, and more (hashes, byte-for-byte identity)."""
+    moves = []
+    for group in groups:
+        for removal in group.removals:
+            problem = None
+            try:
+                library_roots_require()
+                library_file_check(Path(removal.candidate.file_path))
+            except DedupRefused as error:
+                problem = str(error)
+            destination = quarantine_path_for(
+                session_id=SESSION_PLACEHOLDER, file_path=removal.candidate.file_path
+            )
+            moves.append(PlannedMove(group, removal, str(destination), problem))
+    return moves
+
+
+def dedupe_chosen_apply(
+    *,
+    choices: Sequence[GroupChoice],
+    deleted_by: DeletedBy = DeletedBy.USER,
+    on_file: Callable[[], None] | None = None,
+) -> DedupeResult:
+    """Quarantine the files the user chose (:func:`dedupe_chosen_plan`), by the protocol."""
+    return dedupe_apply(
+        groups=dedupe_chosen_plan(choices=choices), deleted_by=deleted_by, on_file=on_file
+    )
+
+
+def dedupe_confident_apply(
+    *,
+    min_confidence: float,
+    deleted_by: DeletedBy = DeletedBy.SYSTEM,
+    on_compared: Callable[[], None] | None = None,
+    on_file: Callable[[], None] | None = None,
+) -> DedupeResult:
+    """``dedupe --apply --yes`` in one call: plan at ``min_confidence``, then the protocol."""
+    plan = dedupe_plan(min_confidence=min_confidence, on_compared=on_compared)
+    return dedupe_apply(groups=plan.groups, deleted_by=deleted_by, on_file=on_file)
 
 
 # --- the protocol -------------------------------------------------------------------------

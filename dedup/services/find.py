@@ -16,6 +16,7 @@ from dedup.rules import (
     DuplicateReport,
     duplicate_groups_build,
 )
+from dedup.selectors import duplicate_decisions_active
 from dedup.services.files import files_identical
 from quality.selectors import audio_match_facts, recording_candidates
 from quality.services.recordings import audio_matches_refresh
@@ -40,7 +41,8 @@ def duplicates_find(
     on_compared: Callable[[], None] | None = None,
 ) -> DuplicateReport:
     """Group the active library into duplicate groups, keeper first (see ``dedup.rules``),
-    after bringing the fingerprint matches up to date.
+    after bringing the fingerprint matches up to date, and leaving out the files the user's
+    keep-both decisions keep.
 
     ``confirm=False`` skips the full-content reads; exact groups are then reported as
     unconfirmed suggestions.
@@ -60,6 +62,7 @@ def duplicates_find(
         prefer=prefer,
         max_duration_delta=max_duration_delta,
         audio_matches=matches,
+        decisions=duplicate_decisions_active(),
     )
     logger.info(
         "%d duplicate groups, %d files, %d bytes reclaimable",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,37 @@ def recovery_target(history: DedupHistory, *, to: Path | None) -> Path:
     return original
 
 
+@dataclass(frozen=True)
+class PlannedRecovery:
+    """One line of a recovery's dry run: a quarantined file, where it would go back, and
+    why it would not (when that can be seen already)."""
+
+    history: DedupHistory
+    target: str | None
+    problem: str | None
+
+
+def recovery_preview(
+    *, ids: list[int] | None = None, session: str | None = None
+) -> list[PlannedRecovery]:
+    """What :func:`dedup_history_recover` would do (read-only): target paths and problems."""
+    planned = []
+    for history in dedup_history_for_recovery(ids=ids, session=session):
+        target: Path | None = None
+        problem = None
+        try:
+            source = _recoverable_source(history)
+            target = recovery_target(history, to=None)
+            if not source.is_file():
+                raise DedupRefused(f"quarantined file {source} is missing")
+            if os.path.lexists(target):
+                raise DedupRefused(f"{target} already exists: it would not be overwritten")
+        except DedupRefused as error:
+            problem = str(error)
+        planned.append(PlannedRecovery(history, str(target) if target else None, problem))
+    return planned
+
+
 def _reindex(target: Path) -> tuple[int, bool]:
     """Index and analyse the restored file through the scanning/analysis services.
 
@@ -70,12 +102,17 @@ def _reindex(target: Path) -> tuple[int, bool]:
     return library_file.id, quality is not None
 
 
-def _history_recover(history: DedupHistory, *, to: Path | None) -> RecoveryOutcome:
+def _recoverable_source(history: DedupHistory) -> Path:
+    """The quarantined file of a row that may be recovered; DedupRefused says why not."""
     if (history.notes or "").startswith(PENDING_NOTE_PREFIX):
         raise DedupRefused("its move was interrupted: run `manage.py dedupe --resume` first")
     if not history.can_recover:
         raise DedupRefused("not recoverable (already recovered or purged): see its notes")
-    source = quarantine_path_check(history.recovery_path)
+    return quarantine_path_check(history.recovery_path)
+
+
+def _history_recover(history: DedupHistory, *, to: Path | None) -> RecoveryOutcome:
+    source = _recoverable_source(history)
     target = recovery_target(history, to=to)
     if source.is_file():
         if os.path.lexists(target):
@@ -108,10 +145,14 @@ def _history_recover(history: DedupHistory, *, to: Path | None) -> RecoveryOutco
 
 
 def dedup_history_recover(
-    *, ids: list[int] | None = None, session: str | None = None, to: Path | None = None
+    *,
+    ids: list[int] | None = None,
+    session: str | None = None,
+    to: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[RecoveryOutcome]:
     """Recover the files of the given history rows (or of a whole session); never raises
-    for one file, each outcome says what happened."""
+    for one file, each outcome says what happened. ``progress(done, total)`` after each."""
     rows = dedup_history_for_recovery(ids=ids, session=session)
     outcomes = [
         RecoveryOutcome(
@@ -120,7 +161,9 @@ def dedup_history_recover(
         for missing in sorted(set(ids or ()) - {row.id for row in rows})
     ]
     with quarantine_lock():
-        for history in rows:
+        for done, history in enumerate(rows):
+            if progress is not None:
+                progress(done, len(rows))
             try:
                 outcomes.append(_history_recover(history, to=to))
             except (DedupRefused, OSError) as error:
@@ -133,4 +176,6 @@ def dedup_history_recover(
                         detail=str(error),
                     )
                 )
+        if progress is not None:
+            progress(len(rows), len(rows))
     return outcomes

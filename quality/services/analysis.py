@@ -20,7 +20,8 @@ from typing import NamedTuple
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
-from musicquality.parallel import chunks_map, default_workers
+from musicquality.parallel import chunks_map_started, default_workers
+from musicquality.progress import StopRequested
 from quality.models import FileQuality, LibraryFile
 from quality.score import AudioEvidence, effective_is_hires, quality_score
 from quality.selectors import FileToAnalyse, active_files_count, files_to_analyse
@@ -97,6 +98,15 @@ class AnalysisResult:
     def files_per_second(self) -> float:
         done = self.analysed + len(self.errors)
         return done / self.seconds if self.seconds else 0.0
+
+    @property
+    def summary(self) -> str:
+        """What ``analyze_quality`` and an analysis job say they did."""
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.errors_by_kind.items()))
+        return (
+            f"Analysed {self.analysed}, skipped {self.skipped} (up to date), "
+            f"errors {len(self.errors)}{f' ({kinds})' if kinds else ''}"
+        )
 
 
 def quality_row(
@@ -233,7 +243,9 @@ def file_quality_analyze_all(
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> AnalysisResult:
-    """Analyse every active file that needs it. Ctrl-C returns with ``interrupted`` set."""
+    """Analyse every active file that needs it. Ctrl-C returns with ``interrupted`` set; a
+    :class:`~musicquality.progress.StopRequested` from ``progress`` writes what was read and
+    goes on up."""
     started = time.monotonic()
     result = AnalysisResult()
     todo = files_to_analyse(force=force, path_prefix=path_prefix, limit=limit)
@@ -244,22 +256,27 @@ def file_quality_analyze_all(
     if progress:
         progress(0, len(todo))
     try:
-        for chunk in chunks_map(
+        with chunks_map_started(
             _analyse_chunk, todo, workers=workers or default_workers(), chunk_size=CHUNK_SIZE
-        ):
-            for library_file_id, outcome in chunk:
-                if isinstance(outcome, AnalysisError):
-                    result.errors.append(outcome)
-                    failed.append(library_file_id)
-                else:
-                    rows.append(outcome)
-            done += len(chunk)
-            if len(rows) + len(failed) >= BATCH_SIZE:
-                _write(rows, failed)
-                result.analysed += len(rows)
-                rows, failed = [], []
-            if progress:
-                progress(done, len(todo))
+        ) as chunks:
+            for chunk in chunks:
+                for library_file_id, outcome in chunk:
+                    if isinstance(outcome, AnalysisError):
+                        result.errors.append(outcome)
+                        failed.append(library_file_id)
+                    else:
+                        rows.append(outcome)
+                done += len(chunk)
+                if len(rows) + len(failed) >= BATCH_SIZE:
+                    _write(rows, failed)
+                    result.analysed += len(rows)
+                    rows, failed = [], []
+                if progress:
+                    try:
+                        progress(done, len(todo))
+                    except StopRequested:
+                        _write(rows, failed)  # what was read is kept, then stop
+                        raise
         _write(rows, failed)
         result.analysed += len(rows)
     except KeyboardInterrupt:

@@ -26,7 +26,8 @@ from typing import NamedTuple
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
-from musicquality.parallel import chunks_map, default_workers
+from musicquality.parallel import chunks_map_started, default_workers
+from musicquality.progress import StopRequested
 from quality.hashing import content_hash_sampled, metadata_hash
 from quality.models import AUDIO_EXTENSIONS, LibraryFile, LibraryStats
 from quality.services.audio import AudioReadError, audio_properties_read
@@ -99,6 +100,23 @@ class ScanResult:
     @property
     def files_per_second(self) -> float:
         return self.found / self.seconds if self.seconds else 0.0
+
+    @property
+    def summary(self) -> str:
+        """The one-line account ``scan_library`` and a scan job end with."""
+        return (
+            f"{self.found} audio files found: {self.added} added, {self.updated} updated, "
+            f"{self.completed} completed with tags, {self.unchanged} unchanged, "
+            f"{self.vanished} vanished (marked inactive)"
+        )
+
+
+def scan_roots_check(roots: Sequence[Path]) -> None:
+    """Every root must be an existing folder: a missing one (an unmounted disk) must not turn
+    its files inactive. Raises ``ValueError`` naming it."""
+    for root in roots:
+        if not root.is_dir():
+            raise ValueError(f"{root} is not a folder: give the folder(s) that hold your music")
 
 
 @dataclass(frozen=True)
@@ -370,20 +388,31 @@ def _rows_read_and_write(
     workers: int | None,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    """Read the planned files in worker processes; write their rows in batches."""
+    """Read the planned files in worker processes; write their rows in batches.
+
+    A :class:`StopRequested` from ``progress`` writes the rows already read, then goes on up
+    (the workers are stopped): vanished files are then not marked, as after Ctrl-C.
+    """
     total = len(plan.to_read)
     done = 0
     batch: list[IndexRow] = []
     if progress:
         progress(0, total)
-    for chunk in chunks_map(_read_chunk, plan.to_read, workers=workers or default_workers()):
-        batch += _rows_count(chunk, plan=plan, known=known, result=result)
-        while len(batch) >= BATCH_SIZE:
-            rows_upsert(batch[:BATCH_SIZE])
-            batch = batch[BATCH_SIZE:]
-        done += len(chunk)
-        if progress:
-            progress(done, total)
+    with chunks_map_started(
+        _read_chunk, plan.to_read, workers=workers or default_workers()
+    ) as chunks:
+        try:
+            for chunk in chunks:
+                batch += _rows_count(chunk, plan=plan, known=known, result=result)
+                while len(batch) >= BATCH_SIZE:
+                    rows_upsert(batch[:BATCH_SIZE])
+                    batch = batch[BATCH_SIZE:]
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+        except StopRequested:
+            rows_upsert(batch)
+            raise
     rows_upsert(batch)
 
 

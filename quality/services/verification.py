@@ -23,8 +23,10 @@ from typing import NamedTuple
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
-from musicquality.parallel import chunks_map, default_workers
+from musicquality.parallel import chunks_map_started, default_workers
+from musicquality.progress import StopRequested
 from quality.fingerprints import FingerprintFeed
+from quality.models import Verdict
 from quality.score import AudioEvidence, effective_is_hires, quality_score
 from quality.selectors import (
     FileToVerify,
@@ -244,6 +246,19 @@ class VerificationRunResult:
     def audio_seconds_per_second(self) -> float:
         return self.audio_seconds / self.seconds if self.seconds else 0.0
 
+    @property
+    def summary(self) -> str:
+        """What ``verify_audio`` and a verification job say they did."""
+        verdicts = ", ".join(
+            f"{verdict} {self.by_verdict[verdict]:,}"
+            for verdict in Verdict.values
+            if self.by_verdict[verdict]
+        )
+        return (
+            f"Verified {self.verified:,}{f' ({verdicts})' if verdicts else ''}, skipped "
+            f"{self.skipped:,} (up to date); {self.rescored:,} scores changed"
+        )
+
 
 def audio_verify_all(
     *,
@@ -253,7 +268,9 @@ def audio_verify_all(
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> VerificationRunResult:
-    """Verify every active file that needs it. Ctrl-C returns with ``interrupted`` set."""
+    """Verify every active file that needs it. Ctrl-C returns with ``interrupted`` set; a
+    :class:`~musicquality.progress.StopRequested` from ``progress`` writes what was decoded
+    and goes on up."""
     started = time.monotonic()
     result = VerificationRunResult(workers=workers or default_workers())
     todo = files_to_verify(force=force, path_prefix=path_prefix, limit=limit)
@@ -272,14 +289,21 @@ def audio_verify_all(
             result.fingerprinted += v.fingerprint is not None
 
     try:
-        for chunk in chunks_map(_verify_chunk, todo, workers=result.workers, chunk_size=CHUNK_SIZE):
-            batch += chunk
-            done += len(chunk)
-            if len(batch) >= BATCH_SIZE:
-                commit(batch)
-                batch = []
-            if progress:
-                progress(done, len(todo))
+        with chunks_map_started(
+            _verify_chunk, todo, workers=result.workers, chunk_size=CHUNK_SIZE
+        ) as chunks:
+            for chunk in chunks:
+                batch += chunk
+                done += len(chunk)
+                if len(batch) >= BATCH_SIZE:
+                    commit(batch)
+                    batch = []
+                if progress:
+                    try:
+                        progress(done, len(todo))
+                    except StopRequested:
+                        commit(batch)  # what was decoded is kept, then stop
+                        raise
         commit(batch)
     except KeyboardInterrupt:
         result.interrupted = True

@@ -1,16 +1,26 @@
 """The pure rules: keeper order, confidence, reasons and grouping, on hand-made rows."""
 
 import datetime
+import re
 from pathlib import PurePath
+
+import pytest
 
 from dedup.models import DeletionReason, MatchedBy
 from dedup.rules import (
+    KEEPER_RULE_SENTENCES,
     Candidate,
+    DecisionFile,
+    KeptTogether,
+    decision_file_matches,
     duplicate_groups_build,
     exact_groups_confirm,
     exact_groups_suggest,
+    group_keeper_choose,
     groups_at_confidence,
     keeper_order,
+    keeper_rule_sentence,
+    keeper_sort_key,
     metadata_confidence,
     metadata_groups,
     metadata_reason,
@@ -176,3 +186,159 @@ def test_build_without_confirmation_marks_exact_groups_unconfirmed():
     rows = [cand(1, file_content_hash="9_f"), cand(2, file_content_hash="9_f", metadata_hash="z")]
     (group,) = duplicate_groups_build(rows, same_content=None).groups
     assert group.confirmed is False
+
+
+# --- the keeper rule in words ------------------------------------------------------------
+
+
+def test_every_part_of_the_keeper_key_has_its_sentence():
+    assert len(KEEPER_RULE_SENTENCES) == len(keeper_sort_key(cand(1)))
+
+
+@pytest.mark.parametrize(
+    ("keeper", "other", "starts"),
+    [
+        (cand(1, quality_score=90.0), cand(2, quality_score=70.0), "highest quality score (90;"),
+        (cand(1, quality_score=5.0), cand(2), "highest quality score (5; next best not analysed)"),
+        (cand(1, quality_score=85.0, is_lossless=True), cand(2, quality_score=85.0), "lossless"),
+        (
+            cand(1, quality_score=85.0, is_lossless=True, bit_depth=24),
+            cand(2, quality_score=85.0, is_lossless=True, bit_depth=16),
+            "higher bit depth (24 bit; next best 16)",
+        ),
+        (
+            cand(1, sample_rate=96000),
+            cand(2, sample_rate=44100),
+            "higher sample rate (96000 Hz; next best 44100 Hz)",
+        ),
+        (cand(1, bitrate=320), cand(2, bitrate=256), "higher bitrate (320 kbps; next best 256"),
+        (
+            cand(1),
+            cand(2, indexed_at=T0 + datetime.timedelta(days=1)),
+            "equal quality; this one was indexed first",
+        ),
+        (cand(1), cand(2), "equal in every respect; the lowest library id"),
+    ],
+)
+def test_the_keeper_rule_sentence_names_the_first_deciding_part(keeper, other, starts):
+    assert keeper_order([other, keeper])[0] == keeper
+    assert keeper_rule_sentence(keeper, other).startswith(starts)
+
+
+def test_a_preferred_folder_is_named_when_it_decides():
+    preferred = cand(2, file_path="/music/Best/f2.mp3")
+    sentence = keeper_rule_sentence(preferred, cand(1), prefer=(PurePath("/music/Best"),))
+    assert sentence == "equal quality; this one is under a preferred folder"
+
+
+# --- keep-both decisions -------------------------------------------------------------------
+
+
+def remembered(candidate, **changes) -> DecisionFile:
+    values = {
+        "library_file_id": candidate.id,
+        "file_path": candidate.file_path,
+        "file_content_hash": candidate.file_content_hash,
+    }
+    values.update(changes)
+    return DecisionFile(**values)
+
+
+def test_a_decision_knows_its_file_by_any_two_of_id_path_and_hash():
+    file = cand(1)
+    assert decision_file_matches(remembered(file), file)
+    assert decision_file_matches(remembered(file, library_file_id=99), file)  # re-indexed
+    assert decision_file_matches(remembered(file, file_content_hash="x"), file)  # re-tagged
+    assert decision_file_matches(remembered(file, file_path="/old/place.mp3"), file)  # id + hash
+    # An exact copy elsewhere shares only the hash: another file.
+    copy = cand(2, file_content_hash=file.file_content_hash)
+    assert not decision_file_matches(remembered(file), copy)
+    # A marker hash never counts as agreement: such a file needs its id and path.
+    failed = cand(3, file_content_hash="HASH_FAILED")
+    assert decision_file_matches(remembered(failed), failed)
+    assert not decision_file_matches(remembered(failed, library_file_id=98), failed)
+
+
+def exact_rows():
+    flac = cand(1, file_path="/m/a.flac", quality_score=85.0, is_lossless=True,
+                file_content_hash="9_f")  # fmt: skip
+    flac_copy = cand(2, file_path="/m/copy/a.flac", quality_score=85.0, is_lossless=True,
+                     file_content_hash="9_f")  # fmt: skip
+    aac = cand(3, file_path="/m/a.m4a", quality_score=70.0, duration=200.5)
+    return flac, flac_copy, aac
+
+
+def test_keep_both_takes_the_files_out_of_removals_and_drops_an_empty_group():
+    flac, flac_copy, aac = exact_rows()
+    keep = KeptTogether(1, "keep_both", (remembered(flac), remembered(aac)))
+    report = duplicate_groups_build([flac, flac_copy, aac], same_content=None, decisions=[keep])
+    (exact,) = report.groups  # the FLAC + AAC group had nothing left to remove
+    assert exact.number == 1 and exact.keeper == flac
+    assert [r.candidate for r in exact.removals] == [flac_copy]
+    assert report.kept_by_decision == 1
+    assert report.files == 1
+
+
+def test_a_kept_member_stays_in_its_group_but_is_never_removed():
+    flac, flac_copy, aac = exact_rows()
+    third = cand(4, file_path="/m/more/a.flac", quality_score=85.0, is_lossless=True,
+                 file_content_hash="9_f")  # fmt: skip
+    keep = KeptTogether(1, "keep_both", (remembered(flac), remembered(third)))
+    report = duplicate_groups_build([flac, flac_copy, aac, third], same_content=None,
+                                    decisions=[keep])  # fmt: skip
+    exact = report.groups[0]
+    assert [r.candidate.id for r in exact.removals] == [2]
+    assert exact.kept == (third,)
+    assert exact.members == (flac, flac_copy, third)
+    assert groups_at_confidence(report.groups, min_confidence=0.9)[0].kept == (third,)
+
+
+def test_without_decisions_the_groups_are_the_same():
+    rows = exact_rows()
+    assert duplicate_groups_build(rows, same_content=None, decisions=()) == duplicate_groups_build(
+        rows, same_content=None
+    )
+
+
+# --- the user's keeper ------------------------------------------------------------------------
+
+
+def test_choosing_another_keeper_annotates_the_removals_against_it():
+    flac, flac_copy, aac = exact_rows()
+    report = duplicate_groups_build([flac, flac_copy, aac], same_content=None)
+    recording = report.groups[1]
+    chosen = group_keeper_choose(recording, keeper_id=aac.id, remove_ids=[flac.id])
+    assert chosen.keeper == aac
+    assert [(r.candidate, r.reason) for r in chosen.removals] == [
+        (flac, DeletionReason.METADATA_MATCH)  # the keeper scores lower: not "lower_quality"
+    ]
+    assert chosen.matched_by == MatchedBy.METADATA_HASH and chosen.number == recording.number
+
+
+@pytest.mark.parametrize(
+    ("keeper_id", "remove_ids", "message"),
+    [
+        (9, [1], "file 9 is not a member of duplicate group 1"),
+        (1, [1], "file 1 cannot be both the keeper and removed"),
+        (1, [3], "file 3 is not a removable member of duplicate group 1"),
+        (1, [], "nothing to remove from duplicate group 1"),
+    ],
+)
+def test_a_choice_outside_the_group_is_refused(keeper_id, remove_ids, message):
+    exact = duplicate_groups_build(exact_rows(), same_content=None).groups[0]
+    with pytest.raises(ValueError, match=re.escape(message)):
+        group_keeper_choose(exact, keeper_id=keeper_id, remove_ids=remove_ids)
+
+
+def test_keep_both_applies_to_recording_groups_too():
+    """Identical decoded audio in two containers (an ``audio_hash`` group), then an
+    intentional lossless + lossy pair matched by fingerprint: a decision keeps each."""
+    flac = cand(1, file_path="/m/a.flac", quality_score=85.0, is_lossless=True,
+                pcm_hash="p", has_fingerprint=True)  # fmt: skip
+    flac_again = cand(2, file_path="/m/b.flac", quality_score=85.0, is_lossless=True,
+                      pcm_hash="p", has_fingerprint=True)  # fmt: skip
+    (group,) = duplicate_groups_build([flac, flac_again], same_content=None).groups
+    assert group.matched_by == MatchedBy.AUDIO_HASH
+    keep = KeptTogether(1, "not_duplicates", (remembered(flac), remembered(flac_again)))
+    report = duplicate_groups_build([flac, flac_again], same_content=None, decisions=[keep])
+    assert report.groups == () and report.kept_by_decision == 1

@@ -56,15 +56,43 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30) -> No
     raise RuntimeError(f"gunicorn did not answer on {url} within {timeout} s")
 
 
-def site_start(folder: Path, **overrides: str):
-    """Collect static files, create the admin account, start gunicorn; yield a Site."""
-    env = manage_env(
+def site_env(folder: Path, **overrides: str) -> dict[str, str]:
+    """The environment of the site's processes (gunicorn, the job worker): production
+    settings over the files in ``folder``."""
+    return manage_env(
         folder,
         MUSICQUALITY_DEBUG="0",
         MUSICQUALITY_SECRET_KEY="e2e-only-secret-key-0123456789-0123456789-0123456789",
         MUSICQUALITY_STATIC_ROOT=str(folder / "static"),
         **overrides,
     )
+
+
+def worker_start(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """The job worker, ``manage.py run_huey``, as ``make demo`` starts it."""
+    log = log_path.open("a")
+    try:
+        return subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "manage.py"), "run_huey"],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    finally:
+        log.close()
+
+
+def worker_stop(worker: subprocess.Popen) -> None:
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=30)
+
+
+def site_start(folder: Path, **overrides: str):
+    """Collect static files, create the admin account, start gunicorn; yield a Site."""
+    env = site_env(folder, **overrides)
     for args in (
         ("collectstatic", "--noinput", "-v0"),
         ("ensure_admin", "--username", ADMIN_USER, "--password-file", str(folder / "pw.txt")),
@@ -156,9 +184,9 @@ def demo_site(tmp_path_factory):
         ("migrate", "-v0", "--database=library"),
         ("scan_library", str(folder / "music")),
         ("analyze_quality",),
-        ("find_duplicates",),
-        ("dedupe", "--apply", "--yes", "--min-confidence", "1.0"),
-        ("identify_upgrades",),
+        ("run_job", "find_duplicates"),
+        ("run_job", "dedupe", "--apply", "--json", '{"min_confidence": 1.0}'),
+        ("run_job", "identify_upgrades"),
     ):
         result = run_manage(env, *args)
         assert result.returncode == 0, f"{args}: {result.stderr}"

@@ -8,6 +8,7 @@ from our own output; the FLAC STREAMINFO MD5 is read back with mutagen.
 from __future__ import annotations
 
 import json
+import shutil
 from io import StringIO
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 
+from dedup.services.decisions import duplicate_decision_create
 from quality.models import AudioMatch, AudioVerification, FileQuality, LibraryFile
 from quality.services import audio_make as E
 from quality.services.music_signal import music_like
@@ -242,3 +244,25 @@ def test_a_re_run_proposes_the_same_single_candidate(made):
     first = set(UpgradeCandidate.objects.values_list("library_file_id", "user_action"))
     run("identify_upgrades")
     assert set(UpgradeCandidate.objects.values_list("library_file_id", "user_action")) == first
+
+
+def test_keep_both_an_intentional_flac_and_aac_survives_find_and_dedupe(made, tmp_path, settings):
+    # dedupe moves files: a copy of the made library, under its own library root
+    root = tmp_path / "music"
+    shutil.copytree(next(iter(made.values())).parent, root)
+    settings.LIBRARY_ROOTS = [root]
+    settings.QUARANTINE_DIR = tmp_path / "quarantine"
+    copies = {name: root / path.name for name, path in made.items()}
+    ids = library_of(copies)
+    duplicate_decision_create(file_ids=[ids["first.flac"], ids["first.m4a"]])
+
+    run("dedupe", "--apply", "--yes", "--min-confidence", "0.5")
+    assert copies["first.m4a"].is_file()  # kept by the decision
+    assert not copies["first.mp3"].exists()  # the MP3 copy of the same recording went
+    assert list((tmp_path / "quarantine").rglob("first.mp3"))  # into the quarantine
+
+    report = json.loads(run("find_duplicates", "--json", "-"))
+    assert report["totals"]["files"] == 0  # nothing left to remove after the re-run
+    # both files of the decision are still held by it (the keeper may be another FLAC copy)
+    assert report["totals"]["kept_by_decision"] in (1, 2)
+    assert copies["first.flac"].is_file() and copies["first.m4a"].is_file()

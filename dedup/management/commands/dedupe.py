@@ -2,7 +2,8 @@ import sys
 
 from django.core.management.base import CommandError
 
-from dedup.management.output import group_lines, grouping_arguments_add, prefer_dirs, size_text
+from dedup.management.output import group_lines, grouping_arguments_add, prefer_dirs
+from dedup.reports import size_text
 from dedup.rules import DEFAULT_MIN_CONFIDENCE
 from dedup.services.dedupe import (
     DedupePlan,

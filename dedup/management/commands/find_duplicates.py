@@ -2,14 +2,8 @@ import csv
 import io
 import json
 
-from dedup.management.output import (
-    group_lines,
-    grouping_arguments_add,
-    prefer_dirs,
-    similar_lines,
-    size_text,
-)
-from dedup.reports import CSV_COLUMNS, report_as_dict, report_csv_rows
+from dedup.management.output import group_lines, grouping_arguments_add, prefer_dirs, similar_lines
+from dedup.reports import CSV_COLUMNS, report_as_dict, report_csv_rows, report_summary
 from dedup.services.find import duplicates_find
 from musicquality.commands import LibraryCommand
 from musicquality.progress import ProgressBar
@@ -67,9 +61,4 @@ class Command(LibraryCommand):
                     f"or unreadable): {candidate.file_path}"
                 )
             )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{len(report.groups)} duplicate groups, {report.files} files that could go, "
-                f"{size_text(report.bytes_reclaimable)} reclaimable"
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(report_summary(report)))

@@ -3,7 +3,7 @@ import re
 
 from django.core.management.base import CommandError
 
-from dedup.management.output import size_text
+from dedup.reports import size_text
 from dedup.services.files import DedupRefused
 from dedup.services.purge import quarantine_purge
 from musicquality.commands import LibraryCommand

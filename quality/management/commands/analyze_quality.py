@@ -67,12 +67,9 @@ class Command(LibraryCommand):
                 writer = csv.writer(handle)
                 writer.writerow(["path", "kind", "message"])
                 writer.writerows((e.path, e.kind, e.message) for e in result.errors)
-        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result.errors_by_kind.items()))
         out.write(
-            f"Analysed {result.analysed}, skipped {result.skipped} (up to date), "
-            f"errors {len(result.errors)}{f' ({kinds})' if kinds else ''}; "
-            f"{result.files_per_second:,.0f} files/s in {result.seconds:.1f} s "
-            f"[analyzer {ANALYZER_VERSION}]"
+            f"{result.summary}; {result.files_per_second:,.0f} files/s in "
+            f"{result.seconds:.1f} s [analyzer {ANALYZER_VERSION}]"
         )
         if result.interrupted:
             raise CommandError(

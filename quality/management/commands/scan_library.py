@@ -8,7 +8,7 @@ from musicquality.monitoring.rules import RunKind
 from musicquality.monitoring.runs import run_measured
 from musicquality.progress import ProgressBar
 from quality.selectors import analysis_backlog_count
-from quality.services.scanning import library_scan
+from quality.services.scanning import library_scan, scan_roots_check
 
 PROBLEMS_LISTED = 50
 
@@ -31,11 +31,10 @@ class Command(LibraryCommand):
 
     def handle(self, *args, **options):
         roots = [path.expanduser() for path in options["paths"]]
-        for root in roots:
-            if not root.is_dir():
-                raise CommandError(
-                    f"{root} is not a folder: give the folder(s) that hold your music"
-                )
+        try:
+            scan_roots_check(roots)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         if options["workers"] is not None and options["workers"] < 1:
             raise CommandError("--workers must be at least 1")
         bar = ProgressBar(self.stdout, label="Scanning")
@@ -53,11 +52,7 @@ class Command(LibraryCommand):
         kinds: dict[str, int] = {}
         for problem in result.problems:
             kinds[problem.kind] = kinds.get(problem.kind, 0) + 1
-        out.write(
-            f"{result.found} audio files found: {result.added} added, {result.updated} updated, "
-            f"{result.completed} completed with tags, {result.unchanged} unchanged, "
-            f"{result.vanished} vanished (marked inactive)"
-        )
+        out.write(result.summary)
         if kinds:
             out.write("Problems: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())))
         stats = result.stats

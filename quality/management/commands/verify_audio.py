@@ -4,7 +4,6 @@ from musicquality.commands import LibraryCommand
 from musicquality.monitoring.rules import RunKind
 from musicquality.monitoring.runs import run_measured
 from musicquality.progress import ProgressBar
-from quality.models import Verdict
 from quality.services.verification import audio_verify_all
 from quality.versions import VERIFIER_VERSION
 
@@ -46,16 +45,10 @@ class Command(LibraryCommand):
             )
             run.files = result.verified
         bar.close()
-        verdicts = ", ".join(
-            f"{verdict} {result.by_verdict[verdict]:,}"
-            for verdict in Verdict.values
-            if result.by_verdict[verdict]
-        )
         per_core = result.audio_seconds_per_second / max(result.workers, 1)
         self.stdout.write(
-            f"Verified {result.verified:,}{f' ({verdicts})' if verdicts else ''}, skipped "
-            f"{result.skipped:,} (up to date); {result.rescored:,} scores changed; "
-            f"{result.files_per_second:,.1f} files/s, {result.audio_seconds_per_second:,.0f} s "
+            f"{result.summary}; {result.files_per_second:,.1f} files/s, "
+            f"{result.audio_seconds_per_second:,.0f} s "
             f"of audio per second ({per_core:,.0f} per core) in {result.seconds:.1f} s "
             f"[verifier {VERIFIER_VERSION}]"
         )

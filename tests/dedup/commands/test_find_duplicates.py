@@ -40,8 +40,11 @@ def test_json_export_to_a_file_and_to_stdout(dedup_library, tmp_path):
         "groups": 2,
         "files": 3,
         "bytes_reclaimable": sum(lib.path(n).stat().st_size for n in ("a2", "a3", "b_wav")),
+        "kept_by_decision": 0,
     }
     exact = data["groups"][0]
+    assert exact["keeper_rule"] == "equal quality; this one was indexed first"
+    assert exact["kept"] == []
     assert exact["matched_by"] == "content_hash" and exact["confirmed"] is True
     assert exact["keeper"]["file_path"] == str(lib.path("a1"))
     assert {o["file_path"] for o in exact["others"]} == {str(lib.path("a2")), str(lib.path("a3"))}

@@ -6,7 +6,9 @@ the protocol, for every N of an uninterrupted run, on one filesystem (hard link 
 the cross-filesystem path (copy, fsync, verify, rename, unlink); a few more runs are killed
 from outside at random moments. After each kill, every original file's bytes must be at
 its original path, or in quarantine with a history row pointing there; then the next run
-(``dedupe --apply --yes`` or ``dedupe --resume``) must finish cleanly.
+(``dedupe --apply --yes`` or ``dedupe --resume``) must finish cleanly. The same protocol run
+as a background job (``run_job dedupe --apply``) is killed mid-move too: the next worker marks
+the job failed, and the next run finishes the work.
 """
 
 from __future__ import annotations
@@ -244,5 +246,39 @@ def test_killed_from_outside_at_a_random_moment(template, tmp_path, seed):
     process.wait(timeout=60)
     assert_every_file_accounted_for(case)
     finished = run_manage(case_env(case), "dedupe", "--apply", "--yes")
+    assert finished.returncode == 0, finished.stderr
+    assert_finished(case)
+
+
+def test_a_dedupe_job_killed_mid_move_is_failed_by_the_next_worker_and_finishes_later(
+    template, tmp_path
+):
+    """The same protocol run as a background job (``run_job``, in-process as the worker runs
+    it), killed between the hard link and the unlink of a move."""
+    from tests.e2e.conftest import worker_start, worker_stop
+
+    case = case_make(template, tmp_path / "case")
+    assert run_manage(case_env(case), "migrate", "-v0").returncode == 0  # the app database
+    killed = run_manage(
+        case_env(case, MUSICQUALITY_FAULT_KILL_AFTER_STEPS="3"), "run_job", "dedupe", "--apply"
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert_every_file_accounted_for(case)
+    app = sqlite3.connect(case / "app.sqlite3")
+    assert app.execute("SELECT status FROM jobs_job").fetchall() == [("running",)]
+
+    worker = worker_start(case_env(case), case / "worker.log")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ((status, message),) = app.execute("SELECT status, message FROM jobs_job").fetchall()
+            if status != "running":
+                break
+            time.sleep(0.2)
+    finally:
+        worker_stop(worker)
+        app.close()
+    assert status == "failed" and "(killed or crashed)" in message
+    finished = run_manage(case_env(case), "run_job", "dedupe", "--apply")
     assert finished.returncode == 0, finished.stderr
     assert_finished(case)
