@@ -1,3 +1,6 @@
+"""The Imports page's forms, rendered here and posted to the jobs app (``jobs.views``), which
+checks them again as a job's arguments."""
+
 from django import forms
 
 
@@ -22,9 +25,3 @@ class ApplyForm(forms.Form):
         widget=forms.TextInput(attrs={"size": 60}),
         help_text="Optional: duplicate and uncertain files selected go to DIR/<verdict>/.",
     )
-    select = forms.TypedMultipleChoiceField(coerce=int, required=True, choices=())
-
-    def __init__(self, *args, file_ids=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["select"].choices = [(pk, pk) for pk in file_ids]
-        self.fields["select"].error_messages["required"] = "select at least one file to apply"

@@ -406,6 +406,77 @@ def import_files_selected(
     return list(files.order_by("path"))
 
 
+@dataclass(frozen=True)
+class PlannedImport:
+    """One line of an apply's dry run: what would happen to a file, and a problem seen now."""
+
+    path: str
+    verdict: str
+    #: import | replace | reject | leave | skip
+    action: str
+    destination: str | None
+    replaces: str | None
+    problem: str | None = None
+
+
+_PLANNED_ACTION = {Verdict.NEW: "import", Verdict.UPGRADE: "replace"}
+
+
+def import_apply_preview(
+    *,
+    vetting_id: int,
+    file_ids: Sequence[int],
+    into: Path | None,
+    reject_dir: Path | None,
+    template: str = DEFAULT_PATH_TEMPLATE,
+) -> list[PlannedImport]:
+    """The dry run of :func:`import_apply` (read-only): where each selected file would go, and
+    what it would replace, with the problems visible now (changed since vetted, the replaced
+    file gone). A taken name shows as the ``Song (2).flac`` it would become; the run itself
+    checks everything again, right before each move."""
+    vetting = ImportVetting.objects.using(APP_DB).get(pk=vetting_id)
+    run = _Run(
+        session_id="",
+        started_at="",
+        folder=Path(vetting.folder),
+        into=into,
+        reject_dir=reject_dir,
+        template=template,
+        deleted_by=DeletedBy.SYSTEM,
+        verifications={},
+    )
+    planned = []
+    for file in import_files_selected(vetting=vetting, file_ids=file_ids):
+        action = _PLANNED_ACTION.get(Verdict(file.verdict), "reject" if reject_dir else "leave")
+        replaces = file.library_match if file.verdict == Verdict.UPGRADE else None
+        if action == "leave":
+            planned.append(PlannedImport(file.path, file.verdict, action, None, None))
+            continue
+        try:
+            _unchanged(file)
+            destination: str | None = str(_destination(file, run))
+            problem = None
+        except _Skip as error:
+            action, destination, problem = "skip", None, str(error)
+        planned.append(
+            PlannedImport(file.path, file.verdict, action, destination, replaces, problem)
+        )
+    return planned
+
+
+def _vetting_history_record(vetting: ImportVetting) -> int:
+    """The run's ``vetting_history`` row, with the vetting's totals (Music Tools columns)."""
+    totals = VettingTotals(**{v.value: vetting.totals.get(v.value, 0) for v in Verdict})
+    return vetting_history_write(
+        import_folder=vetting.folder,
+        total_files=totals.files,
+        duplicates_found=totals.duplicates_found,
+        new_songs=totals.new,
+        uncertain_matches=totals.uncertain,
+        threshold_used=vetting.threshold,
+    ).pk
+
+
 def import_apply(
     *,
     vetting_id: int,
@@ -421,7 +492,8 @@ def import_apply(
     ``new`` ones into ``into`` at ``template``, each ``upgrade`` beside the file it replaces
     (which goes into quarantine), ``duplicate`` and ``uncertain`` ones to
     ``reject_dir/<verdict>/`` or left in place. ``verifications`` (by path) are the decodes
-    the vetting made, stored instead of decoding again. One ``vetting_history`` row per run.
+    the vetting made, stored instead of decoding again. One ``vetting_history`` row per run,
+    written also when ``on_file`` stops it (``StopRequested``: a cancelled job) between files.
 
     Raises :class:`ApplyRefused` before anything moves; a problem with one file is an
     outcome, never raised.
@@ -456,23 +528,16 @@ def import_apply(
                 resumed_history=dedup_history_settle(),
             )
             result.resumed = _imports_settle(run)
-            for file in selected:
-                file.refresh_from_db(using=APP_DB)
-                if file.state != ImportState.VETTED:
-                    continue
-                result.outcomes.append(_file_apply(file, run))
-                if on_file is not None:
-                    on_file()
-            totals = VettingTotals(**{v.value: vetting.totals.get(v.value, 0) for v in Verdict})
-            history = vetting_history_write(
-                import_folder=vetting.folder,
-                total_files=totals.files,
-                duplicates_found=totals.duplicates_found,
-                new_songs=totals.new,
-                uncertain_matches=totals.uncertain,
-                threshold_used=vetting.threshold,
-            )
-            result.vetting_history_id = history.pk
+            try:
+                for file in selected:
+                    file.refresh_from_db(using=APP_DB)
+                    if file.state != ImportState.VETTED:
+                        continue
+                    result.outcomes.append(_file_apply(file, run))
+                    if on_file is not None:
+                        on_file()  # may stop the run (a cancelled job), between two files
+            finally:
+                result.vetting_history_id = _vetting_history_record(vetting)
     except DedupRefused as error:
         raise ApplyRefused(str(error)) from None
     logger.info(

@@ -328,9 +328,9 @@ def import_vetting_run(
     )
     try:
         report = import_vet(folder=folder, workers=workers, progress=progress)
-    except Exception as error:
+    except Exception as error:  # a cancelled job (StopRequested) too: stored, then raised
         vetting.status = VettingStatus.FAILED
-        vetting.error = str(error)
+        vetting.error = str(error) or type(error).__name__
         vetting.finished_at = utc_now_iso()
         vetting.save(using=APP_DB)
         raise

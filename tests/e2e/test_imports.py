@@ -1,5 +1,6 @@
-"""The Imports page in a real browser: vet a download folder, review the verdicts beside the
-library copies, apply a selection; then the Upgrades page shows what was acquired.
+"""The Imports page in a real browser: vet a download folder (a background job run by a real
+worker beside gunicorn), review the verdicts beside the library copies, apply a selection
+after its dry run (a job too); then the Upgrades page shows what was acquired.
 
 The library and the import folder are real audio made by ``tests/imports/helpers.py`` and run
 through the commands a user runs; the expectations are read from the databases directly.
@@ -11,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import log_in, query, screenshot, site_start
+from tests.e2e.conftest import (
+    log_in,
+    query,
+    screenshot,
+    site_env,
+    site_start,
+    worker_start,
+    worker_stop,
+)
+from tests.e2e.test_jobs import job_finished
 from tests.imports.helpers import sha256, template_make
 
 pytestmark = pytest.mark.e2e
@@ -21,12 +31,15 @@ pytestmark = pytest.mark.e2e
 def import_site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("e2e-imports")
     made = template_make(folder)
-    site = site_start(
-        folder,
-        MUSICQUALITY_LIBRARY_ROOTS=str(folder / "music"),
-        MUSICQUALITY_IMPORT_ROOTS=str(folder / "incoming"),
-    )
-    yield from ((s, made) for s in site)
+    roots = {
+        "MUSICQUALITY_LIBRARY_ROOTS": str(folder / "music"),
+        "MUSICQUALITY_IMPORT_ROOTS": str(folder / "incoming"),
+    }
+    worker = worker_start(site_env(folder, **roots), folder / "worker.log")
+    try:
+        yield from ((site, made) for site in site_start(folder, **roots))
+    finally:
+        worker_stop(worker)
 
 
 def test_vet_review_and_apply_a_download_folder(browser, import_site):
@@ -37,10 +50,11 @@ def test_vet_review_and_apply_a_download_folder(browser, import_site):
     page.click("nav >> text=Imports")
     page.fill("#id_folder", str(folder / "incoming"))
     page.click("#vet-form button[type=submit]")
+    page.wait_for_url(f"{site.base_url}/jobs/*/")
+    assert job_finished(page) == "done"
+    assert "7 files vetted: 2 new, 2 duplicate, 2 upgrade, 1 uncertain" in page.inner_text(".job")
+    page.click("#vetting-link")
     page.wait_for_url(f"{site.base_url}/imports/*/")
-    assert "7 files vetted: 2 new, 2 duplicate, 2 upgrade, 1 uncertain" in page.inner_text(
-        ".messages"
-    )
     rows = page.locator("#import-files tbody tr")
     assert rows.count() == 7
     verdicts = {}
@@ -66,11 +80,21 @@ def test_vet_review_and_apply_a_download_folder(browser, import_site):
     new2.locator("input[name=select]").uncheck()
     page.fill("#id_into", str(folder / "music" / "Imported"))
     page.click("#apply-button")
-    page.wait_for_load_state()
-    assert "Applied: 1 imported, 2 replaced" in page.inner_text(".messages")
+    page.wait_for_url(f"{site.base_url}/jobs/imports/apply/")
+    plan = page.inner_text("#plan-table")
+    imported = folder / "music" / "Imported" / "Newcomer" / "Debut" / "new1.flac"
+    assert str(imported) in plan and str(folder / made.replaces["c_flac"]) in plan
+    assert not imported.exists()  # the dry run changed nothing
+    screenshot(page, "imports-dry-run")
+    page.click("#confirm-apply")
+    page.wait_for_url(f"{site.base_url}/jobs/*/")
+    assert job_finished(page) == "done"
+    assert "1 imported, 2 replaced" in page.inner_text(".job")
+    page.click("#vetting-link")
+    states = page.locator("#import-files tbody tr[data-verdict=upgrade]").all_inner_texts()
+    assert len(states) == 2 and all("moved into quarantine" in text for text in states)
     screenshot(page, "imports-applied")
 
-    imported = folder / "music" / "Imported" / "Newcomer" / "Debut" / "new1.flac"
     assert sha256(imported) == digests["new1"]
     assert sha256(folder / made.incoming["new2"]) == digests["new2"]  # not selected: stays
     for name in ("c_flac", "d_flac"):

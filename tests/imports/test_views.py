@@ -14,7 +14,11 @@ from quality.models import LibraryFile, VettingHistory
 from tests.conftest import LIBRARY_DBS
 from tests.imports.helpers import flac, melody, sha256, tag
 
-pytestmark = pytest.mark.django_db(databases=LIBRARY_DBS)
+pytestmark = [
+    # transactional: a job checks the library file from a connection of its own
+    pytest.mark.django_db(databases=LIBRARY_DBS, transaction=True),
+    pytest.mark.usefixtures("clean_library"),
+]
 
 
 @pytest.fixture
@@ -41,68 +45,91 @@ def test_the_page_offers_the_folders_under_the_import_roots(superuser_client, ro
     assert "No folder vetted yet." in page
 
 
+VET = "/jobs/imports/vet/"
+PLAN = "/jobs/imports/apply/"
+START = "/jobs/imports/apply/start/"
+
+
 def test_a_folder_outside_the_import_roots_is_refused(superuser_client, roots, tmp_path):
+    from jobs.models import Job
+
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    response = superuser_client.post(reverse("imports:vet"), {"folder": str(outside)}, follow=True)
+    response = superuser_client.post(VET, {"folder": str(outside)}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("imports:list")
     assert "is not inside MUSICQUALITY_IMPORT_ROOTS" in response.content.decode()
     # nor through a link that points out of them
     (roots[0] / "link").symlink_to(outside)
-    response = superuser_client.post(
-        reverse("imports:vet"), {"folder": str(roots[0] / "link")}, follow=True
-    )
+    response = superuser_client.post(VET, {"folder": str(roots[0] / "link")}, follow=True)
     assert "is not inside MUSICQUALITY_IMPORT_ROOTS" in response.content.decode()
-    assert ImportVetting.objects.count() == 0
+    assert ImportVetting.objects.count() == 0 and Job.objects.count() == 0
 
 
-def test_vet_review_and_apply_a_new_recording(superuser_client, roots):
+def test_only_staff_may_start_the_jobs(client, roots):
+    client.force_login(User.objects.create_user("listener", password="x-long-password"))
+    assert client.post(VET, {"folder": str(roots[0])}).status_code == 403
+    assert client.post(START, {"vetting": "1", "select": ["1"]}).status_code == 403
+
+
+def test_vet_as_a_job_review_dry_run_and_apply_a_new_recording(superuser_client, roots):
+    from jobs.models import Job
+
     downloads, music = roots
     song = tag(flac(downloads / "batch" / "song.flac", melody(31)), artist="Band", title="Song")
     digest = sha256(song)
 
-    response = superuser_client.post(
-        reverse("imports:vet"), {"folder": str(downloads / "batch")}, follow=True
-    )
-    page = response.content.decode()
-    assert "1 files vetted: 1 new" in page
+    job_page = superuser_client.post(VET, {"folder": str(downloads / "batch")}, follow=True)
+    job = Job.objects.get()
+    assert (job.kind, job.status) == ("vet_import", "done"), (job.message, job.log_tail)
+    assert "1 files vetted: 1 new" in job.message
     vetting = ImportVetting.objects.get()
+    assert f'href="/imports/{vetting.pk}/"' in job_page.content.decode()
+    page = superuser_client.get(reverse("imports:detail", args=[vetting.pk])).content.decode()
     incoming = ImportFile.objects.get()
     assert (incoming.verdict, incoming.state) == ("new", "vetted")
     assert f'name="select" value="{incoming.pk}"' in page and "checked" in page
 
     refused = superuser_client.post(
-        reverse("imports:apply", args=[vetting.pk]),
-        {"select": [incoming.pk], "into": "/tmp/not-the-library"},
+        PLAN,
+        {"vetting": vetting.pk, "select": [incoming.pk], "into": "/tmp/not-the-library"},
         follow=True,
     )
+    assert refused.redirect_chain[-1][0] == reverse("imports:detail", args=[vetting.pk])
     assert "outside MUSICQUALITY_LIBRARY_ROOTS" in refused.content.decode()
-    assert song.is_file()
 
-    done = superuser_client.post(
-        reverse("imports:apply", args=[vetting.pk]),
-        {"select": [incoming.pk], "into": str(music / "Imported")},
-        follow=True,
+    into = music / "Imported"
+    target = into / "Band" / "Unknown Album" / "song.flac"
+    plan = superuser_client.post(
+        PLAN, {"vetting": vetting.pk, "select": [incoming.pk], "into": str(into)}
+    ).content.decode()
+    assert str(target) in plan and "Nothing has changed yet." in plan
+    assert song.is_file() and not target.exists()  # the dry run moved nothing
+
+    superuser_client.post(
+        START, {"vetting": vetting.pk, "select": [incoming.pk], "into": str(into)}, follow=True
     )
-    assert "Applied: 1 imported" in done.content.decode()
-    target = music / "Imported" / "Band" / "Unknown Album" / "song.flac"
+    applied = Job.objects.get(kind="import_apply")
+    assert applied.status == "done" and "1 imported" in applied.message
     assert sha256(target) == digest and not song.exists()
     assert LibraryFile.objects.filter(file_path=str(target)).exists()
     incoming.refresh_from_db()
     assert (incoming.state, Path(incoming.destination)) == ("done", target)
     assert VettingHistory.objects.get().new_songs == 1
-    # applied files cannot be selected again
+    # applied files cannot be selected again, nor applied through a forged post
     again = superuser_client.get(reverse("imports:detail", args=[vetting.pk])).content.decode()
     assert 'name="select"' not in again
+    forged = superuser_client.post(
+        START, {"vetting": vetting.pk, "select": [incoming.pk], "into": str(into)}, follow=True
+    )
+    assert "is not a file of vetting" in forged.content.decode()
 
 
 def test_apply_needs_a_selection(superuser_client, roots):
     downloads, music = roots
     tag(flac(downloads / "batch" / "song.flac", melody(32)), artist="Band", title="Song")
-    superuser_client.post(reverse("imports:vet"), {"folder": str(downloads / "batch")})
+    superuser_client.post(VET, {"folder": str(downloads / "batch")})
     vetting = ImportVetting.objects.get()
-    response = superuser_client.post(
-        reverse("imports:apply", args=[vetting.pk]), {"into": str(music)}, follow=True
-    )
+    response = superuser_client.post(PLAN, {"vetting": vetting.pk, "into": str(music)}, follow=True)
     assert "select at least one file to apply" in response.content.decode()
     assert ImportFile.objects.get().state == "vetted"
 
