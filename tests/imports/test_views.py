@@ -188,3 +188,25 @@ def test_the_import_tables_render_the_body_django_tables2_renders(superuser_clie
         theirs, _ = body()
         monkeypatch.undo()
         assert ours == theirs and ours.startswith("<tr")
+
+
+def test_a_vetting_through_the_api_names_the_stored_vetting(superuser_client, roots, tmp_path):
+    downloads, _music = roots
+    tag(flac(downloads / "batch" / "song.flac", melody(33)), artist="Band", title="Song")
+    response = superuser_client.post(
+        "/api/jobs/",
+        {"kind": "vet_import", "folder": str(downloads / "batch")},
+        content_type="application/json",
+    )
+    assert response.status_code == 202
+    job = superuser_client.get(f"/api/jobs/{response.json()['id']}/").json()
+    assert job["status"] == "done"
+    assert job["result"]["vetting_id"] == ImportVetting.objects.get().pk
+    assert job["result"]["new"] == 1
+    refused = superuser_client.post(
+        "/api/jobs/",
+        {"kind": "vet_import", "folder": str(tmp_path)},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400
+    assert "is not inside MUSICQUALITY_IMPORT_ROOTS" in refused.content.decode()
