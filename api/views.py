@@ -10,13 +10,13 @@ REST framework's ``SessionAuthentication``.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.pagination import API_PER_PAGE, ApiPagination
 from api.permissions import StaffForChanges
 from api.serializers import (
     DecisionSerializer,
@@ -37,14 +37,13 @@ from jobs.models import RequestedVia
 from jobs.selectors import job_get, jobs_list
 from jobs.services.kinds import JobRefused
 from jobs.services.queue import job_cancel, job_create
+from musicquality.tables import AppPaginator
 from overview.selectors import file_detail_get
 from quality.filters import LibraryFileFilter
-from quality.models import LibraryFile
+from quality.models import LibraryFile, active_q
 from upgrades.filters import UpgradeCandidateFilter
 from upgrades.models import UpgradeCandidate
 from upgrades.services import upgrade_candidates_act
-
-GROUPS_PER_PAGE = 50
 
 
 def _refused(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
@@ -119,7 +118,7 @@ class FileList(generics.ListAPIView):
 
     def get_queryset(self):
         return (
-            LibraryFile.objects.filter(is_active=True)
+            LibraryFile.objects.filter(active_q())
             .select_related("quality")
             .order_by("artist", "title", "id")
         )
@@ -147,11 +146,16 @@ class FileDetail(ApiView):
 
 class DuplicateGroups(ApiView):
     """The duplicate groups (keep-both decisions applied), as ``find_duplicates --json``
-    writes them, 50 a page (``?page=N``); exact groups are not yet confirmed byte for byte."""
+    writes them, 50 a page (``?page=N``, ``?per_page=`` up to 100); exact groups are not yet
+    confirmed byte for byte."""
 
     def get(self, request):
         report = duplicate_groups_suggested()
-        page = Paginator(report.groups, GROUPS_PER_PAGE).get_page(request.query_params.get("page"))
+        page = AppPaginator(
+            report.groups,
+            ApiPagination().get_page_size(request),
+            default_per_page=API_PER_PAGE,
+        ).get_page(request.query_params.get("page"))
         return Response(
             {
                 "count": len(report.groups),

@@ -9,6 +9,7 @@ from dedup.models import DedupHistory
 from dedup.selectors import dedup_sessions_summary
 from dedup.services.files import DedupRefused
 from dedup.services.recover import dedup_history_recover
+from musicquality.filters import SearchWordsLimitAdminMixin
 
 SESSION_CHOICES = 50
 
@@ -33,7 +34,7 @@ class SessionFilter(admin.SimpleListFilter):
 
 
 @admin.register(DedupHistory)
-class DedupHistoryAdmin(admin.ModelAdmin):
+class DedupHistoryAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
     """No add, change or delete for anyone: the log is written only by the dedup services."""
 
     list_display = (

@@ -15,12 +15,13 @@ from operator import attrgetter
 from typing import Any
 
 from django.db import connections
-from django.db.models import Avg, Count, Sum
+from django.db.models import Avg, Count
 from django.db.models.functions import Substr
 
 from dedup.models import DedupHistory
+from musicquality.aggregates import Total
 from musicquality.library_cache import library_cached
-from quality.models import LibraryFile
+from quality.models import ACTIVE_SQL, LibraryFile
 
 RECENT_DAYS = 30
 DEFAULT_MIN_SCORE_DIFF = 20.0
@@ -73,7 +74,7 @@ def deletions_by_reason(*, since: datetime.datetime) -> list[ReasonRow]:
         .annotate(
             count=Count("id"),
             avg_quality_deleted=Avg("quality_score"),
-            bytes_freed=Sum("file_size"),
+            bytes_freed=Total("file_size"),
         )
         .order_by("-count", "deletion_reason")
     )
@@ -106,15 +107,15 @@ def deletions_per_day(*, now: datetime.datetime, days: int = RECENT_DAYS) -> lis
 # Starting the self-join from the metadata hashes that occur more than once, read from the
 # covering idx_active_metadata_hash, is what keeps it several times faster than the report's
 # form (bench/RESULTS.md, "Pages"); the rest is a lookup of file_quality per member.
-QUERY_4 = """
+QUERY_4 = f"""
 WITH shared AS (
-    SELECT metadata_hash FROM library_index WHERE is_active = 1
+    SELECT metadata_hash FROM library_index WHERE {ACTIVE_SQL}
     GROUP BY metadata_hash HAVING count(*) > 1
 ),
 members AS (
     SELECT li.id, li.metadata_hash, fq.quality_score
     FROM shared
-    JOIN library_index li ON li.is_active = 1 AND li.metadata_hash = shared.metadata_hash
+    JOIN library_index li ON li.{ACTIVE_SQL} AND li.metadata_hash = shared.metadata_hash
     JOIN file_quality fq ON fq.library_file_id = li.id
 )
 SELECT m1.id AS id1, m1.quality_score AS score1, m2.id AS id2, m2.quality_score AS score2,

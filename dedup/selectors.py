@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import OperationalError
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 
 from dedup.models import DedupHistory, DuplicateDecision
 from dedup.rules import (
@@ -20,6 +20,7 @@ from dedup.rules import (
     duplicate_groups_build,
     group_keeper_rule,
 )
+from musicquality.aggregates import Total
 from musicquality.library_cache import library_cached
 from quality.hashing import is_hash_marker
 from quality.models import FileQuality, LibraryFile
@@ -233,7 +234,7 @@ def dedup_sessions_totals(*, rows: QuerySet[DedupHistory] | None = None) -> Quer
             started_at=Min("deleted_at"),
             finished_at=Max("deleted_at"),
             files=Count("id"),
-            bytes_freed=Sum("file_size"),
+            bytes_freed=Total("file_size"),
             avg_score=Avg("quality_score"),
             recoverable=Count("id", filter=Q(can_recover=True)),
             exact=Count("id", filter=Q(deletion_reason="exact_duplicate")),
@@ -253,7 +254,7 @@ def dedup_sessions_summary(*, limit: int | None = None) -> list[DedupSessionSumm
             started_at=row["started_at"],
             finished_at=row["finished_at"],
             files=row["files"],
-            bytes_freed=row["bytes_freed"] or 0,
+            bytes_freed=int(row["bytes_freed"]),
             recoverable=row["recoverable"],
             exact=row["exact"],
         )

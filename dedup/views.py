@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -35,6 +34,7 @@ from dedup.tables import (
     PresortedListData,
 )
 from musicquality.charts import bar_chart
+from musicquality.tables import AppPaginator
 
 
 def dashboard(request):
@@ -78,7 +78,7 @@ def review(request):
     """``/dedup/review/``: each duplicate group side by side, the keeper and why; staff pick
     another keeper, keep both, or quarantine (a job, after a dry run: ``jobs.views``)."""
     report = duplicate_groups_suggested()
-    page = Paginator(report.groups, REVIEW_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    page = AppPaginator(report.groups, REVIEW_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "report": report,
         "page": page,

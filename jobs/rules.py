@@ -24,10 +24,11 @@ def schedule_due(
 
 
 def scan_path_root(path: str, roots: Sequence[PurePath]) -> PurePath | None:
-    """The library root that holds ``path`` (an absolute path, symbolic links resolved), or
-    None: a scan may walk only inside ``MUSICQUALITY_LIBRARY_ROOTS``."""
+    """The library root that holds ``path`` (an absolute path), or None: a scan may walk only
+    inside ``MUSICQUALITY_LIBRARY_ROOTS``. Both sides are compared with their symbolic links
+    resolved: a path through a symlinked root is inside it, a link out of a root is not."""
     resolved = Path(os.path.realpath(path))
     for root in roots:
-        if resolved == root or resolved.is_relative_to(root):
+        if resolved.is_relative_to(os.path.realpath(root)):
             return root
     return None

@@ -21,7 +21,7 @@ from django_tables2 import RequestConfig
 
 from dedup.services.dedupe import GroupChoice, dedupe_chosen_plan, dedupe_preview
 from dedup.services.files import DedupRefused, quarantine_dir
-from dedup.services.recover import recovery_preview
+from dedup.services.recover import dedup_history_recovery_plan
 from imports.services.apply import import_apply_preview
 from jobs.models import JobKind, JobStatus, RequestedVia
 from jobs.selectors import job_get, jobs_active, jobs_failed_recent, jobs_finished
@@ -126,12 +126,14 @@ def dedupe_plan(request):
     remove = [file_id for file_id in _ids(request.POST.getlist("remove")) if file_id != keeper]
     try:
         groups = dedupe_chosen_plan(choices=[GroupChoice(keeper, tuple(remove))])
+        moves = dedupe_preview(groups=groups)
     except DedupRefused as error:
         messages.error(request, str(error))
         return redirect("dedup_review")
     context = {
         "groups": groups,
-        "moves": dedupe_preview(groups=groups),
+        "moves": moves,
+        "movable": sum(1 for move in moves if move.problem is None),
         "keeper": keeper,
         "remove": remove,
         "quarantine_dir": quarantine_dir(),
@@ -166,7 +168,13 @@ def _recovery_arguments(request) -> dict:
 def recover_plan(request):
     """The dry run of moving a dedupe session's files back (or some history rows)."""
     arguments = _recovery_arguments(request)
-    planned = recovery_preview(ids=arguments.get("ids"), session=arguments.get("session"))
+    try:
+        planned = dedup_history_recovery_plan(
+            ids=arguments.get("ids"), session=arguments.get("session")
+        )
+    except DedupRefused as error:
+        messages.error(request, str(error))
+        return redirect("dedup_review")
     if not planned:
         messages.error(request, "nothing to recover: no such dedupe session or history rows")
         return redirect("dedup_review")

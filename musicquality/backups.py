@@ -34,6 +34,7 @@ class RestorePlan:
     backup_path: Path
     safety_copy_path: Path | None
     applied: bool
+    safety_copy_damaged: bool = False
 
 
 def backup_dir_for(db_path: Path) -> Path:
@@ -79,8 +80,15 @@ def database_check(*, path: Path) -> list[str]:
     return problems
 
 
-def library_backup_create(*, db_path: Path, infix: str = BACKUP_INFIX) -> Path:
-    """Snapshot ``db_path`` next to it (or in MUSICQUALITY_BACKUP_DIR) and verify the copy."""
+def library_backup_create(
+    *, db_path: Path, infix: str = BACKUP_INFIX, require_intact: bool = True
+) -> Path:
+    """Snapshot ``db_path`` next to it (or in MUSICQUALITY_BACKUP_DIR) and verify the copy.
+
+    A copy that fails its check is removed, and :class:`BackupError` raised (a damaged
+    "backup" must never be taken for a good one); with ``require_intact=False`` (the
+    previous contents of a database about to be restored, damaged or not) it is kept.
+    """
     target_dir = backup_dir_for(db_path)
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"{db_path.name}{infix}{_timestamp()}"
@@ -95,8 +103,14 @@ def library_backup_create(*, db_path: Path, infix: str = BACKUP_INFIX) -> Path:
     finally:
         source.close()
     problems = database_check(path=target)
+    if problems and require_intact:
+        target.unlink(missing_ok=True)
+        raise BackupError(
+            f"backup of {db_path} failed its check ({'; '.join(problems)}), so it was removed: "
+            "the database itself is probably damaged (`python manage.py schema_status`)"
+        )
     if problems:
-        raise BackupError(f"backup {target} failed its check: {'; '.join(problems)}")
+        logger.warning("copy %s of %s is damaged like its source: %s", target, db_path, problems)
     logger.info("backed up %s to %s", db_path, target)
     return target
 
@@ -127,8 +141,12 @@ def library_restore(*, db_path: Path, backup_path: Path, apply: bool) -> Restore
     if not apply:
         return RestorePlan(db_path, backup_path, None, applied=False)
     safety_copy = None
+    damaged = False
     if db_path.exists():
-        safety_copy = library_backup_create(db_path=db_path, infix=PRE_RESTORE_INFIX)
+        safety_copy = library_backup_create(
+            db_path=db_path, infix=PRE_RESTORE_INFIX, require_intact=False
+        )
+        damaged = bool(database_check(path=safety_copy))
     source = open_readonly(backup_path)
     target = sqlite3.connect(db_path, timeout=settings.BUSY_TIMEOUT_SECONDS)
     try:
@@ -149,4 +167,4 @@ def library_restore(*, db_path: Path, backup_path: Path, apply: bool) -> Restore
             f"{db_path} failed integrity_check after restore; previous contents: {safety_copy}"
         )
     logger.info("restored %s from %s (previous contents in %s)", db_path, backup_path, safety_copy)
-    return RestorePlan(db_path, backup_path, safety_copy, applied=True)
+    return RestorePlan(db_path, backup_path, safety_copy, applied=True, safety_copy_damaged=damaged)

@@ -5,10 +5,12 @@ Three databases (docs/architecture.md): ``library`` is the user's existing Music
 collects web-app rows; ``streaming`` is the legacy ``music_tools.db``, opened read-only.
 """
 
+import datetime
 import ipaddress
 import os
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +38,19 @@ def _env_path(name: str, default: Path) -> Path:
 def _env_optional_path(name: str) -> Path | None:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else None
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: give a whole number") from None
+    if number < 1:
+        raise ImproperlyConfigured(f"{name}={value!r}: give a number of at least 1")
+    return number
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -85,6 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tables2",
     "django_filters",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -97,8 +113,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "musicquality.middleware.SchemaMissingMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "musicquality.middleware.LibraryDatabaseMiddleware",
     "musicquality.monitoring.middleware.LibraryQueryTimingMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "musicquality.urls"
@@ -152,7 +170,8 @@ DATABASES = {
         "OPTIONS": {"timeout": BUSY_TIMEOUT_SECONDS, "transaction_mode": "IMMEDIATE"},
     },
     "library": {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's SQLite backend, except that it never creates a missing library file.
+        "ENGINE": "musicquality.library_backend",
         "NAME": LIBRARY_DB,
         # Kept open between requests: a new SQLite connection starts with a cold page cache.
         "CONN_MAX_AGE": 600,
@@ -177,6 +196,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before checking it
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -219,12 +242,39 @@ SECURE_HSTS_SECONDS = 31536000 if SESSION_COOKIE_SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
 SECURE_HSTS_PRELOAD = SESSION_COOKIE_SECURE
 
+# Failed logins (/login/ and /admin/login/): after MUSICQUALITY_LOGIN_FAILURE_LIMIT failures
+# for one user name from one address, that pair is locked out for
+# MUSICQUALITY_LOGIN_LOCKOUT_MINUTES (django-axes; `manage.py axes_reset` lifts it at once).
+AXES_FAILURE_LIMIT = _env_int("MUSICQUALITY_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_env_int("MUSICQUALITY_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# The pages load only their own stylesheet and scripts (the admin's): no inline script or
+# style, no other origin (django-csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
+        # Django logs a failed request ("Internal Server Error: /path", with the traceback)
+        # here; its own handler for it writes only with DEBUG on.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "musicquality": {"handlers": ["console"], "level": "WARNING"},
         "quality": {"handlers": ["console"], "level": "WARNING"},
         "dedup": {"handlers": ["console"], "level": "WARNING"},
@@ -340,8 +390,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
     "UNAUTHENTICATED_USER": None,
 }
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import django_tables2 as tables
+from django.core.paginator import Paginator
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.utils.html import format_html
@@ -52,9 +53,37 @@ class _Row(BoundRow):
         return bound_column.link(content, **render_kwargs) if bound_column.link else content
 
 
+MAX_PER_PAGE = 100
+"""The largest page a list shows, whatever ``?per_page=`` asks for."""
+
+
+class AppPaginator(Paginator):
+    """A paginator that takes any page size and page number from a query string without
+    failing: a size below 1 is the table's default, one above :data:`MAX_PER_PAGE` is cut
+    to it, and a page past either end is the nearest page."""
+
+    def __init__(self, object_list, per_page, *args, default_per_page: int = 25, **kwargs):
+        size = per_page if per_page and per_page >= 1 else default_per_page
+        super().__init__(object_list, min(size, MAX_PER_PAGE), *args, **kwargs)
+
+    def validate_number(self, number):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        return min(max(number, 1), self.num_pages)
+
+
 class AppTable(tables.Table):
     class Meta:
         template_name = "musicquality/table.html"
+
+    def paginate(self, paginator_class=AppPaginator, per_page=None, page=1, *args, **kwargs):
+        """django-tables2's pagination, always through :class:`AppPaginator`."""
+        if not issubclass(paginator_class, AppPaginator):
+            paginator_class = AppPaginator
+        kwargs.setdefault("default_per_page", self._meta.per_page)
+        return super().paginate(paginator_class, per_page, page, *args, **kwargs)
 
     def tbody_rows_html(self) -> SafeString:
         """The ``<tr>`` rows of the current page, or the empty text as django-tables2 has it."""

@@ -3,12 +3,14 @@
 import django_filters
 from django.db.models import Q
 
-from musicquality.filters import ANY_YES_NO
+from musicquality.filters import ANY_YES_NO, search_words
 from quality.models import FileFormat, LibraryFile, Verdict
 
 
 class LibraryFileFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(
+        method="search", label="Search", max_length=500, validators=[search_words]
+    )
     file_format = django_filters.ChoiceFilter(
         choices=FileFormat.choices, label="Format", empty_label="any"
     )
@@ -37,7 +39,7 @@ class LibraryFileFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         """Every word must appear in the artist, title, album or path (case-insensitive)."""
-        for word in value.split():
+        for word in search_words(value):
             queryset = queryset.filter(
                 Q(artist__icontains=word)
                 | Q(title__icontains=word)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from musicquality.regular_files import regular_file_open
+
 SAMPLE_BYTES = 64 * 1024
 MIDDLE_SAMPLE_MIN_SIZE = 256 * 1024
 TAIL_SAMPLE_MIN_SIZE = 128 * 1024
@@ -35,7 +37,7 @@ def content_hash_sampled(*, path: Path) -> str:
         if size > MAX_HASHED_SIZE:
             return f"{size}{TOO_LARGE_SUFFIX}"
         digest = hashlib.sha256(str(size).encode("utf-8"))
-        with path.open("rb") as handle:
+        with regular_file_open(path) as handle:
             digest.update(handle.read(SAMPLE_BYTES))
             if size >= MIDDLE_SAMPLE_MIN_SIZE:
                 handle.seek(size // 2)
@@ -58,7 +60,7 @@ def is_hash_marker(value: str | None) -> bool:
 def content_hash_full(*, path: Path) -> str:
     """SHA-256 hex of every byte of the file."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with regular_file_open(path) as handle:
         while chunk := handle.read(FULL_HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()

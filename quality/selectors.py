@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connections
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q
 from django.utils.dateparse import parse_datetime
 
+from musicquality.aggregates import Total
 from musicquality.fields import iso_timestamp_parse
 from quality.distribution import (
     SCORE_BIN_WIDTH,
@@ -30,6 +31,8 @@ from quality.distribution import (
 )
 from quality.hashing import is_hash_marker
 from quality.models import (
+    ACTIVE_SQL,
+    INACTIVE_SQL,
     AudioMatch,
     AudioVerification,
     FileQuality,
@@ -38,6 +41,7 @@ from quality.models import (
     LibraryStats,
     QualityHistory,
     Verdict,
+    active_q,
 )
 from quality.recordings import (
     LINK_STRENGTH as ALL_LINK_KINDS,
@@ -65,7 +69,7 @@ BACKLOG_CONDITION = (
 _ACTIVE_FILES_SQL = """
 SELECT {columns}
 FROM library_index li LEFT JOIN file_quality fq ON fq.library_file_id = li.id {joins}
-WHERE li.is_active = 1 {pending} {prefix}
+WHERE li.{active} {pending} {prefix}
 {tail}
 """
 
@@ -108,7 +112,12 @@ def _active_files_sql(
         prefix_sql = "AND substr(li.file_path, 1, %s) = %s"
         params += [len(path_prefix), path_prefix]
     sql = _ACTIVE_FILES_SQL.format(
-        columns=columns, pending=pending_sql, prefix=prefix_sql, tail=tail, joins=joins
+        columns=columns,
+        active=ACTIVE_SQL,
+        pending=pending_sql,
+        prefix=prefix_sql,
+        tail=tail,
+        joins=joins,
     )
     return sql, params
 
@@ -165,12 +174,12 @@ VERIFY_BACKLOG_CONDITION = (
     "OR (fq.id IS NOT NULL AND fq.acoustid_fingerprint IS NULL "
     "AND json_extract(av.evidence, '$.fingerprint') = 'stored'))"
 )
-_VERIFY_SQL = """
-SELECT {columns}
+_VERIFY_SQL = f"""
+SELECT {{columns}}
 FROM library_index li LEFT JOIN audio_verification av ON av.library_file_id = li.id
 LEFT JOIN file_quality fq ON fq.library_file_id = li.id
-WHERE li.is_active = 1 {pending} {prefix}
-{tail}
+WHERE li.{ACTIVE_SQL} {{pending}} {{prefix}}
+{{tail}}
 """
 
 
@@ -227,7 +236,7 @@ def verdict_counts() -> dict[str, int]:
         cursor.execute(
             "SELECT av.verdict, COUNT(*) FROM audio_verification av "
             "JOIN library_index li ON li.id = av.library_file_id "
-            "WHERE li.is_active = 1 AND av.verifier_version = %s AND av.verified_at >= "
+            f"WHERE li.{ACTIVE_SQL} AND av.verifier_version = %s AND av.verified_at >= "
             "li.file_mtime GROUP BY av.verdict",
             [VERIFIER_VERSION],
         )
@@ -266,10 +275,10 @@ class LibraryTotals:
 
 
 def active_files_totals() -> LibraryTotals:
-    totals = LibraryFile.objects.filter(is_active=True).aggregate(
-        files=Count("id"), total_size=Sum("file_size")
+    totals = LibraryFile.objects.filter(active_q()).aggregate(
+        files=Count("id"), total_size=Total("file_size")
     )
-    return LibraryTotals(files=totals["files"], total_size=totals["total_size"] or 0)
+    return LibraryTotals(files=totals["files"], total_size=int(totals["total_size"]))
 
 
 @dataclass(frozen=True)
@@ -282,7 +291,7 @@ class LibraryRowCounts:
 def library_row_counts() -> LibraryRowCounts:
     return LibraryRowCounts(
         library_index=LibraryFile.objects.count(),
-        library_index_active=LibraryFile.objects.filter(is_active=True).count(),
+        library_index_active=LibraryFile.objects.filter(active_q()).count(),
         file_quality=FileQuality.objects.count(),
     )
 
@@ -321,9 +330,7 @@ GROUP BY 1
 HIRES_SQL = (
     "SELECT file_format, COUNT(*) FROM file_quality WHERE is_hires = 1 {also} GROUP BY +file_format"
 )
-INACTIVE_FILES_SQL = (
-    "library_file_id IN (SELECT id FROM library_index WHERE is_active = 0 OR is_active IS NULL)"
-)
+INACTIVE_FILES_SQL = f"library_file_id IN (SELECT id FROM library_index WHERE {INACTIVE_SQL})"
 
 
 def _bin_bounds_values() -> str:
@@ -484,7 +491,7 @@ _CANDIDATES_SQL = f"""
 SELECT {_CANDIDATE_COLUMNS_SQL}
 FROM library_index li LEFT JOIN file_quality fq ON fq.library_file_id = li.id
 {UNCHANGED_VERIFICATION_SQL}
-WHERE li.is_active = 1 {{where}}
+WHERE li.{ACTIVE_SQL} {{where}}
 """
 # The likely members of recording groups: rows sharing their sampled content hash, their
 # metadata hash or their PCM hash with another active row, and the rows of fingerprint
@@ -492,11 +499,11 @@ WHERE li.is_active = 1 {{where}}
 # covering index, in index order, and only the members are joined to the other tables.
 RECORDING_MEMBERS_SQL = f"""
 WITH shared_content AS (
-    SELECT file_content_hash AS hash FROM library_index WHERE is_active = 1
+    SELECT file_content_hash AS hash FROM library_index WHERE {ACTIVE_SQL}
     GROUP BY file_content_hash HAVING COUNT(*) > 1
 ),
 shared_metadata AS (
-    SELECT metadata_hash AS hash FROM library_index WHERE is_active = 1
+    SELECT metadata_hash AS hash FROM library_index WHERE {ACTIVE_SQL}
     GROUP BY metadata_hash HAVING COUNT(*) > 1
 ),
 shared_pcm AS (
@@ -505,17 +512,17 @@ shared_pcm AS (
 ),
 members AS (
     SELECT li.id FROM shared_content s
-    JOIN library_index li ON li.is_active = 1 AND li.file_content_hash = s.hash
+    JOIN library_index li ON li.{ACTIVE_SQL} AND li.file_content_hash = s.hash
     UNION
     SELECT li.id FROM shared_metadata s
-    JOIN library_index li ON li.is_active = 1 AND li.metadata_hash = s.hash
+    JOIN library_index li ON li.{ACTIVE_SQL} AND li.metadata_hash = s.hash
     UNION
     SELECT av.library_file_id FROM shared_pcm s JOIN audio_verification av ON av.pcm_hash = s.hash
     UNION
     SELECT value FROM json_each(%s)
 )
 SELECT {_CANDIDATE_COLUMNS_SQL}
-FROM members JOIN library_index li ON li.id = members.id AND li.is_active = 1
+FROM members JOIN library_index li ON li.id = members.id AND li.{ACTIVE_SQL}
 LEFT JOIN file_quality fq ON fq.library_file_id = li.id
 {UNCHANGED_VERIFICATION_SQL}
 """
@@ -644,10 +651,10 @@ def recording_candidate_of(*, file_id: int) -> Candidate | None:
 
 #: The stored fingerprints of the active files (``quality.fingerprints.fingerprint_groups``'s
 #: items: id, fingerprint text, duration).
-ACTIVE_FINGERPRINTS_SQL = """
+ACTIVE_FINGERPRINTS_SQL = f"""
 SELECT li.id, fq.acoustid_fingerprint, li.duration
 FROM file_quality fq JOIN library_index li ON li.id = fq.library_file_id
-WHERE li.is_active = 1 AND fq.acoustid_fingerprint IS NOT NULL
+WHERE li.{ACTIVE_SQL} AND fq.acoustid_fingerprint IS NOT NULL
 """
 
 

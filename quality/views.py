@@ -1,12 +1,13 @@
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from musicquality.filters import InvalidFilterIs400Mixin
 from quality.filters import LibraryFileFilter
-from quality.models import LibraryFile
+from quality.models import LibraryFile, active_q
 from quality.tables import LibraryFileTable
 
 
-class LibraryFileListView(SingleTableMixin, FilterView):
+class LibraryFileListView(InvalidFilterIs400Mixin, SingleTableMixin, FilterView):
     """``/files/``: search the active library by tags and path, filter by quality."""
 
     model = LibraryFile
@@ -16,4 +17,4 @@ class LibraryFileListView(SingleTableMixin, FilterView):
     table_pagination = {"per_page": 25}
 
     def get_queryset(self):
-        return LibraryFile.objects.filter(is_active=True).select_related("quality")
+        return LibraryFile.objects.filter(active_q()).select_related("quality")

@@ -60,6 +60,26 @@ def run_manage(
     )
 
 
+def run_django_script(
+    env: dict[str, str], script: str, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """Run a Python ``script`` with Django set up by the project's own settings (as a server
+    process has them, from ``env``), in a real subprocess."""
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=REPO_ROOT,
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "musicquality.settings",
+            "PYTHONPATH": str(REPO_ROOT),
+        },
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 @pytest.fixture
 def clean_library():
     """For transactional tests: Django's flush skips the unmanaged legacy tables (and the

@@ -16,6 +16,7 @@ from django.db.models import Case, Value, When
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from musicquality.filters import SearchWordsLimitAdminMixin
 from upgrades.links import file_detail_url
 from upgrades.models import JobStatus, UpgradeCandidate, UpgradeJob, UserAction
 from upgrades.rules import PRIORITY_BANDS, priority_band_label
@@ -114,7 +115,7 @@ class UpgradeCandidateForm(forms.ModelForm):
 
 
 @admin.register(UpgradeCandidate)
-class UpgradeCandidateAdmin(admin.ModelAdmin):
+class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
     form = UpgradeCandidateForm
     change_list_template = "upgrades/admin/change_list.html"
     list_display = (

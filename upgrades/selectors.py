@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from quality.models import FileQuality
+from quality.models import FileQuality, active_q, inactive_q
 from upgrades import rules
 from upgrades.models import JobStatus, UpgradeCandidate, UpgradeJob, UserAction
 
@@ -43,7 +43,7 @@ def upgrade_candidate_q(*, threshold: float, prefix: str = "", verification: str
 
 def upgrade_eligible_files(*, threshold: float) -> list[EligibleFile]:
     rows = (
-        FileQuality.objects.filter(library_file__is_active=True)
+        FileQuality.objects.filter(active_q(prefix="library_file__"))
         .filter(upgrade_candidate_q(threshold=threshold))
         .order_by("library_file_id")
         .values_list(
@@ -140,14 +140,17 @@ def upgrade_candidates_replaced() -> list[Replacement]:
     ``is_active = 0``), each with the best active analysed file standing for the same track.
     Vanished files are few, so one small query each is fine."""
     replacements = []
-    vanished = UpgradeCandidate.objects.filter(
-        user_action__in=[UserAction.PENDING, UserAction.APPROVED],
-        library_file__is_active=False,
-    ).values_list("id", "notes", "library_file__file_path", "library_file__metadata_hash")
+    vanished = (
+        UpgradeCandidate.objects.filter(
+            user_action__in=[UserAction.PENDING, UserAction.APPROVED],
+        )
+        .filter(inactive_q(prefix="library_file__"))
+        .values_list("id", "notes", "library_file__file_path", "library_file__metadata_hash")
+    )
     for candidate_id, notes, old_path, old_hash in vanished:
         stem = old_path.rsplit(".", 1)[0]
         best = (
-            FileQuality.objects.filter(library_file__is_active=True)
+            FileQuality.objects.filter(active_q(prefix="library_file__"))
             .filter(
                 Q(library_file__metadata_hash=old_hash)
                 | Q(library_file__file_path__startswith=f"{stem}.")

@@ -101,6 +101,20 @@ class StreamingCatalog:
         return TrackMatch(checked=True, matched_by=None, tracks=())
 
 
+def sql_text(value: object) -> str | None:
+    """A value of a column meant to hold text, as text. SQLite lets any column hold a BLOB
+    (a tool that bound bytes): UTF-8 bytes are read as text, other bytes as no value, and
+    numbers spelled out, so that a bad row can only fail to match, never stop the run."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return str(value)
+
+
 def streaming_db_path() -> Path | None:
     return settings.STREAMING_DB
 
@@ -130,14 +144,14 @@ def streaming_catalog_load(*, path: Path, now: datetime.datetime) -> StreamingCa
         catalog = StreamingCatalog(path=path)
         by_isrc: defaultdict[str, list[StreamingTrack]] = defaultdict(list)
         by_name: defaultdict[str, list[StreamingTrack]] = defaultdict(list)
-        for track_id, name, artist, duration, isrc, service in conn.execute(
-            "SELECT id, name, artist, duration, isrc, service FROM tracks"
-        ):
+        for row in conn.execute("SELECT id, name, artist, duration, isrc, service FROM tracks"):
+            track_id, name, artist, _, isrc, service = (sql_text(value) for value in row)
+            duration = row[3]
             track = StreamingTrack(
-                id=track_id,
+                id=track_id or "",
                 service=(service or "").strip().lower(),
                 duration_ms=int(duration) if isinstance(duration, int | float) else None,
-                listening=listening.get(track_id, Listening.NO_PLAYLIST),
+                listening=listening.get(track_id or "", Listening.NO_PLAYLIST),
             )
             catalog.track_count += 1
             isrc_n = isrc_normalise(isrc)
@@ -167,9 +181,10 @@ def _track_listening(conn: sqlite3.Connection, *, now: datetime.datetime) -> dic
     """
     playlist_last: dict[str, datetime.datetime | None] = {}
     memberships: defaultdict[str, set[str]] = defaultdict(set)
-    for playlist_id, track_id, added_at in conn.execute(
-        "SELECT playlist_id, track_id, added_at FROM playlist_tracks"
-    ):
+    for row in conn.execute("SELECT playlist_id, track_id, added_at FROM playlist_tracks"):
+        playlist_id, track_id, added_at = (sql_text(value) for value in row)
+        if playlist_id is None or track_id is None:
+            continue
         memberships[track_id].add(playlist_id)
         moment = timestamp_parse(added_at)
         previous = playlist_last.get(playlist_id)

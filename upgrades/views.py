@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from musicquality.filters import InvalidFilterIs400Mixin
 from upgrades.filters import QUERY_1_DEFAULTS, UpgradeCandidateFilter
 from upgrades.models import UpgradeCandidate, UserAction
 from upgrades.selectors import (
@@ -17,7 +18,7 @@ from upgrades.selectors import (
 from upgrades.tables import UpgradeCandidateTable
 
 
-class CandidateListView(LoginRequiredMixin, SingleTableMixin, FilterView):
+class CandidateListView(LoginRequiredMixin, InvalidFilterIs400Mixin, SingleTableMixin, FilterView):
     """Appendix B query 1 (pending MP3s scoring below 70, by priority) by default; each
     filter can be widened."""
 

@@ -15,6 +15,7 @@ from dedup.rules import (
     DuplicateReport,
     Removal,
 )
+from musicquality.commands import printable
 
 
 def non_negative_float(value: str) -> float:
@@ -65,7 +66,8 @@ GROUP_KINDS = {
 def similar_lines(report: DuplicateReport) -> list[str]:
     """Pairs that sound alike but not enough to be one recording: shown, never acted on."""
     return [
-        f"similar, not acted on ({score:.2f}): {first.file_path}  ~  {second.file_path}"
+        f"similar, not acted on ({score:.2f}): {printable(first.file_path)}  ~  "
+        f"{printable(second.file_path)}"
         for first, second, score in report.similar
     ]
 
@@ -84,10 +86,10 @@ def group_lines(group: DuplicateGroup) -> list[str]:
     lines = [
         f"group {group.number}: {kind}, confidence {group.confidence:.2f}, "
         f"{size_text(group.bytes_reclaimable)} reclaimable",
-        f"  keep    {_score_text(group.keeper)}  {group.keeper.file_path}",
+        f"  keep    {_score_text(group.keeper)}  {printable(group.keeper.file_path)}",
     ]
     lines += [
-        f"  remove  {_score_text(removal.candidate)}  {removal.candidate.file_path}  "
+        f"  remove  {_score_text(removal.candidate)}  {printable(removal.candidate.file_path)}  "
         f"({removal.reason}, {removal.confidence:.2f}{_matched_by_text(removal, group)})"
         for removal in group.removals
     ]

@@ -53,7 +53,9 @@ from dedup.services.files import (
     library_file_check,
     library_root_of,
     library_roots_require,
+    quarantine_destination,
     quarantine_lock,
+    quarantine_overlap_check,
     quarantine_path_check,
     quarantine_path_for,
 )
@@ -62,7 +64,7 @@ from dedup.services.notes import note_append, note_line
 from musicquality.faults import fault_point
 from musicquality.fields import utc_now_iso
 from quality.hashing import content_hash_sampled
-from quality.models import FileQuality, LibraryFile
+from quality.models import FileQuality, LibraryFile, active_q
 from quality.services.decoding import pcm_hash_of
 
 logger = logging.getLogger(__name__)
@@ -133,7 +135,12 @@ def dedupe_plan(
     max_duration_delta: float = DEFAULT_MAX_DURATION_DELTA,
     on_compared: Callable[[], None] | None = None,
 ) -> DedupePlan:
-    """What ``dedupe --apply`` would do now (read-only)."""
+    """What ``dedupe --apply`` would do now (read-only).
+
+    A configuration ``--apply`` would refuse (a quarantine overlapping a library root) is
+    refused here too, so that the dry run does not promise what cannot happen.
+    """
+    quarantine_overlap_check()
     report = duplicates_find(
         prefer=prefer, max_duration_delta=max_duration_delta, on_compared=on_compared
     )
@@ -160,9 +167,11 @@ def dedupe_chosen_plan(*, choices: Sequence[GroupChoice]) -> list[DuplicateGroup
     Each choice must name members of one *current* duplicate group (the grouping rule, with
     the keep-both decisions applied): ids from a browser are checked against the library as
     it is now, never trusted. Each removal is annotated against the chosen keeper. Raises
-    :class:`DedupRefused` naming the file otherwise. :func:`dedupe_apply` then verifies every
-    file again, step by step, as for any run.
+    :class:`DedupRefused` naming the file otherwise, or for a quarantine overlapping a library
+    root (as :func:`dedupe_plan`). :func:`dedupe_apply` then verifies every file again, step
+    by step, as for any run.
     """
+    quarantine_overlap_check()
     report = duplicates_find(confirm=False)
     group_of = {member.id: group for group in report.groups for member in group.members}
     groups: list[DuplicateGroup] = []
@@ -201,20 +210,31 @@ SESSION_PLACEHOLDER = "<session>"
 
 def dedupe_preview(*, groups: Sequence[DuplicateGroup]) -> list[PlannedMove]:
     """The dry run of :func:`dedupe_apply` over ``groups`` (read-only): each move, with the
-    problems visible without reading the files (outside the roots, a link, gone). The run
-    itself checks everything again, and more (hashes, byte-for-byte identity)."""
+    problems visible without reading the files (outside the roots, a link, gone, a keeper
+    outside the roots, a quarantine path the system cannot create). What :func:`dedupe_apply`
+    refuses as a whole (no roots, a quarantine overlapping a root) raises
+    :class:`DedupRefused` here too. The run itself checks everything again, and more (hashes,
+    byte-for-byte identity)."""
+    library_roots_require()
     moves = []
     for group in groups:
+        try:
+            keeper_root_check(Path(group.keeper.file_path))
+            keeper_problem = None
+        except KeeperProblem as error:
+            keeper_problem = f"group stopped: {error}"
         for removal in group.removals:
-            problem = None
-            try:
-                library_roots_require()
-                library_file_check(Path(removal.candidate.file_path))
-            except DedupRefused as error:
-                problem = str(error)
-            destination = quarantine_path_for(
+            problem = keeper_problem
+            destination = quarantine_destination(
                 session_id=SESSION_PLACEHOLDER, file_path=removal.candidate.file_path
             )
+            try:
+                library_file_check(Path(removal.candidate.file_path))
+                quarantine_path_for(
+                    session_id=SESSION_PLACEHOLDER, file_path=removal.candidate.file_path
+                )
+            except DedupRefused as error:
+                problem = problem or str(error)
             moves.append(PlannedMove(group, removal, str(destination), problem))
     return moves
 
@@ -257,12 +277,23 @@ def _stat_key(path: Path) -> tuple[int, int, int]:
     return (stat.st_size, stat.st_mtime_ns, stat.st_ino)
 
 
+def keeper_root_check(path: Path) -> None:
+    """A keeper outside the library roots stops its group: no copy inside the roots is
+    quarantined in favour of one that dedupe does not look after."""
+    if library_root_of(path) is None:
+        raise KeeperProblem(
+            f"keeper {path} is outside MUSICQUALITY_LIBRARY_ROOTS: no copy inside the roots is "
+            "quarantined in favour of one outside (add its folder to the roots, or move it in)"
+        )
+
+
 def _keeper_verify(group: DuplicateGroup) -> _KeeperState:
     keeper = group.keeper
-    row = LibraryFile.objects.filter(id=keeper.id, is_active=True).first()
+    row = LibraryFile.objects.filter(active_q(), id=keeper.id).first()
     if row is None or row.file_path != keeper.file_path:
         raise KeeperProblem(f"keeper {keeper.file_path} is no longer in the library index")
     path = Path(row.file_path)
+    keeper_root_check(path)
     if path.is_symlink() or not path.is_file():
         raise KeeperProblem(f"keeper {path} is missing")
     before = _stat_key(path)
@@ -291,7 +322,7 @@ def _removal_verify(
     removal: Removal, *, group: DuplicateGroup, keeper: _KeeperState
 ) -> tuple[LibraryFile, Path]:
     candidate = removal.candidate
-    row = LibraryFile.objects.filter(id=candidate.id, is_active=True).first()
+    row = LibraryFile.objects.filter(active_q(), id=candidate.id).first()
     if row is None or row.file_path != candidate.file_path:
         raise DedupRefused(
             f"{candidate.file_path}: its library_index row changed since the duplicates were "
@@ -370,7 +401,9 @@ def pending_settle(history: DedupHistory) -> Settled:
     """Complete or undo one interrupted move, judging by where the file is now."""
     source = Path(history.file_path)
     try:
-        destination = quarantine_path_check(history.recovery_path)
+        destination = quarantine_path_check(
+            history.recovery_path, session_id=history.deletion_session_id
+        )
     except DedupRefused as error:
         logger.error("history row %s left pending: %s", history.id, error)
         return Settled.REFUSED
@@ -411,7 +444,12 @@ def dedup_history_settle() -> ResumeResult:
     does this first."""
     result = ResumeResult()
     for history in dedup_history_pending():
-        result.settled.append((history, pending_settle(history)))
+        try:
+            settled = pending_settle(history)
+        except OSError as error:
+            logger.error("history row %s left pending: %s", history.id, error)
+            settled = Settled.REFUSED
+        result.settled.append((history, settled))
     return result
 
 
@@ -445,7 +483,13 @@ def _removal_quarantine(
     try:
         file_move(src=path, dst=destination)
     except (OSError, DedupRefused) as error:
-        outcome = pending_settle(history)
+        try:
+            outcome = pending_settle(history)
+        except OSError as settle_error:
+            raise DedupRefused(
+                f"{path} could not be moved into quarantine ({error}), and its history row "
+                f"{history.id} stays pending ({settle_error}): the next run settles it"
+            ) from None
         if outcome is Settled.COMPLETED:
             return FileOutcome(removal, keeper.path.as_posix(), True, "quarantined", history.id)
         raise DedupRefused(f"{path} could not be moved into quarantine ({error})") from None

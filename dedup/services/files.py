@@ -23,6 +23,7 @@ from pathlib import Path
 from django.conf import settings
 
 from musicquality.faults import fault_point, force_copy
+from musicquality.regular_files import regular_file_open
 from quality.hashing import FULL_HASH_CHUNK, content_hash_full
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,50 @@ def quarantine_dir() -> Path:
     return Path(settings.QUARANTINE_DIR)
 
 
+# --- where a path really is -----------------------------------------------------------------
+
+
+def real_path(path: str | os.PathLike) -> Path:
+    """``path`` with ``..`` and every symbolic link of its existing part resolved.
+
+    Every "is this inside that folder" question of dedup compares two real paths: a stored
+    path spelled through a symlinked root is inside that root, and a path that reaches
+    outside through ``..`` or a symlinked folder is outside, whatever its spelling.
+    """
+    return Path(os.path.realpath(path))
+
+
+def path_inside(path: str | os.PathLike, folder: str | os.PathLike) -> bool:
+    """Whether ``path`` is ``folder`` or below it, once both are resolved."""
+    return real_path(path).is_relative_to(real_path(folder))
+
+
+def library_root_of(path: str | os.PathLike) -> Path | None:
+    """The library root (as configured) that really holds ``path``, or None."""
+    for root in library_roots():
+        if path_inside(path, root):
+            return root
+    return None
+
+
+def quarantine_overlap_check() -> None:
+    """Refuse a quarantine folder that is, holds or lies inside a library root.
+
+    Overlapping, quarantined copies would be indexed again as library files, a purge of
+    the quarantine would delete library files, and a recovery would move files within the
+    library. Every dedup service that reads or writes the quarantine calls this first.
+    """
+    quarantine = real_path(quarantine_dir())
+    for root in library_roots():
+        real_root = real_path(root)
+        if quarantine.is_relative_to(real_root) or real_root.is_relative_to(quarantine):
+            raise DedupRefused(
+                f"the quarantine folder {quarantine_dir()} overlaps the library root {root} "
+                "(after resolving symbolic links): set MUSICQUALITY_QUARANTINE_DIR to a folder "
+                "outside MUSICQUALITY_LIBRARY_ROOTS, and no root inside it"
+            )
+
+
 def library_roots_require() -> list[Path]:
     roots = library_roots()
     if not roots:
@@ -53,21 +98,14 @@ def library_roots_require() -> list[Path]:
             "no library roots configured: set MUSICQUALITY_LIBRARY_ROOTS to your music "
             "folders (separated by ':'); files outside them are never moved"
         )
+    quarantine_overlap_check()
     return roots
-
-
-def library_root_of(path: Path) -> Path | None:
-    absolute = Path(os.path.abspath(path))
-    for root in library_roots():
-        if absolute.is_relative_to(root):
-            return root
-    return None
 
 
 def library_file_check(path: Path) -> Path:
     """The file at ``path``, if it is a regular file (not a link) inside a library root."""
     absolute = Path(os.path.abspath(path))
-    if library_root_of(absolute) is None or library_root_of(absolute.resolve()) is None:
+    if library_root_of(absolute) is None:
         raise DedupRefused(f"{path} is outside MUSICQUALITY_LIBRARY_ROOTS: left alone")
     if absolute.is_symlink():
         raise DedupRefused(f"{path} is a symbolic link: left alone")
@@ -76,25 +114,70 @@ def library_file_check(path: Path) -> Path:
     return absolute
 
 
-def quarantine_path_for(*, session_id: str, file_path: str) -> Path:
-    """``QUARANTINE_DIR/<session>/<original absolute path>``: mirrored, never colliding."""
+# --- the quarantine -------------------------------------------------------------------------
+
+
+def _path_limits(path: Path) -> tuple[int, int]:
+    """(longest path, longest name) in bytes on the filesystem that will hold ``path``."""
+    existing = path
+    while not os.path.exists(existing) and existing != existing.parent:  # never raises
+        existing = existing.parent
+    try:
+        return os.pathconf(existing, "PC_PATH_MAX"), os.pathconf(existing, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 4096, 255
+
+
+def path_fits(path: Path) -> bool:
+    """Whether the system can create ``path``: shorter than PATH_MAX, each name within
+    NAME_MAX (in bytes, as the kernel counts)."""
+    path_max, name_max = _path_limits(path)
+    encoded = os.fsencode(path)
+    return len(encoded) < path_max and all(len(part) <= name_max for part in encoded.split(b"/"))
+
+
+def quarantine_destination(*, session_id: str, file_path: str) -> Path:
+    """``QUARANTINE_DIR/<session>/<original absolute path>``, unchecked (to show it)."""
     absolute = Path(os.path.abspath(file_path))
     return quarantine_dir() / session_id / absolute.relative_to(absolute.anchor)
 
 
-def quarantine_path_check(recovery_path: str | None) -> Path:
-    """Refuse a ``recovery_path`` that is not strictly inside the quarantine directory.
+def quarantine_path_for(*, session_id: str, file_path: str) -> Path:
+    """``QUARANTINE_DIR/<session>/<original absolute path>``: mirrored, never colliding.
+
+    Refused when the system could not create it (the original path plus the quarantine
+    folder in front passes PATH_MAX): known before the history row is written, so no run
+    is left with a move that can never happen.
+    """
+    destination = quarantine_destination(session_id=session_id, file_path=file_path)
+    if not path_fits(destination):
+        raise DedupRefused(
+            f"{file_path}: its quarantine path would be too long "
+            f"({len(os.fsencode(destination))} bytes): left alone; set "
+            "MUSICQUALITY_QUARANTINE_DIR to a shorter path or shorten the folder names"
+        )
+    return destination
+
+
+def quarantine_path_check(recovery_path: str | None, *, session_id: str) -> Path:
+    """Refuse a ``recovery_path`` that is not inside its session's quarantine folder.
 
     The path comes from a database row that anyone with the file can edit, so ``..`` tricks
-    and symbolic links are resolved before comparing.
+    and symbolic links are resolved before comparing, and only
+    ``QUARANTINE_DIR/<session_id>/...`` is accepted (never the lock file, nor another
+    session's files).
     """
+    quarantine_overlap_check()
     if not recovery_path:
         raise DedupRefused("history row has no recovery_path: nothing to recover")
-    base = quarantine_dir().resolve()
-    resolved = Path(recovery_path).resolve()
-    if resolved == base or not resolved.is_relative_to(base):
+    base = real_path(quarantine_dir())
+    resolved = real_path(recovery_path)
+    valid_session = bool(session_id) and session_id not in {".", ".."} and os.sep not in session_id
+    session_dir = base / session_id if valid_session else None
+    if session_dir is None or resolved == session_dir or not resolved.is_relative_to(session_dir):
         raise DedupRefused(
-            f"recovery_path {recovery_path} is outside the quarantine directory {base}: refused"
+            f"recovery_path {recovery_path} is outside the quarantine directory {base}/"
+            f"{session_id or '<session>'}: refused"
         )
     return resolved
 
@@ -106,6 +189,7 @@ def quarantine_lock() -> Iterator[None]:
     ``flock`` is released by the kernel when the holder dies, so a killed run never leaves
     a stale lock behind.
     """
+    quarantine_overlap_check()
     base = quarantine_dir()
     base.mkdir(parents=True, exist_ok=True)
     handle = open(base / LOCK_NAME, "a+b")  # noqa: SIM115 (held for the whole block)
@@ -132,7 +216,10 @@ def files_identical(first: Path, second: Path) -> bool:
     if first.stat().st_size != second.stat().st_size:
         return False
     first_buffer, second_buffer = bytearray(COMPARE_CHUNK), bytearray(COMPARE_CHUNK)
-    with first.open("rb", buffering=0) as a, second.open("rb", buffering=0) as b:
+    with (
+        regular_file_open(first, buffered=False) as a,
+        regular_file_open(second, buffered=False) as b,
+    ):
         while True:
             read_a, read_b = a.readinto(first_buffer), b.readinto(second_buffer)
             if read_a != read_b:
@@ -184,7 +271,7 @@ def _copy_verified(src: Path, dst: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         partial.unlink()
     digest = hashlib.sha256()
-    with src.open("rb") as source, partial.open("xb") as target:
+    with regular_file_open(src) as source, partial.open("xb") as target:
         while chunk := source.read(FULL_HASH_CHUNK):
             digest.update(chunk)
             target.write(chunk)
@@ -240,10 +327,13 @@ def interrupted_move_state(*, src: Path, dst: Path) -> MoveState:
     """Judge an interrupted move by the filesystem, the one witness that outlives a kill:
     every protocol that moves a user file writes its intent (``src``, ``dst``) first, and the
     next run settles it by this. A partial copy to ``dst`` is removed first (it is never the
-    only copy: the original is unlinked only after the copy is in place)."""
-    partial_remove(dst)
+    only copy: the original is unlinked only after the copy is in place). A ``dst`` the
+    system cannot create (past PATH_MAX) never received the file."""
+    reachable = path_fits(dst)
+    if reachable:
+        partial_remove(dst)
     at_source = os.path.lexists(src)
-    at_destination = dst.is_file()
+    at_destination = reachable and dst.is_file()
     if at_source and at_destination:
         if os.path.samefile(src, dst) or files_identical(src, dst):
             return MoveState.BOTH_IDENTICAL

@@ -17,11 +17,16 @@ from dedup.services.files import (
     empty_dirs_remove,
     quarantine_dir,
     quarantine_lock,
+    quarantine_overlap_check,
     quarantine_path_check,
 )
 from dedup.services.notes import note_append
 
 logger = logging.getLogger(__name__)
+
+
+WOULD_PURGE = "would purge"
+PURGED = "purged"
 
 
 @dataclass(frozen=True)
@@ -32,21 +37,27 @@ class PurgeItem:
     detail: str
     purged: bool = False
 
+    @property
+    def deletes(self) -> bool:
+        """Whether this file is (or, in a dry run, would be) deleted: refused rows and files
+        already gone count for nothing."""
+        return self.detail in (WOULD_PURGE, PURGED)
+
 
 def _purge_one(history: DedupHistory, *, apply: bool) -> PurgeItem:
     try:
-        path = quarantine_path_check(history.recovery_path)
+        path = quarantine_path_check(history.recovery_path, session_id=history.deletion_session_id)
     except DedupRefused as error:
         return PurgeItem(history, history.recovery_path or "", 0, str(error))
     size = path.stat().st_size if path.is_file() else 0
     if not apply:
         return PurgeItem(
-            history, str(path), size, "would purge" if path.is_file() else "already gone"
+            history, str(path), size, WOULD_PURGE if path.is_file() else "already gone"
         )
     if path.is_file():
         path.unlink()
         empty_dirs_remove(start=path.parent, stop=quarantine_dir())
-        note, detail = "purged from quarantine", "purged"
+        note, detail = "purged from quarantine", PURGED
     else:
         note, detail = "purge: the file was already gone from quarantine", "already gone"
     DedupHistory.objects.filter(id=history.id).update(
@@ -58,6 +69,7 @@ def _purge_one(history: DedupHistory, *, apply: bool) -> PurgeItem:
 
 def quarantine_purge(*, older_than: datetime.timedelta, apply: bool) -> list[PurgeItem]:
     """Delete quarantined files moved more than ``older_than`` ago (dry run unless ``apply``)."""
+    quarantine_overlap_check()
     cutoff = datetime.datetime.now(datetime.UTC) - older_than
     rows = dedup_history_purgeable(deleted_before=cutoff)
     if not apply:

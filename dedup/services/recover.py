@@ -23,9 +23,12 @@ from dedup.services.files import (
     empty_dirs_remove,
     file_move,
     library_root_of,
+    path_inside,
     quarantine_dir,
     quarantine_lock,
+    quarantine_overlap_check,
     quarantine_path_check,
+    real_path,
 )
 from dedup.services.notes import note_append
 from quality.hashing import content_hash_sampled
@@ -47,49 +50,67 @@ class RecoveryOutcome:
 
 
 def recovery_target(history: DedupHistory, *, to: Path | None) -> Path:
-    """Where a file goes back to: its original path, or the same sub-path under ``to``."""
-    original = Path(history.file_path)
+    """Where a file goes back to: its original path, or the same sub-path under ``to``.
+
+    The stored path is normalised (``..`` removed) and, to be compared, resolved: a target
+    whose real place is outside the library roots (or outside ``to``), through ``..`` or a
+    symlinked folder, is refused, as is one inside the quarantine.
+    """
+    original = Path(os.path.abspath(history.file_path))
     root = library_root_of(original)
     if to is not None:
-        relative = original.relative_to(root) if root else original.relative_to(original.anchor)
-        return Path(os.path.abspath(to)) / relative
-    if root is None:
+        base = real_path(to)
+        if root is not None:
+            relative = real_path(original).relative_to(real_path(root))
+        else:
+            relative = original.relative_to(original.anchor)
+        target = base / relative
+        if not path_inside(target, base):
+            raise DedupRefused(f"{target} would be outside --to {to}: refused")
+    elif root is None:
         raise DedupRefused(
-            f"{original} is outside MUSICQUALITY_LIBRARY_ROOTS: add its folder to the roots, "
-            "or restore elsewhere with --to DIR"
+            f"{original} is outside MUSICQUALITY_LIBRARY_ROOTS (after resolving symbolic "
+            "links): add its folder to the roots, or restore elsewhere with --to DIR"
         )
-    return original
+    else:
+        target = original
+    if path_inside(target, quarantine_dir()):
+        raise DedupRefused(f"{target} is inside the quarantine folder: refused")
+    return target
 
 
 @dataclass(frozen=True)
-class PlannedRecovery:
-    """One line of a recovery's dry run: a quarantined file, where it would go back, and
-    why it would not (when that can be seen already)."""
+class RecoveryPlanItem:
+    """One line of a recovery's dry run (``recover`` without ``--apply``, the Recover page): a
+    quarantined file, where it would go back (when that is known), and why it would not be
+    recovered, as far as can be seen without moving it."""
 
     history: DedupHistory
-    target: str | None
-    problem: str | None
+    target: Path | None
+    problem: str | None = None
+    already_back: bool = False
+    """The file is at its target already (an interrupted recovery): it is only re-indexed."""
 
 
-def recovery_preview(
-    *, ids: list[int] | None = None, session: str | None = None
-) -> list[PlannedRecovery]:
-    """What :func:`dedup_history_recover` would do (read-only): target paths and problems."""
-    planned = []
+def dedup_history_recovery_plan(
+    *, ids: list[int] | None = None, session: str | None = None, to: Path | None = None
+) -> list[RecoveryPlanItem]:
+    """What :func:`dedup_history_recover` would do with these rows (read-only): the same
+    checks (quarantine overlap, ``recovery_path`` in its session folder, target inside the
+    roots or ``to`` and outside the quarantine, nothing overwritten, content unchanged)."""
+    quarantine_overlap_check()
+    items = []
     for history in dedup_history_for_recovery(ids=ids, session=session):
         target: Path | None = None
-        problem = None
         try:
             source = _recoverable_source(history)
-            target = recovery_target(history, to=None)
-            if not source.is_file():
-                raise DedupRefused(f"quarantined file {source} is missing")
-            if os.path.lexists(target):
-                raise DedupRefused(f"{target} already exists: it would not be overwritten")
+            target = recovery_target(history, to=to)
+            already_back = _already_back(history, source=source, target=target)
         except DedupRefused as error:
-            problem = str(error)
-        planned.append(PlannedRecovery(history, str(target) if target else None, problem))
-    return planned
+            items.append(RecoveryPlanItem(history, target, str(error)))
+        else:
+            items.append(RecoveryPlanItem(history, target, already_back=already_back))
+    return items
 
 
 def _reindex(target: Path) -> tuple[int, bool]:
@@ -108,21 +129,32 @@ def _recoverable_source(history: DedupHistory) -> Path:
         raise DedupRefused("its move was interrupted: run `manage.py dedupe --resume` first")
     if not history.can_recover:
         raise DedupRefused("not recoverable (already recovered or purged): see its notes")
-    return quarantine_path_check(history.recovery_path)
+    return quarantine_path_check(history.recovery_path, session_id=history.deletion_session_id)
+
+
+def _already_back(history: DedupHistory, *, source: Path, target: Path) -> bool:
+    """Whether the file is already at ``target`` (a recovery interrupted after its move);
+    otherwise check that it can move there. DedupRefused says why not."""
+    if source.is_file():
+        if os.path.lexists(target):
+            raise DedupRefused(
+                f"{target} already exists: it is never overwritten (move it away, or restore "
+                "elsewhere with `manage.py recover ID --to DIR`)"
+            )
+        if content_hash_sampled(path=source) != history.file_content_hash:
+            raise DedupRefused(f"quarantined file {source} changed since it was moved: left there")
+        return False
+    if target.is_file() and content_hash_sampled(path=target) == history.file_content_hash:
+        return True
+    raise DedupRefused(f"quarantined file {source} is missing")
 
 
 def _history_recover(history: DedupHistory, *, to: Path | None) -> RecoveryOutcome:
     source = _recoverable_source(history)
     target = recovery_target(history, to=to)
-    if source.is_file():
-        if os.path.lexists(target):
-            raise DedupRefused(f"{target} already exists: not overwritten (use --to DIR)")
-        if content_hash_sampled(path=source) != history.file_content_hash:
-            raise DedupRefused(f"quarantined file {source} changed since it was moved: left there")
+    if not _already_back(history, source=source, target=target):
         file_move(src=source, dst=target)
         empty_dirs_remove(start=source.parent, stop=quarantine_dir())
-    elif not (target.is_file() and content_hash_sampled(path=target) == history.file_content_hash):
-        raise DedupRefused(f"quarantined file {source} is missing")
     try:
         library_file_id, analysed = _reindex(target)
         note = f"recovered to {target} (library_index id {library_file_id})"
@@ -153,6 +185,7 @@ def dedup_history_recover(
 ) -> list[RecoveryOutcome]:
     """Recover the files of the given history rows (or of a whole session); never raises
     for one file, each outcome says what happened. ``progress(done, total)`` after each."""
+    quarantine_overlap_check()
     rows = dedup_history_for_recovery(ids=ids, session=session)
     outcomes = [
         RecoveryOutcome(

@@ -26,7 +26,7 @@ from dedup.services.dedupe import (
     dedupe_chosen_apply,
     dedupe_confident_apply,
 )
-from dedup.services.files import DedupRefused
+from dedup.services.files import DedupRefused, quarantine_overlap_check
 from dedup.services.find import duplicates_find
 from dedup.services.recover import dedup_history_recover
 from imports.models import ImportState, VettingStatus
@@ -160,6 +160,15 @@ def _find_duplicates_clean(raw: dict) -> dict:
     return {}
 
 
+def _quarantine_usable() -> None:
+    """A job that moves files into or out of the quarantine is refused when it is asked for,
+    not only when it runs, if the quarantine overlaps a library root."""
+    try:
+        quarantine_overlap_check()
+    except DedupRefused as error:
+        raise JobRefused(str(error)) from None
+
+
 def _dedupe_clean(raw: dict) -> dict:
     _unknown_refuse(raw, {"groups", "min_confidence"})
     if not settings.LIBRARY_ROOTS:
@@ -167,6 +176,7 @@ def _dedupe_clean(raw: dict) -> dict:
             "dedupe needs MUSICQUALITY_LIBRARY_ROOTS (your music folders): no file outside them "
             "is ever moved"
         )
+    _quarantine_usable()
     if "groups" not in raw:
         confidence = _number(raw, "min_confidence", DEFAULT_MIN_CONFIDENCE, low=0, high=1)
         return {"min_confidence": confidence}
@@ -193,6 +203,7 @@ def _recover_clean(raw: dict) -> dict:
     _unknown_refuse(raw, {"ids", "session"})
     if ("ids" in raw) == ("session" in raw):
         raise JobRefused("give either ids (dedup history rows) or session (a dedupe run's id)")
+    _quarantine_usable()
     if "session" in raw:
         if not isinstance(raw["session"], str) or not raw["session"]:
             raise JobRefused("session must be a dedupe run's id (text)")

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from jobs.models import Job, JobStatus
 from jobs.services.kinds import JobFailed, job_kind_run
+from musicquality.commands import printable
 from musicquality.library_db import library_db_path
 from musicquality.progress import StopRequested
 
@@ -174,7 +175,10 @@ class JobReporter:
         self.update(self.done + count)
 
     def log(self, line: str) -> None:
-        self.lines.append(line.replace("\n", " ")[:1000])
+        """One line of the job's log: a file name's control characters and bytes that are
+        not UTF-8 escaped (``musicquality.commands.printable``), so that a name can neither
+        forge a line nor stop the row being written (SQLite text is UTF-8)."""
+        self.lines.append(printable(line)[:1000])
 
     @property
     def log_tail(self) -> str:
@@ -195,6 +199,7 @@ class JobReporter:
 
 def _finish(job_id: int, status: str, message: str, reporter: JobReporter, **extra) -> None:
     now = timezone.now()
+    message = printable(message)  # one line, storable whatever file name it quotes
     Job.objects.filter(pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
         status=status,
         message=message,

@@ -8,8 +8,30 @@ them; the v2.0.0 migration only creates them ``IF NOT EXISTS`` so a fresh instal
 """
 
 from django.db import models
+from django.db.models import Q, Value
 
 from musicquality.fields import IsoTimestampField
+
+ACTIVE = 1
+"""``library_index.is_active`` of an active file: exactly 1, as the legacy tool reads it (it
+writes 1, and 0 for a file its verify step did not find). Any other value (2, NULL) is not
+active, everywhere: pages, commands, the scanner."""
+ACTIVE_SQL = f"is_active = {ACTIVE}"
+"""The one definition in SQL (prefix a table alias: ``f"li.{ACTIVE_SQL}"``)."""
+INACTIVE_SQL = f"is_active IS NOT {ACTIVE}"
+
+
+def active_q(*, prefix: str = "") -> Q:
+    """:data:`ACTIVE_SQL` for the ORM (``prefix`` for a related row: ``"library_file__"``).
+
+    Not ``is_active=True``: for a boolean field Django writes ``WHERE is_active``, which is
+    true for 2 as well. Comparing with an expression makes it write ``is_active = 1``.
+    """
+    return Q(**{f"{prefix}is_active": Value(ACTIVE)})
+
+
+def inactive_q(*, prefix: str = "") -> Q:
+    return ~active_q(prefix=prefix) | Q(**{f"{prefix}is_active__isnull": True})
 
 
 class LibraryFile(models.Model):

@@ -20,10 +20,19 @@ or a few lines of our own for FLAC, WAV and AIFF), and the gaps are filled:
   AudioSpecificConfig, which the sample entry often gets wrong.
 - Opus always decodes at 48 kHz. A lossy stream without a header bitrate gets audio bytes × 8
   / duration.
+
+What a header declares is checked against the bytes present, without decoding (a cut
+download must not be scored, and so kept, as the whole track; bytes added after the audio
+must not inflate a bitrate): the FLAC STREAMINFO (total samples, frame sizes) against the
+audio bytes and the number of the last frame; the Xing/Info or VBRI byte count of an MP3;
+an MP4's atoms and sample table against the file; a WAV ``data`` chunk against the file.
+A mismatch is ``truncated`` (bytes missing) or ``inconsistent`` (bytes the header does not
+account for), and gives no facts.
 """
 
 from __future__ import annotations
 
+import contextvars
 import os
 import struct
 from array import array
@@ -49,6 +58,7 @@ from mutagen.oggvorbis import OggVorbis
 from mutagen.trueaudio import TrueAudio
 from mutagen.wavpack import WavPack
 
+from musicquality.regular_files import regular_file_open
 from quality.score import is_lossless_codec
 
 HEAD_BYTES = 128
@@ -67,6 +77,8 @@ class AudioReadError(Exception):
     KIND_EMPTY = "empty"
     KIND_NOT_AUDIO = "not audio"
     KIND_CORRUPT = "corrupt"
+    KIND_TRUNCATED = "truncated"
+    KIND_INCONSISTENT = "inconsistent"
 
     def __init__(self, kind: str, message: str):
         super().__init__(message)
@@ -92,9 +104,20 @@ class AudioProperties:
         return is_lossless_codec(self.codec)
 
 
-def audio_properties_read(path: Path | str) -> AudioProperties:
+def audio_properties_read(path: Path | str, *, check_sizes: bool = True) -> AudioProperties:
+    """The stream facts of ``path``, or :class:`AudioReadError`. ``check_sizes=False`` gives
+    what the header declares even when the bytes present do not match it (module
+    docstring): for a verifier that decodes the file and judges a cut itself."""
+    token = _size_checks.set(check_sizes)
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, errors classified first
+        return _audio_properties_read(path)
+    finally:
+        _size_checks.reset(token)
+
+
+def _audio_properties_read(path: Path | str) -> AudioProperties:
+    try:
+        handle = regular_file_open(path)
     except FileNotFoundError:
         raise AudioReadError(AudioReadError.KIND_MISSING, "file not found") from None
     except OSError as error:
@@ -200,6 +223,34 @@ def _estimated_kbps(audio_bytes: int, duration: float | None) -> int | None:
     return _kbps(audio_bytes * 8 / duration)
 
 
+BYTES_SLACK = 64 * 1024
+"""Bytes after the audio tolerated beyond what the header accounts for (a tag of a kind we
+do not measure, a few bytes of junk); padding beyond that is ``inconsistent``."""
+
+
+#: Off while :func:`audio_properties_read` is asked for the header's facts only
+#: (``check_sizes=False``: a verifier that decodes the file judges a cut itself).
+_size_checks = contextvars.ContextVar("audio_size_checks", default=True)
+
+
+def _truncated(message: str) -> None:
+    if _size_checks.get():
+        raise AudioReadError(AudioReadError.KIND_TRUNCATED, message)
+
+
+def _inconsistent(message: str) -> None:
+    if _size_checks.get():
+        raise AudioReadError(AudioReadError.KIND_INCONSISTENT, message)
+
+
+def _declared_bytes_check(what: str, *, declared: int, present: int) -> None:
+    """A stream whose header declares ``declared`` bytes, of which ``present`` are there."""
+    if present + max(4096, declared // 200) < declared:
+        _truncated(f"{what} declares {declared} bytes, {present} present")
+    if present > declared + max(BYTES_SLACK, declared // 10):
+        _inconsistent(f"{what} declares {declared} bytes, {present} present")
+
+
 def _trailing_tag_bytes(handle, size: int) -> int:
     """Bytes of ID3v1 and APEv2 tags at the end of the file (not audio)."""
     trailing = 0
@@ -247,8 +298,36 @@ def _props(
 MP3_MODES = {BitrateMode.CBR: "CBR", BitrateMode.VBR: "VBR", BitrateMode.ABR: "ABR"}
 
 
+MPEG_MONO = 3
+
+
+def _mpeg_declared_bytes(handle, info) -> int | None:
+    """The stream length (first frame included) that the Xing/Info or VBRI header in the
+    first frame declares, or None. ``frame_offset``, ``version`` and ``mode`` are the first
+    frame's, which ``MPEGInfo`` copies onto itself (guarded by test_mutagen_guard.py)."""
+    if info.layer != 3:
+        return None
+    mono = info.mode == MPEG_MONO
+    side_info = (17 if mono else 32) if info.version == 1 else (9 if mono else 17)
+    handle.seek(info.frame_offset + 4 + side_info)
+    xing = handle.read(16)
+    if xing[:4] in (b"Xing", b"Info") and len(xing) == 16:
+        flags = int.from_bytes(xing[4:8], "big")
+        at = 12 if flags & 1 else 8
+        return (int.from_bytes(xing[at : at + 4], "big") or None) if flags & 2 else None
+    handle.seek(info.frame_offset + 36)
+    vbri = handle.read(14)
+    if vbri[:4] == b"VBRI" and len(vbri) == 14:
+        return int.from_bytes(vbri[10:14], "big") or None
+    return None
+
+
 def _mpeg_props(handle, offset: int, audio_bytes: int) -> AudioProperties:
     info = MPEGInfo(handle, offset)
+    declared = _mpeg_declared_bytes(handle, info)
+    if declared is not None:
+        present = offset + audio_bytes - info.frame_offset
+        _declared_bytes_check("the MP3 Xing/VBRI header", declared=declared, present=present)
     codec = "MP3" if info.layer == 3 else f"MP{info.layer}"
     return _props(
         codec,
@@ -304,6 +383,21 @@ def _read_flac(handle, size, offset, head):
     bit_depth = ((packed >> 36) & 0x1F) + 1
     total_samples = packed & 0xFFFFFFFFF
     duration = total_samples / sample_rate if sample_rate and total_samples else None
+    if total_samples:
+        _flac_size_check(
+            handle,
+            FlacStream(
+                min_block=int.from_bytes(streaminfo[0:2], "big"),
+                max_block=int.from_bytes(streaminfo[2:4], "big"),
+                min_frame=int.from_bytes(streaminfo[4:7], "big"),
+                max_frame=int.from_bytes(streaminfo[7:10], "big"),
+                channels=channels,
+                bit_depth=bit_depth,
+                total_samples=total_samples,
+                audio_offset=audio_offset,
+                audio_end=size - _trailing_tag_bytes(handle, size),
+            ),
+        )
     md5 = streaminfo[18:34].hex() if len(streaminfo) >= 34 else ""
     return _props(
         "FLAC",
@@ -315,6 +409,154 @@ def _read_flac(handle, size, offset, head):
         duration=duration,
         bit_depth=bit_depth,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class FlacStream:
+    """What STREAMINFO declares, and where the audio frames lie in the file."""
+
+    min_block: int
+    max_block: int
+    min_frame: int  # bytes; 0 = unknown
+    max_frame: int
+    channels: int
+    bit_depth: int
+    total_samples: int
+    audio_offset: int
+    audio_end: int
+
+    @property
+    def audio_bytes(self) -> int:
+        return self.audio_end - self.audio_offset
+
+
+FLAC_FRAME_OVERHEAD = 18  # frame header (up to 16 bytes) and CRC-16
+FLAC_TAIL_WINDOW = 256 * 1024  # where the last two frames are sought when max_frame is unknown
+FLAC_SAMPLE_SIZES = {0: 0, 1: 8, 2: 12, 4: 16, 5: 20, 6: 24, 7: 32}
+#: (mask, value) of the first byte of a frame or sample number in FLAC's UTF-8-like coding,
+#: by the number of continuation bytes that follow it.
+UTF8_LEADS = ((0x80, 0x00), (0xE0, 0xC0), (0xF0, 0xE0), (0xF8, 0xF0), (0xFC, 0xF8),
+              (0xFE, 0xFC), (0xFF, 0xFE))  # fmt: skip
+
+
+def _flac_size_check(handle, stream: FlacStream) -> None:
+    """Truncated or padded FLAC: the bytes against STREAMINFO's frame sizes (or, when the
+    encoder left them unknown, the uncompressed size), then the sample number of the last
+    frame against the declared total."""
+    if not stream.max_block or not stream.min_block:
+        return
+    frames_least = -(-stream.total_samples // stream.max_block)
+    frames_most = -(-stream.total_samples // stream.min_block)
+    present = stream.audio_bytes
+    if stream.min_frame and present < frames_least * stream.min_frame:
+        _truncated(
+            f"FLAC STREAMINFO declares {stream.total_samples} samples, at least "
+            f"{frames_least * stream.min_frame} audio bytes; {present} present"
+        )
+    if stream.max_frame:
+        most = frames_most * stream.max_frame
+    else:
+        uncompressed = stream.total_samples * stream.channels * -(-stream.bit_depth // 8)
+        most = uncompressed + frames_most * (FLAC_FRAME_OVERHEAD + stream.channels)
+    if present > most + BYTES_SLACK:
+        _inconsistent(
+            f"FLAC STREAMINFO declares {stream.total_samples} samples, at most {most} audio "
+            f"bytes; {present} present"
+        )
+    last = _flac_last_frame(handle, stream)
+    if last is None:
+        return
+    end_sample, tail_bytes = last
+    if end_sample < stream.total_samples:
+        _truncated(
+            f"FLAC stream ends at sample {end_sample} of the {stream.total_samples} its "
+            "STREAMINFO declares"
+        )
+    if stream.max_frame and tail_bytes > stream.max_frame + BYTES_SLACK:
+        _inconsistent(f"{tail_bytes} bytes after the last FLAC frame header")
+
+
+def _crc8(data: bytes) -> int:
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
+    return crc
+
+
+def _flac_frame_header(data: bytes, at: int, stream: FlacStream) -> tuple[int, int] | None:
+    """(first sample, block size) of a FLAC frame header at ``data[at]`` that agrees with
+    STREAMINFO and whose CRC-8 holds; None for anything else (a sync code inside audio)."""
+    if at + 6 > len(data):
+        return None
+    variable = data[at + 1] & 1
+    block_code, rate_code = data[at + 2] >> 4, data[at + 2] & 0xF
+    channel_code, size_code = data[at + 3] >> 4, (data[at + 3] >> 1) & 0x7
+    if block_code == 0 or rate_code == 0xF or channel_code > 10 or data[at + 3] & 1:
+        return None
+    if (channel_code + 1 if channel_code < 8 else 2) != stream.channels:
+        return None
+    if FLAC_SAMPLE_SIZES.get(size_code, -1) not in (0, stream.bit_depth):
+        return None
+    position = at + 4
+    lead = data[position]
+    extra = next((n for n, (mask, value) in enumerate(UTF8_LEADS) if lead & mask == value), None)
+    if extra is None or position + 1 + extra > len(data):
+        return None
+    number = lead & (0x3F >> extra if extra else 0x7F)
+    for byte in data[position + 1 : position + 1 + extra]:
+        if byte & 0xC0 != 0x80:
+            return None
+        number = (number << 6) | (byte & 0x3F)
+    position += 1 + extra
+    if block_code == 6:
+        block, position = data[position] + 1 if position < len(data) else 0, position + 1
+    elif block_code == 7:
+        block = int.from_bytes(data[position : position + 2], "big") + 1
+        position += 2
+    elif block_code == 1:
+        block = 192
+    elif block_code <= 5:
+        block = 576 << (block_code - 2)
+    else:
+        block = 256 << (block_code - 8)
+    position += {12: 1, 13: 2, 14: 2}.get(rate_code, 0)
+    if position >= len(data) or _crc8(data[at:position]) != data[position]:
+        return None
+    return (number if variable else number * stream.max_block), block
+
+
+def _flac_last_frame(handle, stream: FlacStream) -> tuple[int, int] | None:
+    """Where the last frame ends (in samples) and the bytes from its header to the end of the
+    audio, or None when no last frame can be told apart from audio bytes.
+
+    A candidate counts only if the frame before it is found too, right before it and ending
+    where it starts: a sync code with a valid CRC-8 inside the audio data of the last frame
+    is then no reason to call a file truncated.
+    """
+    window = 2 * stream.max_frame + FLAC_FRAME_OVERHEAD if stream.max_frame else FLAC_TAIL_WINDOW
+    start = max(stream.audio_offset, stream.audio_end - window)
+    handle.seek(start)
+    data = handle.read(stream.audio_end - start)
+    headers: list[tuple[int, int, int]] = []  # (position, first sample, block size), from the end
+    at = len(data)
+    while (at := max(data.rfind(b"\xff\xf8", 0, at), data.rfind(b"\xff\xf9", 0, at))) >= 0:
+        header = _flac_frame_header(data, at, stream)
+        if header is None or header[0] >= stream.total_samples:
+            continue
+        first, block = header
+        if first == 0 and start + at == stream.audio_offset and not headers:
+            return block, len(data) - at
+        for position, later_first, _ in headers:
+            if later_first == first + block and position > at:
+                return later_first + _block_of(headers, position), len(data) - position
+        headers.append((at, first, block))
+    return None
+
+
+def _block_of(headers: list[tuple[int, int, int]], position: int) -> int:
+    return next(block for at, _, block in headers if at == position)
 
 
 # --- Ogg -----------------------------------------------------------------------------------
@@ -408,6 +650,22 @@ def _mp4_sample_bytes(handle, trak) -> int | None:
     return sum(sizes)
 
 
+def _mp4_size_check(atoms, *, size: int, sample_bytes: int | None) -> None:
+    """Truncated MP4: a top-level atom (the media data, usually) declared longer than the
+    file, or an audio sample table larger than all the media data present."""
+    media = 0
+    for atom in atoms.atoms:
+        if atom.offset + atom.length > size:
+            name = atom.name.decode("latin-1")
+            _truncated(
+                f"MP4 atom {name!r} declares {atom.length} bytes, {size - atom.offset} present"
+            )
+        if atom.name == b"mdat":
+            media += atom.datalength
+    if sample_bytes and sample_bytes > media:
+        _truncated(f"MP4 sample table declares {sample_bytes} audio bytes, {media} present")
+
+
 def _aac_channels(handle, trak) -> int | None:
     """Channel count from the AudioSpecificConfig, which the sample entry often gets wrong."""
     stsd = trak[b"mdia", b"minf", b"stbl", b"stsd"]
@@ -443,6 +701,7 @@ def _read_mp4(handle, size, offset, head):
         codec = "AAC" if codec_id.startswith("mp4a.40") else codec_id
     channels = info.channels
     sample_bytes = _mp4_sample_bytes(handle, trak)
+    _mp4_size_check(atoms, size=size, sample_bytes=sample_bytes)
     if codec == "AAC":
         channels = _aac_channels(handle, trak) or channels
     bitrate = _estimated_kbps(sample_bytes or 0, info.length) or _kbps(info.bitrate)
@@ -505,6 +764,8 @@ def _read_wav(handle, size, offset, head):
             declared_bytes = chunk_size
             if chunk_size == 0xFFFFFFFF:  # RF64: real size in ds64
                 data_size = size - start
+            elif chunk_size and chunk_size > size - start + 1:  # + its pad byte
+                _truncated(f"WAV data chunk declares {chunk_size} bytes, {size - start} present")
             break
     if fmt is None or len(fmt) < 16 or data_offset is None:
         raise AudioReadError(AudioReadError.KIND_CORRUPT, "WAV without fmt or data chunk")

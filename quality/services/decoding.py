@@ -32,6 +32,7 @@ from typing import Any
 import av
 import numpy as np
 
+from musicquality.regular_files import regular_file_check
 from quality.score import is_lossless_codec
 from quality.services.audio import AudioProperties, AudioReadError, audio_properties_read
 from quality.spectrum import (
@@ -88,7 +89,7 @@ class DeclaredStream:
 def declared_read(path: str | Path) -> DeclaredStream:
     """The header's facts (``quality.services.audio``); never raises."""
     try:
-        return DeclaredStream.from_properties(audio_properties_read(path))
+        return DeclaredStream.from_properties(audio_properties_read(path, check_sizes=False))
     except AudioReadError:
         return DeclaredStream()
 
@@ -407,6 +408,7 @@ def _audio_verify(
     evidence: dict[str, Any] = {}
     errors: list[dict] = []
     try:
+        regular_file_check(path)  # FFmpeg would wait on a FIFO forever
         container = av.open(str(path), metadata_errors="ignore")
     except Exception as e:
         evidence["open_error"] = f"{type(e).__name__}: {e}"[:200]

@@ -40,6 +40,7 @@ class EncodeSpec:
     abr: bool = False
     vorbis_quality: float | None = None  # 0.0–1.0 (libvorbis q0–q10)
     options: dict = field(default_factory=dict)
+    container_options: dict = field(default_factory=dict)  # e.g. {"movflags": "+faststart"}
 
 
 def signal_make(*, seconds: float, sample_rate: int, channels: int, seed: int) -> np.ndarray:
@@ -84,7 +85,8 @@ def audio_encode(*, path: Path, spec: EncodeSpec, seconds: float = 1.0, seed: in
         )
         ogg_serial_set(path=path, serial=seed)
         return path
-    with av.open(str(path), "w", options={"fflags": "+bitexact"}) as container:
+    container_options = {"fflags": "+bitexact", **spec.container_options}
+    with av.open(str(path), "w", options=container_options) as container:
         stream = container.add_stream(spec.codec, rate=spec.sample_rate, layout=spec.layout)
         assert isinstance(stream, AudioStream)
         if spec.bit_rate:

@@ -19,7 +19,7 @@ from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
 from quality.fingerprints import FingerprintUnavailable, fingerprint_groups
-from quality.models import AudioMatch, AudioMatchRun
+from quality.models import ACTIVE_SQL, AudioMatch, AudioMatchRun
 from quality.recordings import AudioMatchFact
 from quality.selectors import active_fingerprints
 
@@ -27,11 +27,11 @@ logger = logging.getLogger(__name__)
 
 LIBRARY = "library"
 APP = "default"
-SIGNATURE_SQL = """
+SIGNATURE_SQL = f"""
 SELECT COUNT(*), TOTAL(li.id), MAX(av.verified_at)
 FROM file_quality fq JOIN library_index li ON li.id = fq.library_file_id
 LEFT JOIN audio_verification av ON av.library_file_id = li.id
-WHERE li.is_active = 1 AND fq.acoustid_fingerprint IS NOT NULL
+WHERE li.{ACTIVE_SQL} AND fq.acoustid_fingerprint IS NOT NULL
 """
 
 

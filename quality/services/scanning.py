@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from django.db import connections, transaction
+from django.conf import settings
+from django.db import DatabaseError, OperationalError, connections, transaction
 
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map_started, default_workers
 from musicquality.progress import StopRequested
 from quality.hashing import content_hash_sampled, metadata_hash
-from quality.models import AUDIO_EXTENSIONS, LibraryFile, LibraryStats
+from quality.models import ACTIVE, ACTIVE_SQL, AUDIO_EXTENSIONS, LibraryFile, LibraryStats
 from quality.services.audio import AudioReadError, audio_properties_read
 from quality.services.tags import AudioTags, TagReadError, tagged_file_read
 
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 DB = "library"
 BATCH_SIZE = 1000
+MAX_SQLITE_INTEGER = 2**63 - 1
 EXTENSIONS = frozenset(AUDIO_EXTENSIONS)
 
 PROBLEM_UNREADABLE_FOLDER = "unreadable folder"
@@ -44,6 +46,13 @@ PROBLEM_SYMLINK_LOOP = "symlink loop"
 PROBLEM_NOT_AUDIO = "not audio"
 PROBLEM_UNREADABLE_FILE = "unreadable file"
 PROBLEM_BAD_TAGS = "tags unreadable (indexed without tags)"
+PROBLEM_NAME_NOT_UTF8 = "name not UTF-8"
+PROBLEM_NOT_WRITTEN = "not indexed"
+PROBLEM_QUARANTINE = "quarantine folder (skipped)"
+NAME_NOT_UTF8_MESSAGE = (
+    "library_index stores paths as UTF-8 text, as the Music Tools CLI reads them: rename it "
+    "to index it"
+)
 
 
 class IndexRow(NamedTuple):
@@ -154,11 +163,34 @@ def extension_of(name: str) -> str:
     return os.path.splitext(name)[1][1:].lower()
 
 
+def is_utf8(path: str) -> bool:
+    """False for a name with bytes that are not UTF-8 (``os.fsdecode`` keeps them as
+    surrogates, which SQLite TEXT cannot hold)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _folder_key(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
 def walk_audio_files(
     root: str, problems: list[ScanProblem], unreadable: list[str]
 ) -> Iterator[tuple[str, os.stat_result]]:
-    """Audio files under ``root`` (following folder symlinks, but never into a loop)."""
+    """Audio files under ``root`` (following folder symlinks, but never into a loop).
+
+    Names that are not UTF-8 are listed and skipped (a folder once, with everything in it),
+    and so is the dedup quarantine folder: its copies are not library files.
+    """
     seen: set[tuple[int, int]] = set()
+    quarantine = _folder_key(Path(settings.QUARANTINE_DIR))
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -169,6 +201,11 @@ def walk_audio_files(
                 problems.append(ScanProblem(folder, PROBLEM_SYMLINK_LOOP, "folder already seen"))
                 continue
             seen.add(key)
+            if key == quarantine:
+                problems.append(
+                    ScanProblem(folder, PROBLEM_QUARANTINE, "MUSICQUALITY_QUARANTINE_DIR")
+                )
+                continue
             with os.scandir(folder) as iterator:
                 entries = list(iterator)
         except OSError as error:
@@ -178,6 +215,12 @@ def walk_audio_files(
             unreadable.append(folder)
             continue
         for entry in sorted(entries, key=lambda e: e.name, reverse=True):
+            if not is_utf8(entry.path):
+                if entry.is_dir() or extension_of(entry.name) in EXTENSIONS:
+                    problems.append(
+                        ScanProblem(entry.path, PROBLEM_NAME_NOT_UTF8, NAME_NOT_UTF8_MESSAGE)
+                    )
+                continue
             try:
                 if entry.is_dir():
                     stack.append(entry.path)
@@ -241,23 +284,57 @@ def _read_chunk(chunk: Sequence[tuple[str, int, float]]) -> list:
 # --- database side -----------------------------------------------------------------------
 
 
-def rows_upsert(rows: Sequence[IndexRow]) -> None:
-    """Insert or update rows by ``file_path`` (an existing row keeps its id)."""
+def rows_upsert(rows: Sequence[IndexRow]) -> list[ScanProblem]:
+    """Insert or update rows by ``file_path`` (an existing row keeps its id).
+
+    One transaction for the batch; if it fails, each row is written in its own savepoint,
+    so that a row SQLite refuses (a name that is not UTF-8, a value out of range) is
+    returned as a problem and never costs the other rows of its batch.
+    """
     if not rows:
-        return
+        return []
+    try:
+        with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+            cursor.executemany(UPSERT_SQL, rows)
+        return []
+    except (DatabaseError, ValueError, OverflowError) as error:
+        if _is_lock_error(error):
+            raise
+    problems = []
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
-        cursor.executemany(UPSERT_SQL, rows)
+        for row in rows:
+            try:
+                with transaction.atomic(using=DB):
+                    cursor.execute(UPSERT_SQL, row)
+            except (DatabaseError, ValueError, OverflowError) as error:
+                if _is_lock_error(error):
+                    raise
+                kind = PROBLEM_NOT_WRITTEN
+                message = f"{type(error).__name__}: {error}"
+                if not is_utf8(row.file_path):
+                    kind, message = PROBLEM_NAME_NOT_UTF8, NAME_NOT_UTF8_MESSAGE
+                problems.append(ScanProblem(row.file_path, kind, message))
+    return problems
+
+
+def _is_lock_error(error: Exception) -> bool:
+    """A busy or locked database is the whole batch's problem, never one row's."""
+    return isinstance(error, OperationalError) and ("locked" in str(error) or "busy" in str(error))
 
 
 def library_file_index(*, path: Path) -> LibraryFile:
-    """Insert or update the ``library_index`` row of one file; raise ``ValueError`` if not audio."""
+    """Insert or update the ``library_index`` row of one file; raise ``ValueError`` if not audio
+    (or not storable)."""
     path_text = os.path.abspath(path)
+    if not is_utf8(path_text):
+        raise ValueError(f"{path_text}: {PROBLEM_NAME_NOT_UTF8} ({NAME_NOT_UTF8_MESSAGE})")
     info = os.stat(path_text)
     row, problem = file_row_read(path_text, info.st_size, info.st_mtime)
     if row is None:
         reason = f"{problem.kind} ({problem.message})" if problem else "not indexed"
         raise ValueError(f"{path_text}: {reason}")
-    rows_upsert([row])
+    for refused in rows_upsert([row]):
+        raise ValueError(f"{path_text}: {refused.kind} ({refused.message})")
     return LibraryFile.objects.using(DB).get(file_path=path_text)
 
 
@@ -268,7 +345,7 @@ def _known_rows() -> dict[str, _Known]:
             "artist IS NOT NULL OR title IS NOT NULL FROM library_index"
         )
         return {
-            path: _Known(id_, size, mtime, bool(active), bool(has_tags))
+            path: _Known(id_, size, mtime, active == ACTIVE, bool(has_tags))
             for id_, path, size, mtime, active, has_tags in cursor.fetchall()
         }
 
@@ -279,7 +356,7 @@ def _under(path: str, folders: Sequence[str]) -> bool:
 
 def _vanished_mark(roots: Sequence[str], found: set[str], unreadable: Sequence[str]) -> int:
     with connections[DB].cursor() as cursor:
-        cursor.execute("SELECT id, file_path FROM library_index WHERE is_active = 1")
+        cursor.execute(f"SELECT id, file_path FROM library_index WHERE {ACTIVE_SQL}")
         gone = [
             (id_,)
             for id_, path in cursor.fetchall()
@@ -297,12 +374,12 @@ def _vanished_mark(roots: Sequence[str], found: set[str], unreadable: Sequence[s
 def library_stats_write(*, seconds: float) -> LibraryStats:
     with connections[DB].cursor() as cursor:
         cursor.execute(
-            "SELECT COUNT(*), COALESCE(SUM(file_size), 0), COUNT(DISTINCT artist), "
-            "COUNT(DISTINCT album) FROM library_index WHERE is_active = 1"
+            "SELECT COUNT(*), TOTAL(file_size), COUNT(DISTINCT artist), "
+            f"COUNT(DISTINCT album) FROM library_index WHERE {ACTIVE_SQL}"
         )
         total, size, artists, albums = cursor.fetchone()
         cursor.execute(
-            "SELECT file_format, COUNT(*) FROM library_index WHERE is_active = 1 "
+            f"SELECT file_format, COUNT(*) FROM library_index WHERE {ACTIVE_SQL} "
             "GROUP BY file_format ORDER BY COUNT(*) DESC, file_format"
         )
         formats = dict(cursor.fetchall())
@@ -310,7 +387,7 @@ def library_stats_write(*, seconds: float) -> LibraryStats:
     with transaction.atomic(using=DB):
         return LibraryStats.objects.using(DB).create(
             total_files=total,
-            total_size=size,
+            total_size=min(int(size), MAX_SQLITE_INTEGER),  # TOTAL(): no overflow
             formats_breakdown=json.dumps(formats),
             artists_count=artists,
             albums_count=albums,
@@ -350,34 +427,43 @@ def _scan_plan(
     return plan
 
 
-def _rows_count(
+def _rows_to_write(
     rows: Sequence[tuple[IndexRow | None, ScanProblem | None]],
     *,
     plan: _ScanPlan,
-    known: dict[str, _Known],
     result: ScanResult,
 ) -> list[IndexRow]:
-    """Count what the read files are (added, updated, completed) and keep the rows to write.
-
-    A file read only to complete its tags that still has none is unchanged: nothing to write.
-    """
+    """The rows worth writing; problems listed. A file read only to complete its tags that
+    still has none is unchanged: nothing to write."""
     kept = []
     for row, problem in rows:
         if problem:
             result.problems.append(problem)
         if row is None:
             continue
+        if row.file_path in plan.complete_only and not row.has_tags:
+            result.unchanged += 1
+            continue
+        kept.append(row)
+    return kept
+
+
+def _rows_write(
+    rows: Sequence[IndexRow], *, plan: _ScanPlan, known: dict[str, _Known], result: ScanResult
+) -> None:
+    """Write a batch, then count what its written rows are (added, updated, completed)."""
+    refused = rows_upsert(rows)
+    result.problems += refused
+    refused_paths = {problem.path for problem in refused}
+    for row in rows:
+        if row.file_path in refused_paths:
+            continue
         if row.file_path in plan.complete_only:
-            if not row.has_tags:
-                result.unchanged += 1
-                continue
             result.completed += 1
         elif row.file_path in known:
             result.updated += 1
         else:
             result.added += 1
-        kept.append(row)
-    return kept
 
 
 def _rows_read_and_write(
@@ -403,17 +489,17 @@ def _rows_read_and_write(
     ) as chunks:
         try:
             for chunk in chunks:
-                batch += _rows_count(chunk, plan=plan, known=known, result=result)
+                batch += _rows_to_write(chunk, plan=plan, result=result)
                 while len(batch) >= BATCH_SIZE:
-                    rows_upsert(batch[:BATCH_SIZE])
+                    _rows_write(batch[:BATCH_SIZE], plan=plan, known=known, result=result)
                     batch = batch[BATCH_SIZE:]
                 done += len(chunk)
                 if progress:
                     progress(done, total)
         except StopRequested:
-            rows_upsert(batch)
+            _rows_write(batch, plan=plan, known=known, result=result)
             raise
-    rows_upsert(batch)
+    _rows_write(batch, plan=plan, known=known, result=result)
 
 
 def library_scan(

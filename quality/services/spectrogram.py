@@ -15,6 +15,7 @@ import av
 import numpy as np
 
 from musicquality.png import png_encode
+from musicquality.regular_files import regular_file_check
 
 SECONDS = 30.0
 WIDTH = 800
@@ -31,6 +32,7 @@ class SpectrogramError(Exception):
 
 def _decode_middle(path: Path, seconds: float) -> tuple[np.ndarray, int]:
     try:
+        regular_file_check(path)  # FFmpeg would wait on a FIFO forever
         container = av.open(str(path))
     except Exception as error:  # PyAV raises many types on damaged files
         raise SpectrogramError(f"{path}: {error}") from None

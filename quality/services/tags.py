@@ -40,6 +40,8 @@ from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
+from musicquality.regular_files import regular_file_open
+
 logger = logging.getLogger(__name__)
 
 YEAR_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -93,7 +95,7 @@ def tags_only_read(*, path: Path) -> AudioTags:
     here (``tagged_file_read`` raises). Empty :class:`AudioTags` when unreadable.
     """
     try:
-        with open(path, "rb") as fileobj:
+        with regular_file_open(path) as fileobj:
             header = fileobj.read(HEADER_BYTES)
             name = os.fspath(path)
             (score, _), file_type = max(
@@ -118,7 +120,8 @@ def tags_only_read(*, path: Path) -> AudioTags:
 def tagged_file_read(*, path: Path) -> TaggedFile:
     """Tags and duration in one parse (what the scanner needs). Raises :class:`TagReadError`."""
     try:
-        audio = mutagen.File(path)
+        with regular_file_open(path) as fileobj:
+            audio = mutagen.File(fileobj)
     except OSError as error:
         raise TagReadError(f"cannot read: {error}") from None
     except Exception as error:  # mutagen raises many types on damaged files

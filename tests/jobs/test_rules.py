@@ -29,3 +29,13 @@ def test_a_scan_path_must_resolve_inside_a_root(tmp_path):
     assert scan_path_root(str(root / "escape"), [root]) is None
     assert scan_path_root(str(tmp_path / "music-other"), [root]) is None
     assert scan_path_root("/", [Path("/srv/music")]) is None
+
+
+def test_a_scan_path_through_a_symlinked_root_is_inside_it(tmp_path):
+    real = tmp_path / "disk" / "music"
+    (real / "Jazz").mkdir(parents=True)
+    root = tmp_path / "music"
+    root.symlink_to(real)
+    assert scan_path_root(str(root / "Jazz"), [root]) == root
+    assert scan_path_root(str(real / "Jazz"), [root]) == root  # the same folder, spelt really
+    assert scan_path_root(str(tmp_path / "disk"), [root]) is None

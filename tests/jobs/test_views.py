@@ -127,6 +127,6 @@ def test_a_recovery_dry_run_says_what_would_not_come_back(superuser_client, musi
     html = superuser_client.post(
         reverse("job_recover_plan"), {"history_id": history.pk}
     ).content.decode()
-    assert "already exists: it would not be overwritten" in html
+    assert "already exists: it is never overwritten" in html
     assert "confirm-recover" not in html
     assert re.search(r'class="problem"', html)

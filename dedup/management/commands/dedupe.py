@@ -14,7 +14,7 @@ from dedup.services.dedupe import (
     dedupe_resume,
 )
 from dedup.services.files import DedupRefused, library_roots, quarantine_dir
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 from musicquality.progress import ProgressBar
 
 
@@ -95,7 +95,8 @@ class Command(LibraryCommand):
     def _plan(self, options) -> DedupePlan:
         """Find the groups (a progress bar over the full-content comparisons) and list them."""
         hashing = ProgressBar(self.stdout, label="Comparing", unit="full-content comparisons")
-        plan = dedupe_plan(
+        plan = self._run(
+            dedupe_plan,
             min_confidence=options["min_confidence"],
             prefer=prefer_dirs(options),
             max_duration_delta=options["max_duration_delta"],
@@ -139,7 +140,8 @@ class Command(LibraryCommand):
         for outcome in result.skipped:
             self.stdout.write(
                 self.style.WARNING(
-                    f"skipped {outcome.removal.candidate.file_path}: {outcome.detail}"
+                    f"skipped {printable(outcome.removal.candidate.file_path)}: "
+                    f"{printable(outcome.detail)}"
                 )
             )
         self.stdout.write(
@@ -159,7 +161,7 @@ class Command(LibraryCommand):
 
     def _resume_report(self, resumed: ResumeResult) -> None:
         for history, settled in resumed.settled:
-            self.stdout.write(f"interrupted run: {history.file_path}: {settled}")
+            self.stdout.write(f"interrupted run: {printable(history.file_path)}: {settled}")
         if resumed.settled:
             counts = ", ".join(
                 f"{resumed.count(outcome)} {outcome}"

@@ -5,7 +5,7 @@ import json
 from dedup.management.output import group_lines, grouping_arguments_add, prefer_dirs, similar_lines
 from dedup.reports import CSV_COLUMNS, report_as_dict, report_csv_rows, report_summary
 from dedup.services.find import duplicates_find
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 from musicquality.progress import ProgressBar
 
 
@@ -58,7 +58,7 @@ class Command(LibraryCommand):
             self.stdout.write(
                 self.style.WARNING(
                     f"not an exact duplicate after all (sampled hash matched, content differs "
-                    f"or unreadable): {candidate.file_path}"
+                    f"or unreadable): {printable(candidate.file_path)}"
                 )
             )
         self.stdout.write(self.style.SUCCESS(report_summary(report)))

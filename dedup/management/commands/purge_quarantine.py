@@ -1,3 +1,4 @@
+import argparse
 import datetime
 import re
 
@@ -6,18 +7,26 @@ from django.core.management.base import CommandError
 from dedup.reports import size_text
 from dedup.services.files import DedupRefused
 from dedup.services.purge import quarantine_purge
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 
 AGE_PATTERN = re.compile(r"^(\d+)\s*([hdw]?)$")
 AGE_UNITS = {"h": "hours", "d": "days", "w": "weeks", "": "days"}
 
 
 def age(value: str) -> datetime.timedelta:
+    """``30d``, ``12h``, ``2w``: an age whose cut-off (now minus the age) is a real date."""
     match = AGE_PATTERN.match(value.strip().lower())
     if not match:
         raise ValueError(value)
     number, unit = match.groups()
-    return datetime.timedelta(**{AGE_UNITS[unit]: int(number)})
+    try:
+        delta = datetime.timedelta(**{AGE_UNITS[unit]: int(number)})
+        datetime.datetime.now(datetime.UTC) - delta
+    except OverflowError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} reaches before year 1: give a shorter age, e.g. 3650d"
+        ) from None
+    return delta
 
 
 class Command(LibraryCommand):
@@ -44,9 +53,11 @@ class Command(LibraryCommand):
             raise CommandError(str(error)) from None
         for item in items:
             self.stdout.write(
-                f"#{item.history.id} {item.path} ({size_text(item.size)}): {item.detail}"
+                f"#{item.history.id} {printable(item.path)} ({size_text(item.size)}): "
+                f"{printable(item.detail)}"
             )
-        total = sum(item.size for item in items if item.detail in {"purged", "would purge"})
+        deleting = [item for item in items if item.deletes]
+        total = sum(item.size for item in deleting)
         if options["apply"]:
             purged = sum(1 for item in items if item.purged)
             self.stdout.write(
@@ -55,7 +66,7 @@ class Command(LibraryCommand):
         else:
             self.stdout.write(
                 self.style.NOTICE(
-                    f"Dry run: {len(items)} files ({size_text(total)}) would be deleted for good."
-                    " Add --apply to delete them."
+                    f"Dry run: {len(deleting)} files ({size_text(total)}) would be deleted for "
+                    "good. Add --apply to delete them."
                 )
             )

@@ -3,10 +3,9 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from dedup.selectors import dedup_history_for_recovery
-from dedup.services.files import DedupRefused, quarantine_path_check
-from dedup.services.recover import dedup_history_recover, recovery_target
-from musicquality.commands import LibraryCommand
+from dedup.services.files import DedupRefused
+from dedup.services.recover import dedup_history_recover, dedup_history_recovery_plan
+from musicquality.commands import LibraryCommand, printable
 
 
 class Command(LibraryCommand):
@@ -53,12 +52,15 @@ class Command(LibraryCommand):
             if outcome.recovered:
                 analysed = "" if outcome.analysed else " (not analysable: no quality row)"
                 self.stdout.write(
-                    f"#{outcome.history_id} recovered to {outcome.restored_to}, library id "
-                    f"{outcome.library_file_id}{analysed}"
+                    f"#{outcome.history_id} recovered to {printable(outcome.restored_to)}, "
+                    f"library id {outcome.library_file_id}{analysed}"
                 )
             else:
                 self.stdout.write(
-                    self.style.ERROR(f"#{outcome.history_id} {outcome.file_path}: {outcome.detail}")
+                    self.style.ERROR(
+                        f"#{outcome.history_id} {printable(outcome.file_path)}: "
+                        f"{printable(outcome.detail)}"
+                    )
                 )
         recovered = sum(1 for outcome in outcomes if outcome.recovered)
         if not recovered:
@@ -68,14 +70,20 @@ class Command(LibraryCommand):
         )
 
     def _dry_run(self, *, ids, session, to) -> None:
-        for history in dedup_history_for_recovery(ids=ids, session=session):
-            try:
-                quarantine_path_check(history.recovery_path)
-                target = recovery_target(history, to=to)
-                state = "recoverable" if history.can_recover else "not recoverable"
-                self.stdout.write(f"#{history.id} {history.recovery_path} -> {target} ({state})")
-            except DedupRefused as error:
-                self.stdout.write(self.style.ERROR(f"#{history.id}: {error}"))
+        try:
+            items = dedup_history_recovery_plan(ids=ids, session=session, to=to)
+        except DedupRefused as error:
+            raise CommandError(str(error)) from None
+        for item in items:
+            history = item.history
+            if item.problem is not None:
+                self.stdout.write(self.style.ERROR(f"#{history.id}: {printable(item.problem)}"))
+                continue
+            state = "already back: re-indexed only" if item.already_back else "recoverable"
+            self.stdout.write(
+                f"#{history.id} {printable(history.recovery_path)} -> {printable(item.target)} "
+                f"({state})"
+            )
         self.stdout.write(
             self.style.NOTICE("Dry run: nothing changed. Run again with --apply to recover.")
         )

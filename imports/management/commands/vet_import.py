@@ -23,7 +23,7 @@ from imports.services.vetting import (
     import_vet,
     import_vetting_save,
 )
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 from musicquality.progress import ProgressBar
 
 CSV_COLUMNS = (
@@ -183,11 +183,11 @@ class Command(LibraryCommand):
 
     def _table(self, report: VettingReport) -> None:
         out = self.stdout
-        width = max((len(Path(f.path).name) for f in report.files), default=10)
+        width = max((len(printable(Path(f.path).name)) for f in report.files), default=10)
         width = min(max(width, 10), 50)
         out.write(f"{'verdict':<10} {'file':<{width}} {'score':>6} {'library':>7}  library copy")
         for file in report.files:
-            name = Path(file.path).name
+            name = printable(Path(file.path).name)
             name = name if len(name) <= width else name[: width - 1] + "…"
             style = {
                 Verdict.NEW: self.style.SUCCESS,
@@ -197,12 +197,12 @@ class Command(LibraryCommand):
             out.write(
                 style(
                     f"{file.verdict:<10} {name:<{width}} {score_text(file.incoming_score):>6} "
-                    f"{score_text(file.library_score):>7}  {file.library_match or ''}"
+                    f"{score_text(file.library_score):>7}  {printable(file.library_match or '')}"
                 )
             )
-            out.write(f"           {file.reason}")
+            out.write(f"           {printable(file.reason)}")
         for path, problem in report.problems:
-            out.write(self.style.WARNING(f"  not vetted: {path}: {problem}"))
+            out.write(self.style.WARNING(f"  not vetted: {printable(path)}: {printable(problem)}"))
         if report.fingerprints_unavailable:
             out.write(self.style.WARNING(f"no fingerprints: {report.fingerprints_unavailable}"))
         if report.library_unverified:
@@ -233,16 +233,17 @@ class Command(LibraryCommand):
 
     def _resumed(self, history: ResumeResult, imports: list[ApplyOutcome]) -> None:
         for row, settled in history.settled:
-            self.stdout.write(f"interrupted run: {row.file_path}: {settled}")
+            self.stdout.write(f"interrupted run: {printable(row.file_path)}: {settled}")
         for outcome in imports:
             self.stdout.write(
-                f"interrupted import: {outcome.path}: {outcome.action}: {outcome.detail}"
+                f"interrupted import: {printable(outcome.path)}: {outcome.action}: "
+                f"{printable(outcome.detail)}"
             )
 
     def _applied(self, result: ApplyResult) -> None:
         self._resumed(result.resumed_history, result.resumed)
         for outcome in result.outcomes:
-            line = f"{outcome.action:<9} {outcome.path}: {outcome.detail}"
+            line = f"{outcome.action:<9} {printable(outcome.path)}: {printable(outcome.detail)}"
             bad = outcome.action in ("skipped", "failed")
             self.stdout.write(self.style.WARNING(line) if bad else line)
         counts = ", ".join(

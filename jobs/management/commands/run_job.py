@@ -7,7 +7,7 @@ from jobs.selectors import job_get
 from jobs.services.kinds import JobRefused, job_arguments_clean
 from jobs.services.queue import job_create
 from jobs.services.run import job_execute
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 from musicquality.progress import ProgressBar
 
 
@@ -65,7 +65,7 @@ class Command(LibraryCommand):
         bar.close()
         job = job_get(job_id=job.pk)
         assert job is not None
-        text = f"job #{job.pk} {kind}: {job.status}: {job.message}"
+        text = f"job #{job.pk} {kind}: {job.status}: {printable(job.message)}"
         if job.status != JobStatus.DONE:
             raise CommandError(text)
         self.stdout.write(self.style.SUCCESS(text))

@@ -14,6 +14,8 @@ class Command(LibraryCommand):
         "as a .pre-restore_ copy first."
     )
 
+    verify_pages = False  # a damaged database is what a restore is for
+
     def add_arguments(self, parser):
         parser.add_argument("backup", type=Path, help="backup file to restore from")
         parser.add_argument(
@@ -33,5 +35,6 @@ class Command(LibraryCommand):
                 f"{db_path}. Run again with --apply to restore."
             )
             return
-        self.stdout.write(f"Previous contents saved to {plan.safety_copy_path}")
+        damaged = " (damaged, as they were)" if plan.safety_copy_damaged else ""
+        self.stdout.write(f"Previous contents{damaged} saved to {plan.safety_copy_path}")
         self.stdout.write(self.style.SUCCESS(f"Restored {db_path} from {backup}"))

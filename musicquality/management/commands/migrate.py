@@ -6,11 +6,14 @@ from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 
 from musicquality.backups import BackupError, library_backup_create
+from musicquality.commands import DAMAGED_RETURNCODE
 from musicquality.library_db import (
+    LibraryDatabaseDamaged,
     LibraryDatabaseError,
     Purpose,
     library_db_check,
     library_db_path,
+    library_file_creation,
     open_readonly,
 )
 from musicquality.monitoring.services import migration_recorded
@@ -29,12 +32,14 @@ class Command(DjangoMigrateCommand):
             return super().handle(*args, **options)
         if options["plan"]:
             self._prepare_library(options)
-            return super().handle(*args, **options)
+            with library_file_creation():
+                return super().handle(*args, **options)
         with migration_recorded() as record:
             self._prepare_library(options)
             record.checks_passed()
             self.migration_record = record
-            result = super().handle(*args, **options)
+            with library_file_creation():  # a missing file starts a new library, here only
+                result = super().handle(*args, **options)
         if not record.saved and options["verbosity"] >= 1:
             self.stdout.write(
                 "(not recorded for monitoring: the app database has no monitoring tables yet; "
@@ -54,6 +59,8 @@ class Command(DjangoMigrateCommand):
         path = library_db_path()
         try:
             library_db_check(path=path, purpose=Purpose.MIGRATE)
+        except LibraryDatabaseDamaged as error:
+            raise CommandError(str(error), returncode=DAMAGED_RETURNCODE) from None
         except LibraryDatabaseError as error:
             raise CommandError(str(error)) from None
         if not path.exists() or options["plan"]:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 from musicquality.monitoring.rules import RunKind
 from musicquality.monitoring.runs import run_measured
 from musicquality.progress import ProgressBar
@@ -59,7 +59,7 @@ class Command(LibraryCommand):
         bar.close()
         out = self.stdout
         for error in result.errors[:ERRORS_LISTED]:
-            out.write(f"  {error.kind}: {error.path} ({error.message})")
+            out.write(f"  {error.kind}: {printable(error.path)} ({printable(error.message)})")
         if len(result.errors) > ERRORS_LISTED:
             out.write(f"  ... and {len(result.errors) - ERRORS_LISTED} more (see --errors-csv)")
         if errors_csv is not None:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from musicquality.commands import LibraryCommand
+from musicquality.commands import LibraryCommand, printable
 from musicquality.library_db import library_db_path, library_schema_is_v2
 from musicquality.monitoring.rules import RunKind
 from musicquality.monitoring.runs import run_measured
@@ -46,7 +46,7 @@ class Command(LibraryCommand):
         bar.close()
         out = self.stdout
         for problem in result.problems[:PROBLEMS_LISTED]:
-            out.write(f"  {problem.kind}: {problem.path} ({problem.message})")
+            out.write(f"  {problem.kind}: {printable(problem.path)} ({printable(problem.message)})")
         if len(result.problems) > PROBLEMS_LISTED:
             out.write(f"  ... and {len(result.problems) - PROBLEMS_LISTED} more")
         kinds: dict[str, int] = {}

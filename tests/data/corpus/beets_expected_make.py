@@ -8,6 +8,9 @@ Rules, applied to every file alike (nothing here reads the project's own analyse
 
 - A file is audio when ffprobe or mediainfo finds an audio stream in it (Debian's ffprobe
   rejects these WMA files, mediainfo reads them); when neither does, it is expected to fail.
+- A file is cut (expected to fail as ``truncated``) when the bytes present are less than half
+  of what its stream declares: ffprobe's format ``bit_rate`` (file size × 8 / duration) under
+  half of its stream ``bit_rate`` (``emptylist.mp3`` keeps 8 KiB of a 217 s track).
 - codec: ffprobe ``codec_name`` mapped to the product's names (``CODEC_NAMES``), else
   mediainfo ``Format``.
 - sample rate: ffprobe, else mediainfo. DSD: mediainfo, because ffprobe reports the rate of its
@@ -51,7 +54,12 @@ def ffprobe(path: Path) -> dict | None:
     streams = data.get("streams") or []
     if not streams:
         return None
-    return {**streams[0], "duration": data.get("format", {}).get("duration")}
+    format_ = data.get("format", {})
+    return {
+        **streams[0],
+        "duration": format_.get("duration"),
+        "format_bit_rate": format_.get("bit_rate"),
+    }
 
 
 def packet_kbps(path: Path, duration: float) -> float | None:
@@ -85,6 +93,9 @@ def expected(path: Path) -> dict:
     info = mediainfo(path)
     if probe is None and not info:
         return {"error": True}
+    declared, average = (number((probe or {}).get(k)) for k in ("bit_rate", "format_bit_rate"))
+    if declared and average and average < declared / 2:
+        return {"error": True, "error_kind": "truncated"}
     codec_name = (probe or {}).get("codec_name", "")
     if codec_name.startswith("pcm_"):
         codec = "PCM"

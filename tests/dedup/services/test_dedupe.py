@@ -271,3 +271,37 @@ def test_resume_settles_every_pending_row(pending):
 def test_apply_settles_pending_rows_before_new_work(pending):
     result = dedupe_apply(groups=[])
     assert [s for _, s in result.resumed.settled] == [Settled.UNDONE]
+
+
+def test_the_intact_copy_is_kept_over_a_truncated_one(dedup_settings, tmp_path):
+    """The truncated copy is preferred by every other rule (--prefer its folder); the
+    analysis flags it, so it has no score and ranks below the intact copy."""
+    from dataclasses import replace
+
+    from quality.services.analysis import file_quality_analyze_all
+    from quality.services.demo import DemoTrack, tags_write
+    from quality.services.encoding import EncodeSpec, audio_encode
+    from quality.services.scanning import library_scan
+
+    music = tmp_path / "music"
+    (music / "intact").mkdir(parents=True)
+    (music / "preferred").mkdir()
+    intact = audio_encode(
+        path=music / "intact" / "song.mp3",
+        spec=EncodeSpec("m", "mp3", "libmp3lame", bit_rate=192_000),
+        seconds=4.0,
+    )
+    tags_write(path=intact, track=replace(DemoTrack("Artist", "Song", "Album", 2001, None)))
+    stub = music / "preferred" / "song.mp3"
+    stub.write_bytes(intact.read_bytes()[: intact.stat().st_size * 6 // 10])
+    library_scan(roots=[music], workers=1)
+    analysis = file_quality_analyze_all(workers=1)
+    assert analysis.errors_by_kind == {"truncated": 1}
+    assert not FileQuality.objects.filter(library_file__file_path=str(stub)).exists()
+
+    plan = dedupe_plan(min_confidence=0.8, prefer=[music / "preferred"])
+    (group,) = plan.groups
+    assert group.keeper.file_path == str(intact)
+    result = dedupe_apply(groups=plan.groups)
+    assert [o.removal.candidate.file_path for o in result.quarantined] == [str(stub)]
+    assert intact.is_file() and not stub.exists()

@@ -56,6 +56,8 @@ def test_quarantine_paths_mirror_the_original(dedup_settings, tmp_path):
         "/etc/passwd",
         "{q}-evil/song.mp3",
         "{q}/link/song.mp3",
+        "{q}/s",
+        "{q}/.musicquality-dedup.lock",
     ],
 )
 def test_recovery_paths_outside_the_quarantine_are_refused(dedup_settings, tmp_path, recovery_path):
@@ -64,13 +66,23 @@ def test_recovery_paths_outside_the_quarantine_are_refused(dedup_settings, tmp_p
     (quarantine / "link").symlink_to(tmp_path / "music")
     with pytest.raises(DedupRefused):
         quarantine_path_check(
-            recovery_path.format(q=quarantine) if recovery_path else recovery_path
+            recovery_path.format(q=quarantine) if recovery_path else recovery_path,
+            session_id="s",
         )
 
 
 def test_a_recovery_path_inside_the_quarantine_is_accepted(dedup_settings, tmp_path):
     inside = tmp_path / "quarantine" / "s" / "music" / "song.mp3"
-    assert quarantine_path_check(str(inside)) == inside
+    assert quarantine_path_check(str(inside), session_id="s") == inside
+
+
+@pytest.mark.parametrize("session", ["other", "..", "", "s/.."])
+def test_a_recovery_path_outside_its_own_session_folder_is_refused(
+    dedup_settings, tmp_path, session
+):
+    inside = tmp_path / "quarantine" / "s" / "music" / "song.mp3"
+    with pytest.raises(DedupRefused, match="outside the quarantine directory"):
+        quarantine_path_check(str(inside), session_id=session)
 
 
 def test_library_file_check(dedup_settings, tmp_path):

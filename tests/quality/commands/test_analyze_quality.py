@@ -220,3 +220,20 @@ def test_legacy_cli_writing_at_the_same_time_never_hits_a_locked_database(tmp_pa
     assert writer.returncode == 0, err
     assert int(out) >= 50
     assert "Analysed 1501," in result.stdout
+
+
+def test_a_fifo_that_replaced_an_indexed_file_is_counted_not_waited_for(music, tmp_path):
+    env = manage_env(tmp_path)
+    legacy_library_create(Path(env["MUSICQUALITY_LIBRARY_DB"]))
+    assert run_manage(env, "migrate", "--database=library", "-v0").returncode == 0
+    assert run_manage(env, "scan_library", str(music)).returncode == 0
+    replaced = music / "a0" / "t0.mp3"
+    replaced.unlink()
+    os.mkfifo(replaced)
+    try:
+        result = run_manage(env, "analyze_quality", "--workers", "1", timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("analyze_quality blocked on a FIFO")
+    assert result.returncode == 0, result.stderr
+    assert "Analysed 3," in result.stdout and "1 unreadable" in result.stdout
+    assert f"unreadable: {replaced} (not a regular file" in result.stdout

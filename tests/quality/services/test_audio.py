@@ -4,8 +4,9 @@ Corpus: expected values are in ``tests/data/corpus/beets_expected.json``, writte
 ``beets_expected_make.py`` (next to it) from Debian's ffprobe and mediainfo output,
 with the rules in that script's docstring; nothing there comes from our analyser. Files both
 readers reject (``no_ext_not_music``: zero bytes; ``oldape.ape``: a truncated seek table) must
-fail with an ``AudioReadError``; the ``unparseable.*`` files are only unparseable for *tags*:
-ffprobe reads their audio, so we must too.
+fail with an ``AudioReadError``, and so must a file cut short of what its header declares
+(``emptylist.mp3``: 8 KiB of a 217 s track, ``truncated``); the ``unparseable.*`` files are
+only unparseable for *tags*: ffprobe reads their audio, so we must too.
 
 Encoded files: made here with PyAV / soundfile; expected values are the encoding parameters,
 and where an encoder decides the real bitrate (VBR, ABR, AAC, Opus) the bitrate ffprobe
@@ -39,8 +40,9 @@ EXPECTED = json.loads(CORPUS_EXPECTED.read_text())
 def test_corpus_file_matches_ffprobe_and_mediainfo(corpus_dir, name):
     expected = EXPECTED[name]
     if expected["error"]:
-        with pytest.raises(AudioReadError):
+        with pytest.raises(AudioReadError) as raised:
             audio_properties_read(corpus_dir / name)
+        assert raised.value.kind == expected.get("error_kind", raised.value.kind)
         return
     props = audio_properties_read(corpus_dir / name)
     assert props.codec == expected["codec"]

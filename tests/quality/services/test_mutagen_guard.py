@@ -60,3 +60,24 @@ def test_mp4_atoms_and_es_descriptor_still_give_the_aac_channel_count():
     expected = json.loads(CORPUS_EXPECTED.read_text())
     props = audio_properties_read(path)
     assert (props.codec, props.channels) == ("AAC", expected["full.m4a"]["channels"]) == ("AAC", 1)
+
+
+def test_mpeg_info_keeps_its_first_frame_and_atoms_their_extent():
+    """``_mpeg_declared_bytes`` reads the first frame's ``frame_offset``/``version``/``mode``
+    that ``MPEGInfo`` copies onto itself, and ``_mp4_size_check`` the top-level atoms'
+    ``offset``/``length``/``datalength`` (``Atoms.atoms``)."""
+    from mutagen.mp3 import MPEGInfo
+
+    with (CORPUS_DIR / "full.mp3").open("rb") as handle:
+        data = handle.read()
+        handle.seek(0)
+        info = MPEGInfo(handle)
+        sync = data[info.frame_offset : info.frame_offset + 2]
+        assert info.frame_offset > 0 and sync[0] == 0xFF and sync[1] & 0xE0 == 0xE0
+        assert (info.version, info.layer) == (1, 3) and info.mode in (0, 1, 2, 3)
+    path = CORPUS_DIR / "full.m4a"
+    with path.open("rb") as handle:
+        atoms = Atoms(handle)
+        top = atoms.atoms
+        assert top[0].offset == 0 and top[-1].offset + top[-1].length == path.stat().st_size
+        assert all(atom.datalength == atom.length - 8 for atom in top if atom.length < 2**32)

@@ -138,3 +138,31 @@ def test_missing_or_foreign_streaming_db_is_a_clear_error(tmp_path):
     garbage.write_bytes(b"not a database at all" * 100)
     with pytest.raises(StreamingDatabaseError, match=r"garbage\.db"):
         load(garbage)
+
+
+def test_blob_values_are_read_as_text_or_ignored(music_tools):
+    """The CLI's tables are loosely typed: a BLOB can sit in any column (a tool that bound
+    bytes). UTF-8 bytes read as text; other bytes count as no value."""
+    path, conn = music_tools
+    track = music_tools_add_track(
+        conn,
+        name=b"Blob Song",
+        artist=b"Blob Band",
+        service=b"Tidal",
+        isrc=b"GBAYE0601498",
+        duration_ms=200_000,
+        track_id=b"tidal:blob",
+    )
+    music_tools_add_track(conn, name=b"\xff\xfe", artist=b"\xc3", service="spotify", isrc=b"\xff")
+    music_tools_add_playlist(
+        conn, name="p", service="tidal", track_ids_added_at=[(track, iso_days_ago(1).encode())]
+    )
+    conn.commit()
+    catalog = load(path)
+    assert catalog.track_count == 2
+    by_isrc = catalog.match(isrc="GBAYE0601498", artist=None, title=None, duration=None)
+    assert [(t.id, t.service, t.listening) for t in by_isrc.tracks] == [
+        ("tidal:blob", "tidal", Listening.RECENT_PLAYLIST)
+    ]
+    by_name = catalog.match(isrc=None, artist="blob band", title="blob song", duration=200.0)
+    assert by_name.matched_by == "name"

@@ -1,0 +1,1 @@
+"""Django's SQLite backend for the library database, which never creates the file."""
