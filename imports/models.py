@@ -55,6 +55,11 @@ class ImportState(models.TextChoices):
     FAILED = "failed", "failed"
 
 
+#: The states an interrupted apply leaves (its intent written, not finished): the next apply
+#: settles them first (``imports.services.apply``), and the vetting's page may select them.
+OPEN_STATES = (ImportState.MOVING, ImportState.PLACED)
+
+
 class ImportFile(models.Model):
     id = models.AutoField(primary_key=True)
     vetting = models.ForeignKey(ImportVetting, on_delete=models.CASCADE, related_name="files")

@@ -2,7 +2,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from imports.models import ImportFile, ImportState, ImportVetting
+from imports.models import OPEN_STATES, ImportFile, ImportState, ImportVetting
 from imports.rules import Verdict
 from musicquality.tables import AppTable
 
@@ -58,9 +58,14 @@ class ImportFileTable(AppTable):
         empty_text = "No audio file in this folder."
 
     def render_select(self, record: ImportFile) -> str:
-        if record.state != ImportState.VETTED:
+        if record.state not in (ImportState.VETTED, *OPEN_STATES):
             return "–"
-        checked = " checked" if record.verdict in SELECTED_BY_DEFAULT else ""
+        # A file an interrupted apply left open is selected: applying finishes (or undoes) it.
+        checked = (
+            " checked"
+            if record.verdict in SELECTED_BY_DEFAULT or record.state in OPEN_STATES
+            else ""
+        )
         return format_html(
             '<input type="checkbox" name="select" value="{}" aria-label="apply {}"{}>',
             record.pk,

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django_tables2 import RequestConfig
 
 from imports.forms import ApplyForm, VetForm
-from imports.models import ImportState
+from imports.models import OPEN_STATES, ImportState
 from imports.selectors import (
     import_files_of,
     import_folder_choices,
@@ -70,7 +70,7 @@ def vetting_detail(request, vetting_id: int):
         "vetting": vetting,
         "table": table,
         "form": ApplyForm(initial={"into": _default_into()}),
-        "can_apply": files.filter(state=ImportState.VETTED).exists(),
+        "can_apply": files.filter(state__in=[ImportState.VETTED, *OPEN_STATES]).exists(),
         "template": settings.IMPORT_PATH_TEMPLATE,
     }
     return render(request, "imports/detail.html", context)

@@ -45,7 +45,7 @@ from dedup.services.files import (
     library_roots_require,
     quarantine_lock,
 )
-from imports.models import ImportFile, ImportState, ImportVetting, VettingStatus
+from imports.models import OPEN_STATES, ImportFile, ImportState, ImportVetting, VettingStatus
 from imports.rules import (
     DEFAULT_PATH_TEMPLATE,
     REJECTED_VERDICTS,
@@ -69,7 +69,6 @@ logger = logging.getLogger(__name__)
 
 APP_DB = "default"
 SOURCE_PREFIX = "import:"
-OPEN_STATES = (ImportState.MOVING, ImportState.PLACED)
 
 
 class ApplyRefused(Exception):
@@ -398,9 +397,12 @@ def _imports_settle(run: _Run) -> list[ApplyOutcome]:
 
 
 def import_files_selected(
-    *, vetting: ImportVetting, file_ids: Iterable[int] | None
+    *,
+    vetting: ImportVetting,
+    file_ids: Iterable[int] | None,
+    states: Sequence[str] = (ImportState.VETTED,),
 ) -> list[ImportFile]:
-    files = ImportFile.objects.using(APP_DB).filter(vetting=vetting, state=ImportState.VETTED)
+    files = ImportFile.objects.using(APP_DB).filter(vetting=vetting, state__in=states)
     if file_ids is not None:
         files = files.filter(id__in=list(file_ids))
     return list(files.order_by("path"))
@@ -412,7 +414,7 @@ class PlannedImport:
 
     path: str
     verdict: str
-    #: import | replace | reject | leave | skip
+    #: import | replace | reject | leave | skip | finish (left open by an interrupted apply)
     action: str
     destination: str | None
     replaces: str | None
@@ -446,7 +448,21 @@ def import_apply_preview(
         verifications={},
     )
     planned = []
-    for file in import_files_selected(vetting=vetting, file_ids=file_ids):
+    for file in import_files_selected(
+        vetting=vetting, file_ids=file_ids, states=(ImportState.VETTED, *OPEN_STATES)
+    ):
+        if file.state in OPEN_STATES:
+            planned.append(
+                PlannedImport(
+                    file.path,
+                    file.verdict,
+                    "finish",
+                    file.destination,
+                    file.library_match if file.verdict == Verdict.UPGRADE else None,
+                    "left by an interrupted apply: finished or undone by where the file is now",
+                )
+            )
+            continue
         action = _PLANNED_ACTION.get(Verdict(file.verdict), "reject" if reject_dir else "leave")
         replaces = file.library_match if file.verdict == Verdict.UPGRADE else None
         if action == "leave":
@@ -502,7 +518,11 @@ def import_apply(
     if vetting is None or vetting.status != VettingStatus.DONE:
         raise ApplyRefused(f"vetting {vetting_id} is not a finished vetting: vet the folder first")
     folder = Path(vetting.folder)
-    selected = import_files_selected(vetting=vetting, file_ids=file_ids)
+    # Selected files an interrupted apply left open count too: the settle below may undo one
+    # (vetted again), and then this run applies it with the others.
+    selected = import_files_selected(
+        vetting=vetting, file_ids=file_ids, states=(ImportState.VETTED, *OPEN_STATES)
+    )
     into, reject_dir = apply_targets_check(
         folder=folder,
         into=into,
@@ -528,6 +548,7 @@ def import_apply(
                 resumed_history=dedup_history_settle(),
             )
             result.resumed = _imports_settle(run)
+            selected = import_files_selected(vetting=vetting, file_ids=[f.pk for f in selected])
             try:
                 for file in selected:
                     file.refresh_from_db(using=APP_DB)

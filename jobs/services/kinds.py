@@ -29,7 +29,7 @@ from dedup.services.dedupe import (
 from dedup.services.files import DedupRefused, quarantine_overlap_check
 from dedup.services.find import duplicates_find
 from dedup.services.recover import dedup_history_recover
-from imports.models import ImportState, VettingStatus
+from imports.models import OPEN_STATES, ImportState, VettingStatus
 from imports.rules import Verdict
 from imports.selectors import (
     FolderNotAllowed,
@@ -256,7 +256,7 @@ def _import_apply_clean(raw: dict) -> dict:
         raise JobRefused("select at least one file to apply")
     waiting = set(
         import_files_of(vetting=vetting)
-        .filter(state=ImportState.VETTED)
+        .filter(state__in=[ImportState.VETTED, *OPEN_STATES])
         .values_list("pk", flat=True)
     )
     stray = sorted(set(files) - waiting)

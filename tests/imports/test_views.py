@@ -210,3 +210,36 @@ def test_a_vetting_through_the_api_names_the_stored_vetting(superuser_client, ro
     )
     assert refused.status_code == 400
     assert "is not inside MUSICQUALITY_IMPORT_ROOTS" in refused.content.decode()
+
+
+def test_a_file_an_interrupted_apply_left_open_is_offered_and_finished(superuser_client, roots):
+    """As a SIGKILL right after the intent leaves it (test_apply_job_crash.py kills for real):
+    the page selects it, the dry run says it will be finished, and the job applies it."""
+    from jobs.models import Job
+
+    downloads, music = roots
+    song = tag(flac(downloads / "batch" / "song.flac", melody(33)), artist="Band", title="Song")
+    digest = sha256(song)
+    superuser_client.post(VET, {"folder": str(downloads / "batch")})
+    vetting = ImportVetting.objects.get()
+    target = music / "Imported" / "Band" / "Unknown Album" / "song.flac"
+    ImportFile.objects.update(state="moving", destination=str(target))
+    incoming = ImportFile.objects.get()
+
+    page = superuser_client.get(reverse("imports:detail", args=[vetting.pk])).content.decode()
+    assert f'name="select" value="{incoming.pk}" aria-label="apply song.flac" checked' in page
+    assert 'id="apply-button"' in page
+    into = str(music / "Imported")
+    plan = superuser_client.post(
+        PLAN, {"vetting": vetting.pk, "select": [incoming.pk], "into": into}
+    ).content.decode()
+    assert 'data-action="finish"' in plan and "left by an interrupted apply" in plan
+    assert song.is_file() and not target.exists()
+
+    superuser_client.post(START, {"vetting": vetting.pk, "select": [incoming.pk], "into": into})
+    applied = Job.objects.get(kind="import_apply")
+    assert applied.status == "done" and "1 imported" in applied.message, applied.message
+    assert "undone" in applied.log_tail  # settled first: it had not moved
+    assert sha256(target) == digest and not song.exists()
+    incoming.refresh_from_db()
+    assert incoming.state == "done"
