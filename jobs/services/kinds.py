@@ -245,6 +245,7 @@ def _optional_path(raw: dict, name: str) -> str | None:
 
 def _import_apply_clean(raw: dict) -> dict:
     _unknown_refuse(raw, {"vetting", "files", "into", "reject_dir"})
+    _quarantine_usable()  # an upgrade moves the file it replaces into quarantine
     vetting_id = raw.get("vetting")
     if not isinstance(vetting_id, int) or isinstance(vetting_id, bool):
         raise JobRefused("vetting must be the id of a vetting (an integer)")

@@ -20,6 +20,7 @@ import numpy as np
 from quality.services import audio_make as E
 from quality.services.music_signal import music_like
 from tests.conftest import manage_env, run_manage
+from tests.musicquality.helpers import db_rows  # noqa: F401 (re-exported for the imports tests)
 
 SR = 44100
 SECONDS = 10.0  # enough changing audio for a fingerprint (quality.fingerprints)
@@ -193,14 +194,6 @@ def case_make(template: Path, case: Path) -> Path:
     conn.commit()
     conn.close()
     return case
-
-
-def db_rows(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def every_file_digest(case: Path) -> dict[str, list[Path]]:
