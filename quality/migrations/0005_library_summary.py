@@ -21,7 +21,7 @@ def summary_drop(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quality", "0003_audio_matches"),
+        ("quality", "0004_schema_v2_2_0"),
     ]
 
     operations = [migrations.RunPython(summary_create, summary_drop)]
