@@ -10,8 +10,10 @@ from imports.services.apply import import_apply, imports_pending_settle
 from imports.services.vetting import import_vetting_run
 from quality.models import LibraryFile
 from quality.services.incoming import incoming_file_store
+from quality.services.summary import library_summary_differences, library_summary_rebuild
 from tests.conftest import LIBRARY_DBS
 from tests.imports.helpers import flac, melody, mp3, sha256, tag
+from tests.quality.summary_helpers import assert_summary_is_the_library
 
 pytestmark = pytest.mark.django_db(databases=LIBRARY_DBS)
 
@@ -71,3 +73,32 @@ def test_an_interrupted_move_whose_copies_differ_keeps_both(roots):
     assert outcome.action == "failed" and "both copies kept" in outcome.detail
     assert song.is_file() and destination.read_bytes() == b"something else wrote here"
     assert ImportFile.objects.get().state == ImportState.FAILED
+
+
+def test_an_apply_keeps_the_library_summary_equal_to_a_full_recomputation(roots):
+    """Moving files in (indexed, analysed, verified) and quarantining the file an upgrade
+    replaces go through the summary's writers: its numbers, search index and pairs are the
+    library's after the apply, with no comparison needed (docs/summary.md)."""
+    downloads, music = roots
+    pcm = melody(54)
+    old = music / "Band" / "Song.mp3"
+    incoming_file_store(path=tag(mp3(old, pcm, 128), artist="Band", title="Song"), verified=None)
+    library_summary_rebuild()
+    tag(flac(downloads / "Song.flac", pcm), artist="Band", title="Song")
+    tag(flac(downloads / "Newcomer.flac", melody(55)), artist="Newcomer", title="First Tune")
+    vetting = import_vetting_run(folder=downloads)
+    assert summary_facts_differ() == 0
+
+    result = import_apply(vetting_id=vetting.pk, into=music)
+
+    assert sorted(outcome.action for outcome in result.outcomes) == ["imported", "replaced"]
+    assert not old.exists() and not LibraryFile.objects.filter(file_path=str(old)).exists()
+    assert summary_facts_differ() == 0  # kept by the apply's own transactions
+    assert_summary_is_the_library(words=("Band", "Song", "Newcomer", "Tune"))
+
+
+def summary_facts_differ() -> int:
+    """Files whose summary row differs from the library (the summary built: not a rebuild)."""
+    differences = library_summary_differences()
+    assert not differences.rebuild
+    return differences.files
