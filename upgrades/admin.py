@@ -69,8 +69,8 @@ UPGRADE_FIELDS = (
     "recommended_format",
     "potential_quality_gain",
     "priority_score",
-    "available_on_service",
-    "service_quality",
+    "priority_why",
+    "service",
     "checked_at",
     "identified_at",
     "last_updated",
@@ -102,6 +102,7 @@ class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
         "bitrate",
         "current_quality_score",
         "priority_score",
+        "priority_why",
         "availability",
         "user_action",
         "quality_link",
@@ -133,9 +134,15 @@ class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="availability", ordering="available_on_service")
     def availability(self, obj: UpgradeCandidate) -> str:
-        if obj.service_quality:
-            return f"{obj.available_on_service} ({obj.service_quality})"
-        return obj.available_on_service or "unknown"
+        return obj.service_label
+
+    @admin.display(description="service")
+    def service(self, obj: UpgradeCandidate) -> str:
+        return obj.service_label
+
+    @admin.display(description="why this priority")
+    def priority_why(self, obj: UpgradeCandidate) -> str:
+        return obj.priority_why
 
     @admin.display(description="quality")
     def quality_link(self, obj: UpgradeCandidate) -> str:

@@ -12,7 +12,9 @@ class UpgradeCandidateTable(AppTable):
     current_bitrate = tables.Column(verbose_name="kbps")
     current_quality_score = tables.Column(verbose_name="Score")
     priority_score = tables.Column(verbose_name="Priority")
-    available_on_service = tables.Column(verbose_name="Service")
+    available_on_service = tables.Column(
+        verbose_name="Service", accessor="service_label", order_by=("available_on_service",)
+    )
     user_action = tables.Column(verbose_name="Action")
 
     class Meta(AppTable.Meta):

@@ -210,3 +210,15 @@ def test_no_add_or_delete_in_the_admin(curator_client):
     candidates_make([10.0])
     assert curator_client.get(f"{CHANGELIST}add/").status_code == 403
     assert 'value="delete_selected"' not in curator_client.get(CHANGELIST).content.decode()
+
+
+def test_the_why_of_a_priority_on_the_list_the_change_page_and_the_file_page(curator_client):
+    [candidate] = candidates_make([32.7])
+    # no streaming database: availability unknown (15), no playlist (5), gap 30.8
+    assert candidate.priority_score == 50.8
+    why = "gap 30.8 + availability unknown 15 + in no playlist 5"
+    assert why in curator_client.get(CHANGELIST).content.decode()
+    change = curator_client.get(f"{CHANGELIST}{candidate.pk}/change/").content.decode()
+    assert why in change
+    file_page = curator_client.get(f"/files/{candidate.library_file_id}/").content.decode()
+    assert why in file_page
