@@ -22,6 +22,7 @@ from dedup.rules import (
 )
 from musicquality.aggregates import Total
 from musicquality.library_cache import library_cached
+from quality.badges import quality_badge
 from quality.hashing import is_hash_marker
 from quality.models import FileQuality, LibraryFile
 from quality.selectors import audio_match_facts, recording_candidates, recording_candidates_around
@@ -127,6 +128,7 @@ class ReviewFile:
     codec: str | None
     reason: str | None = None
     confidence: float | None = None
+    badge: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,21 +141,43 @@ class ReviewGroup:
 
 
 def duplicate_groups_review(*, groups: Sequence[DuplicateGroup]) -> list[ReviewGroup]:
-    """The groups of one review page, each file with its codec (from ``file_quality``)."""
+    """The groups of one review page, each file with its codec and badge (``file_quality``)."""
     ids = [member.id for group in groups for member in group.members]
-    codecs = dict(
-        FileQuality.objects.filter(library_file_id__in=ids).values_list("library_file_id", "codec")
-    )
+    facts = {
+        row[0]: row[1:]
+        for row in FileQuality.objects.filter(library_file_id__in=ids).values_list(
+            "library_file_id", "codec", "bitrate_mode"
+        )
+    }
+
+    def review_file(candidate: Candidate, role: str, *args) -> ReviewFile:
+        codec, mode = facts.get(candidate.id, (None, None))
+        return ReviewFile(
+            candidate, role, codec, *args, badge=candidate_badge(candidate, codec, mode)
+        )
+
     reviewed = []
     for group in groups:
-        files = [ReviewFile(group.keeper, Role.KEEP, codecs.get(group.keeper.id))]
+        files = [review_file(group.keeper, Role.KEEP)]
         files += [
-            ReviewFile(r.candidate, Role.REMOVE, codecs.get(r.candidate.id), r.reason, r.confidence)
-            for r in group.removals
+            review_file(r.candidate, Role.REMOVE, r.reason, r.confidence) for r in group.removals
         ]
-        files += [ReviewFile(c, Role.KEPT, codecs.get(c.id)) for c in group.kept]
+        files += [review_file(c, Role.KEPT) for c in group.kept]
         reviewed.append(ReviewGroup(group, files, group_keeper_rule(group)))
     return reviewed
+
+
+def candidate_badge(candidate: Candidate, codec: str | None, bitrate_mode: str | None) -> str:
+    """The badge (``quality.badges``) of a group member, from its facts and its analysis's."""
+    return quality_badge(
+        file_format=candidate.file_format,
+        codec=codec,
+        is_lossless=candidate.is_lossless,
+        bitrate=candidate.bitrate,
+        bitrate_mode=bitrate_mode,
+        sample_rate=candidate.sample_rate,
+        bit_depth=candidate.bit_depth,
+    )
 
 
 def dedup_history_count() -> int:

@@ -209,6 +209,11 @@ class DuplicateFile:
     library_file: LibraryFile
     same_content: bool
     same_metadata: bool
+    #: The group's keeper by the one rule (``dedup.rules``), and the page's own file.
+    is_keeper: bool = False
+    is_current: bool = False
+    #: Which of the file's groups (1, 2, …) this row belongs to.
+    group: int = 1
 
 
 @dataclass(frozen=True)
@@ -258,20 +263,29 @@ class FileDetail:
 def _duplicate_files(
     library_file: LibraryFile, groups: list[DuplicateGroup]
 ) -> list[DuplicateFile]:
-    """The other members of the file's duplicate groups, best score first."""
-    ids = {c.id for g in groups for c in (g.keeper, *(r.candidate for r in g.removals))}
-    ids.discard(library_file.pk)
-    others = sorted(
-        library_files_by_id(ids=ids).values(),
-        key=lambda f: (-(f.quality.quality_score if file_quality_of(f) else -1.0), f.file_path),
-    )
+    """Every member of each of the file's duplicate groups, this file included, group by
+    group in the group's order: its keeper first (the rule's choice,
+    ``dedup.rules.duplicate_groups_build``), then the copies it would remove. A file can be
+    in two: the keeper of its exact copies and a lesser copy of a recording."""
+    members = [
+        (number, member.id, member is group.keeper)
+        for number, group in enumerate(groups, start=1)
+        for member in (group.keeper, *(r.candidate for r in group.removals))
+    ]
+    if not members:
+        return []
+    files = library_files_by_id(ids={member_id for _, member_id, _ in members})
     return [
         DuplicateFile(
-            library_file=other,
-            same_content=other.file_content_hash == library_file.file_content_hash,
-            same_metadata=other.metadata_hash == library_file.metadata_hash,
+            library_file=files[member_id],
+            same_content=files[member_id].file_content_hash == library_file.file_content_hash,
+            same_metadata=files[member_id].metadata_hash == library_file.metadata_hash,
+            is_keeper=is_keeper,
+            is_current=member_id == library_file.pk,
+            group=number,
         )
-        for other in others
+        for number, member_id, is_keeper in members
+        if member_id in files
     ]
 
 

@@ -11,6 +11,9 @@ class LibraryFileFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", label="Search", max_length=500, validators=[search_words]
     )
+    artist = django_filters.CharFilter(
+        field_name="artist", lookup_expr="exact", label="Artist (exact)", max_length=500
+    )
     file_format = django_filters.ChoiceFilter(
         choices=FileFormat.choices, label="Format", empty_label="any"
     )
@@ -35,7 +38,16 @@ class LibraryFileFilter(django_filters.FilterSet):
 
     class Meta:
         model = LibraryFile
-        fields = ["q", "file_format", "lossless", "hires", "score_min", "score_max", "verdict"]
+        fields = [
+            "q",
+            "artist",
+            "file_format",
+            "lossless",
+            "hires",
+            "score_min",
+            "score_max",
+            "verdict",
+        ]
 
     def search(self, queryset, name, value):
         """Every word must appear in the artist, title, album or path (case-insensitive)."""

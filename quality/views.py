@@ -4,7 +4,7 @@ from django_tables2 import SingleTableMixin
 from musicquality.filters import InvalidFilterIs400Mixin
 from quality.filters import LibraryFileFilter
 from quality.models import LibraryFile, active_q
-from quality.tables import LibraryFileTable
+from quality.tables import PAGE_SIZES, LibraryFileTable
 
 
 class LibraryFileListView(InvalidFilterIs400Mixin, SingleTableMixin, FilterView):
@@ -14,7 +14,8 @@ class LibraryFileListView(InvalidFilterIs400Mixin, SingleTableMixin, FilterView)
     table_class = LibraryFileTable
     filterset_class = LibraryFileFilter
     template_name = "quality/file_list.html"
-    table_pagination = {"per_page": 25}
+    table_pagination = {"per_page": PAGE_SIZES[0]}
+    extra_context = {"page_sizes": PAGE_SIZES}
 
     def get_queryset(self):
         return LibraryFile.objects.filter(active_q()).select_related("quality")

@@ -43,6 +43,7 @@ PUBLIC = {
         "versions",
         "filters",
         "recordings",
+        "badges",
     },
     "dedup": {"models", "selectors", "services", "rules", "reports"},
     "upgrades": {"models", "selectors", "services", "rules", "filters"},

@@ -1,6 +1,8 @@
 import django_tables2 as tables
+from django.utils.html import format_html
 
 from musicquality.tables import AppTable
+from quality.badges import file_quality_badge
 from upgrades.links import candidate_admin_url, file_detail_url
 from upgrades.models import UpgradeCandidate
 
@@ -9,6 +11,9 @@ class UpgradeCandidateTable(AppTable):
     artist = tables.Column(linkify=lambda record: candidate_admin_url(record.pk))
     title = tables.Column(linkify=lambda record: file_detail_url(record.library_file_id))
     current_format = tables.Column(verbose_name="Format")
+    badge = tables.Column(
+        verbose_name="Quality", accessor="library_file", orderable=False, empty_values=()
+    )
     current_bitrate = tables.Column(verbose_name="kbps")
     current_quality_score = tables.Column(verbose_name="Score")
     priority_score = tables.Column(verbose_name="Priority")
@@ -23,6 +28,7 @@ class UpgradeCandidateTable(AppTable):
             "artist",
             "title",
             "current_format",
+            "badge",
             "current_bitrate",
             "current_quality_score",
             "priority_score",
@@ -32,3 +38,8 @@ class UpgradeCandidateTable(AppTable):
         order_by = ("-priority_score",)
         attrs = {"class": "table upgrade-candidates", "id": "upgrade-candidates"}
         empty_text = "No candidates match: run `manage.py identify_upgrades`, or widen the filter."
+
+    def render_badge(self, record):
+        return format_html(
+            '<span class="badge quality">{}</span>', file_quality_badge(record.library_file)
+        )

@@ -26,7 +26,9 @@ class CandidateListView(LoginRequiredMixin, InvalidFilterIs400Mixin, SingleTable
     table_pagination = {"per_page": 25}
 
     def get_queryset(self):
-        return UpgradeCandidate.objects.order_by("-priority_score", "id")
+        return UpgradeCandidate.objects.select_related("library_file__quality").order_by(
+            "-priority_score", "id"
+        )
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
