@@ -3,7 +3,7 @@ from django.utils.html import format_html
 
 from musicquality.tables import AppTable
 from quality.badges import file_quality_badge
-from upgrades.links import candidate_admin_url, file_detail_url
+from upgrades.links import candidate_admin_url, decision_form, file_detail_url
 from upgrades.models import UpgradeCandidate
 
 
@@ -21,6 +21,7 @@ class UpgradeCandidateTable(AppTable):
         verbose_name="Service", accessor="service_label", order_by=("available_on_service",)
     )
     user_action = tables.Column(verbose_name="Action")
+    decide = tables.Column(accessor="pk", verbose_name="Decide", orderable=False)
 
     class Meta(AppTable.Meta):
         model = UpgradeCandidate
@@ -34,6 +35,7 @@ class UpgradeCandidateTable(AppTable):
             "priority_score",
             "available_on_service",
             "user_action",
+            "decide",
         )
         order_by = ("-priority_score",)
         attrs = {"class": "table upgrade-candidates", "id": "upgrade-candidates"}
@@ -43,3 +45,10 @@ class UpgradeCandidateTable(AppTable):
         return format_html(
             '<span class="badge quality">{}</span>', file_quality_badge(record.library_file)
         )
+
+    def render_decide(self, record):
+        """Staff who may change candidates decide here in one click (``upgrades.admin``)."""
+        request = getattr(self, "request", None)
+        if request is None or not request.user.has_perm("upgrades.change_upgradecandidate"):
+            return ""
+        return decision_form(request=request, candidate_id=record.pk, current=record.user_action)

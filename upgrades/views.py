@@ -30,6 +30,12 @@ class CandidateListView(LoginRequiredMixin, InvalidFilterIs400Mixin, SingleTable
             "-priority_score", "id"
         )
 
+    def get_table_kwargs(self):
+        """The one-click decisions only for those who may change candidates."""
+        if self.request.user.has_perm("upgrades.change_upgradecandidate"):
+            return {}
+        return {"exclude": ("decide",)}
+
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         data = self.request.GET.copy()

@@ -17,7 +17,7 @@ PAGES = [  # url name, query, table's context name, what its body starts with
     ("dedup_dashboard", {}, "sessions_table", "<tr"),
     ("dedup_dashboard", {}, "pairs_table", "<tr"),
     ("upgrades:candidates", {}, "table", "<tr"),
-    ("upgrades:candidates", {"score_from": "1000"}, "table", '<tr><td colspan="9">No candidates'),
+    ("upgrades:candidates", {"score_from": "1000"}, "table", '<tr><td colspan="10">No candidates'),
     ("jobs", {}, "history", "<tr"),
     ("dedup_decisions", {}, "active", "<tr"),
     ("dedup_decisions", {}, "undone", '<tr><td colspan="7">No decision.'),
