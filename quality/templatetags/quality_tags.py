@@ -2,7 +2,7 @@
 
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from quality.badges import file_quality_badge
 
@@ -13,5 +13,5 @@ register = template.Library()
 def quality_badge_filter(library_file) -> SafeString:
     """The badge as a ``<span class="badge quality">``; nothing for no file."""
     if library_file is None:
-        return format_html("")
+        return mark_safe("")
     return format_html('<span class="badge quality">{}</span>', file_quality_badge(library_file))
