@@ -72,8 +72,8 @@ FILE_FIELDS = (
     "artist",
     "title",
     "album",
-    "duration",
-    "isrc",
+    "length",
+    "isrc_code",
     "current_format",
     "current_bitrate",
     "current_quality_score",
@@ -140,6 +140,18 @@ class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="duration")
+    def length(self, obj: UpgradeCandidate) -> str:
+        """``3:25`` rather than the stored seconds (``205.41224489795918``)."""
+        if obj.duration is None:
+            return "—"
+        minutes, seconds = divmod(round(obj.duration), 60)
+        return f"{minutes}:{seconds:02d}"
+
+    @admin.display(description="ISRC")
+    def isrc_code(self, obj: UpgradeCandidate) -> str:
+        return obj.isrc or "—"
 
     @admin.display(description="decide")
     def decide(self, obj: UpgradeCandidate) -> str:

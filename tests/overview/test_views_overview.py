@@ -65,7 +65,7 @@ def test_overview_of_an_empty_library(client, admin_user):
     assert "never: run" in response.content.decode()
 
 
-PUBLIC_URL_NAMES = {"login", "logout", "health", "metrics"}  # metrics: its own access rule
+PUBLIC_URL_NAMES = {"login", "logout", "health", "metrics", "favicon"}  # metrics: its own rule
 
 
 def site_page_urls() -> list[str]:

@@ -308,3 +308,13 @@ def test_bulk_bar_confirms_above_the_threshold_or_for_a_note(curator_client):
         {"with_note": "approved", "_selected_action": ids[:1], "csrfmiddlewaretoken": token},
     )
     assert note.status_code == 200 and 'name="note"' in note.content.decode()
+
+
+def test_the_change_page_shows_duration_and_isrc_as_people_write_them(curator_client):
+    [candidate] = candidates_make([32.7])
+    UpgradeCandidate.objects.filter(pk=candidate.pk).update(
+        duration=205.41224489795918, isrc="USRC17607839"
+    )
+    html = curator_client.get(f"{CHANGELIST}{candidate.pk}/change/").content.decode()
+    assert "3:25" in html and "205.41224489795918" not in html
+    assert ">ISRC:<" in html and "Isrc" not in html
