@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dedup.rules import DuplicateGroup
-from dedup.selectors import dedup_history_count, dedup_history_of_file, duplicate_groups_of_file
+from dedup.selectors import (
+    dedup_history_count,
+    dedup_history_of_file,
+    duplicate_groups_of_file,
+    duplicate_groups_suggested,
+)
 from musicquality.library_cache import library_cached
 from musicquality.library_db import library_db_size
 from musicquality.monitoring.rules import Thresholds, backlog_alert_raised, db_size_alert_raised
@@ -39,7 +44,11 @@ from quality.selectors import (
 )
 from quality.services.spectrogram import SpectrogramError, spectrogram_png
 from upgrades.models import UpgradeCandidate
-from upgrades.selectors import upgrade_candidate_of_file, upgrade_candidates_count
+from upgrades.selectors import (
+    upgrade_action_counts,
+    upgrade_candidate_of_file,
+    upgrade_candidates_count,
+)
 
 
 @dataclass(frozen=True)
@@ -328,3 +337,70 @@ def file_spectrogram_get(*, file_id: int) -> bytes | None:
         return spectrogram_png(path=Path(library_file.file_path), cutoff_hz=cutoff)
     except SpectrogramError:
         return None
+
+
+# --- the overview's next steps (issue 17) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A card of the overview: how much work of one kind waits, and the list that holds it."""
+
+    key: str
+    count: int
+    label: str
+    url: str
+    note: str = ""
+
+
+def next_steps_get(*, overview: LibraryOverview) -> list[NextStep]:
+    """The work waiting, most useful first, each with the filtered list it links to; the
+    counts are those of the lists (the same selectors), kinds with nothing to do left out."""
+    pending = upgrade_action_counts().get("pending", 0)
+    groups = len(duplicate_groups_suggested().groups)
+    verdicts = overview.verdicts
+    steps = [
+        NextStep(
+            "upgrades",
+            pending,
+            f"upgrade{'s' if pending != 1 else ''} pending",
+            "/admin/upgrades/upgradecandidate/?user_action__exact=pending",
+            "approve, reject or ignore each in one click",
+        ),
+        NextStep(
+            "duplicates",
+            groups,
+            f"duplicate group{'s' if groups != 1 else ''}",
+            "/dedup/#groups",
+            "the keeper of each is marked",
+        ),
+        NextStep(
+            "damaged",
+            verdicts.get("damaged", 0),
+            f"unreadable or damaged file{'s' if verdicts.get('damaged', 0) != 1 else ''}",
+            "/files/?verdict=damaged",
+            "decode errors, truncated, MD5 mismatch",
+        ),
+        NextStep(
+            "lossy_source",
+            verdicts.get("lossy_source", 0),
+            f"file{'s' if verdicts.get('lossy_source', 0) != 1 else ''} made from a lossy source",
+            "/files/?verdict=lossy_source",
+            "lossless in name only",
+        ),
+        NextStep(
+            "backlog",
+            overview.backlog,
+            f"file{'s' if overview.backlog != 1 else ''} to analyse",
+            "/jobs/",
+            "run analyze_quality (a job)",
+        ),
+        NextStep(
+            "unverified",
+            overview.verification_backlog,
+            f"file{'s' if overview.verification_backlog != 1 else ''} to verify",
+            "/jobs/",
+            "run verify_audio (a job)",
+        ),
+    ]
+    return [step for step in steps if step.count]

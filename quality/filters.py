@@ -17,6 +17,9 @@ class LibraryFileFilter(django_filters.FilterSet):
     file_format = django_filters.ChoiceFilter(
         choices=FileFormat.choices, label="Format", empty_label="any"
     )
+    codec = django_filters.CharFilter(
+        field_name="quality__codec", lookup_expr="exact", label="Codec", max_length=50
+    )
     lossless = django_filters.BooleanFilter(
         field_name="quality__is_lossless", label="Lossless", widget=ANY_YES_NO
     )
@@ -42,6 +45,7 @@ class LibraryFileFilter(django_filters.FilterSet):
             "q",
             "artist",
             "file_format",
+            "codec",
             "lossless",
             "hires",
             "score_min",

@@ -393,6 +393,32 @@ def quality_distribution_get() -> QualityDistribution:
     )
 
 
+class ContainerCodec(NamedTuple):
+    file_format: str
+    codec: str
+    file_count: int
+
+
+def container_codec_counts() -> dict[str, list[ContainerCodec]]:
+    """Per container that holds more than one codec among the active files (``m4a``: AAC
+    and ALAC), the files of each codec, most first; containers of one codec are left out."""
+    sql = (
+        "SELECT fq.file_format, COALESCE(fq.codec, '?'), COUNT(*) FROM file_quality fq "
+        f"JOIN library_index li ON li.id = fq.library_file_id WHERE li.{ACTIVE_SQL} "
+        "GROUP BY fq.file_format, fq.codec"
+    )
+    found: dict[str, list[ContainerCodec]] = {}
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql)
+        for file_format, codec, count in cursor.fetchall():
+            found.setdefault(file_format, []).append(ContainerCodec(file_format, codec, count))
+    return {
+        container: sorted(rows, key=lambda row: (-row.file_count, row.codec))
+        for container, rows in found.items()
+        if len(rows) > 1
+    }
+
+
 # --- runs -----------------------------------------------------------------------------------
 
 

@@ -15,3 +15,9 @@ def quality_badge_filter(library_file) -> SafeString:
     if library_file is None:
         return mark_safe("")
     return format_html('<span class="badge quality">{}</span>', file_quality_badge(library_file))
+
+
+@register.filter(name="get_item")
+def get_item(mapping, key):
+    """``{{ mapping|get_item:key }}``: a dict's value in a template (empty when absent)."""
+    return mapping.get(key, ()) if mapping else ()
