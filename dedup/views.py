@@ -36,23 +36,27 @@ from dedup.tables import (
 from musicquality.charts import bar_chart
 from musicquality.tables import AppPaginator
 
+#: Duplicate groups per page of ``/dedup/``.
+DASHBOARD_GROUPS_PER_PAGE = 25
+
 
 def dashboard(request):
-    """``/dedup/``: what dedup runs removed lately, per session, and duplicates still there."""
+    """``/dedup/``: the duplicate groups (keeper first, marked, with the rule that chose it),
+    what dedup runs removed lately, per session. The report's query 4 (pairs) is
+    ``/dedup/pairs/``."""
     now = timezone.now()
     session_filter = DedupSessionFilter(request.GET, queryset=DedupHistory.objects.all())
-    pair_form = DuplicatePairForm(request.GET or None)
-    pairs = duplicate_pairs_with_quality_gap(
-        min_diff=pair_form.min_diff_value(), order_by=request.GET.get("p-sort", "")
-    )
     sessions_table = DedupSessionTable(dedup_sessions_totals(rows=session_filter.qs), prefix="s-")
-    pairs_table = DuplicatePairTable(PresortedListData(pairs), prefix="p-")
     RequestConfig(request, paginate={"per_page": 10}).configure(sessions_table)
-    RequestConfig(request, paginate={"per_page": 10}).configure(pairs_table)
-    duplicate_pair_details_fill(pairs=[row.record for row in pairs_table.page.object_list])
+    report = duplicate_groups_suggested()
+    groups_page = AppPaginator(report.groups, DASHBOARD_GROUPS_PER_PAGE).get_page(
+        request.GET.get("g-page")
+    )
     per_day = deletions_per_day(now=now)
     context = {
-        "groups": duplicate_groups_suggested(),
+        "groups": report,
+        "groups_page": groups_page,
+        "group_cards": duplicate_groups_review(groups=groups_page.object_list),
         "reasons": deletions_by_reason(since=recent_cutoff(now=now)),
         "per_day_chart": bar_chart(
             items=[(day[5:], count) for day, count in per_day],
@@ -62,11 +66,22 @@ def dashboard(request):
         "deleted_recently": sum(count for _, count in per_day),
         "session_filter": session_filter,
         "sessions_table": sessions_table,
-        "pair_form": pair_form,
-        "pairs_table": pairs_table,
-        "pair_count": len(pairs),
     }
     return render(request, "dedup/dashboard.html", context)
+
+
+def pairs(request):
+    """``/dedup/pairs/``: the design report's query 4, pair by pair (same metadata hash,
+    scores far apart), as its own labelled view beside the groups."""
+    pair_form = DuplicatePairForm(request.GET or None)
+    rows = duplicate_pairs_with_quality_gap(
+        min_diff=pair_form.min_diff_value(), order_by=request.GET.get("p-sort", "")
+    )
+    pairs_table = DuplicatePairTable(PresortedListData(rows), prefix="p-")
+    RequestConfig(request, paginate={"per_page": 25}).configure(pairs_table)
+    duplicate_pair_details_fill(pairs=[row.record for row in pairs_table.page.object_list])
+    context = {"pair_form": pair_form, "pairs_table": pairs_table, "pair_count": len(rows)}
+    return render(request, "dedup/pairs.html", context)
 
 
 REVIEW_GROUPS_PER_PAGE = 10

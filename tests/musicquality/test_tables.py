@@ -15,7 +15,7 @@ PAGES = [  # url name, query, table's context name, what its body starts with
     ("file_list", {"sort": "-quality_score"}, "table", "<tr"),
     ("file_list", {"q": "no such file anywhere"}, "table", ""),
     ("dedup_dashboard", {}, "sessions_table", "<tr"),
-    ("dedup_dashboard", {}, "pairs_table", "<tr"),
+    ("dedup_pairs", {}, "pairs_table", "<tr"),
     ("upgrades:candidates", {}, "table", "<tr"),
     ("upgrades:candidates", {"score_from": "1000"}, "table", '<tr><td colspan="10">No candidates'),
     ("jobs", {}, "history", "<tr"),
