@@ -160,10 +160,12 @@ def test_file_detail_from_the_table(page, synthetic_site):
     rows = page.locator("#duplicates tbody tr[data-id]")
     assert rows.count() == sum(1 + len(g["others"]) for g in holding)
     shown = rows.all_inner_texts()
-    for number_, g in enumerate(holding, start=1):
-        first = page.locator(f"#duplicates tbody tr[data-group='{number_}']").first
-        assert first.get_attribute("data-id") == str(g["keeper"]["library_id"])
-        assert "keeper" in first.inner_text()
+    firsts = {
+        page.locator(f"#duplicates tbody tr[data-group='{n}']").first.get_attribute("data-id")
+        for n in range(1, len(holding) + 1)
+    }
+    assert firsts == {str(g["keeper"]["library_id"]) for g in holding}
+    assert page.locator("#duplicates tr.keeper .keeper-mark").count() == len(holding)
     assert page.locator("#duplicates tr.current").count() == len(holding)
     [(other_path,)] = query(
         site, "SELECT file_path FROM library_index WHERE id = ?", (min(others),)
