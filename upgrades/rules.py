@@ -434,3 +434,23 @@ def note_appended(existing: str | None, addition: str | None, *, when: str) -> s
         return existing
     line = f"[{when[:10]}] {addition.strip()}"
     return f"{existing.rstrip()}\n{line}" if existing and existing.strip() else line
+
+
+# --- albums -----------------------------------------------------------------------------
+
+LOSSLESS_SERVICE_QUALITIES = ("hi-res lossless", "lossless")
+
+
+def album_best_service(services: Iterable[tuple[str | None, str | None]]) -> tuple[str, int] | None:
+    """The service to buy an album from: of the services selling lossless that have the
+    album's tracks (one ``(service, quality)`` per candidate track), the one that has the
+    most of them, then the better quality, then the name; with the number of tracks. None
+    when no track is on a lossless service."""
+    counts: dict[str, int] = {}
+    for service, quality in services:
+        if service and (quality or service_quality(service)) in LOSSLESS_SERVICE_QUALITIES:
+            counts[service] = counts.get(service, 0) + 1
+    if not counts:
+        return None
+    best = min(counts, key=lambda s: (-counts[s], _SERVICE_QUALITY_RANK[service_quality(s)], s))
+    return best, counts[best]

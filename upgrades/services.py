@@ -34,6 +34,7 @@ from upgrades.selectors import (
     EligibleFile,
     KnownCandidate,
     lossless_alac_counts,
+    upgrade_album_candidate_ids,
     upgrade_candidates_known,
     upgrade_candidates_outgrown,
     upgrade_candidates_pending_of,
@@ -481,6 +482,12 @@ def upgrade_candidates_act(
                 changed += to_change.update(user_action=action, action_at=stamp, last_updated=stamp)
     logger.info("%d upgrade candidates set to %s", changed, action)
     return ActionResult(action=action, changed=changed, unchanged=len(ids) - changed)
+
+
+def upgrade_album_act(*, artist: str, album: str, action: str) -> ActionResult:
+    """Set the decision on every pending candidate of one album (the album view's button)."""
+    ids = upgrade_album_candidate_ids(artist=artist, album=album, user_action=UserAction.PENDING)
+    return upgrade_candidates_act(candidate_ids=ids, action=action)
 
 
 def upgrade_candidate_edit(

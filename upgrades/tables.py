@@ -1,4 +1,6 @@
 import django_tables2 as tables
+from django.middleware.csrf import get_token
+from django.urls import reverse
 from django.utils.html import format_html
 
 from musicquality.tables import AppTable
@@ -52,3 +54,51 @@ class UpgradeCandidateTable(AppTable):
         if request is None or not request.user.has_perm("upgrades.change_upgradecandidate"):
             return ""
         return decision_form(request=request, candidate_id=record.pk, current=record.user_action)
+
+
+class UpgradeAlbumTable(AppTable):
+    """``/upgrades/albums/``: one row per album with pending candidates."""
+
+    album = tables.Column()
+    artist = tables.Column()
+    to_upgrade = tables.Column(
+        verbose_name="To upgrade", accessor="to_upgrade", attrs={"td": {"class": "num"}}
+    )
+    best_service = tables.Column(
+        verbose_name="Best lossless service", accessor="best_service_label", orderable=False
+    )
+    priority_sum = tables.Column(verbose_name="Summed priority", attrs={"td": {"class": "num"}})
+    approve = tables.Column(accessor="album", verbose_name="Decide", orderable=False)
+
+    class Meta(AppTable.Meta):
+        attrs = {"class": "table upgrade-albums", "id": "upgrade-albums"}
+        empty_text = "No pending candidate has an album tag."
+
+    def render_to_upgrade(self, record):
+        return f"{record.to_upgrade} of {record.held}"
+
+    def render_best_service(self, record):
+        if not record.best_service:
+            return "none sells them lossless"
+        return f"{record.best_service_label}: {record.best_service_tracks} of {record.to_upgrade}"
+
+    def render_priority_sum(self, value):
+        return f"{value:.1f}"
+
+    def render_approve(self, record):
+        request = getattr(self, "request", None)
+        if request is None or not request.user.has_perm("upgrades.change_upgradecandidate"):
+            return ""
+        return format_html(
+            '<form method="post" action="{}" class="decide-buttons">'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="artist" value="{}">'
+            '<input type="hidden" name="album" value="{}">'
+            '<button type="submit" class="decide decide-approved">Approve the album ({})</button>'
+            "</form>",
+            reverse("upgrades:album_approve"),
+            get_token(request),
+            record.artist,
+            record.album,
+            record.to_upgrade,
+        )

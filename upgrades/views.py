@@ -1,18 +1,22 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from musicquality.filters import InvalidFilterIs400Mixin
 from upgrades.filters import QUERY_1_DEFAULTS, UpgradeCandidateFilter
 from upgrades.models import UpgradeCandidate, UserAction
 from upgrades.selectors import (
     upgrade_action_counts,
+    upgrade_albums,
     upgrade_availability_counts,
     upgrade_candidates_top,
 )
-from upgrades.tables import UpgradeCandidateTable
+from upgrades.services import upgrade_album_act
+from upgrades.tables import UpgradeAlbumTable, UpgradeCandidateTable
 
 
 class CandidateListView(LoginRequiredMixin, InvalidFilterIs400Mixin, SingleTableMixin, FilterView):
@@ -53,3 +57,25 @@ def dashboard(request):
         "top_pending": upgrade_candidates_top(limit=10),
     }
     return render(request, "upgrades/dashboard.html", context)
+
+
+@login_required
+def albums(request):
+    """``/upgrades/albums/``: the pending candidates per album, since collectors buy albums."""
+    table = UpgradeAlbumTable(upgrade_albums(), request=request)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "upgrades/albums.html", {"table": table})
+
+
+@require_POST
+@permission_required("upgrades.change_upgradecandidate", raise_exception=True)
+def album_approve(request):
+    """Approve every pending candidate of one album in one click."""
+    artist, album = request.POST.get("artist", ""), request.POST.get("album", "")
+    result = upgrade_album_act(artist=artist, album=album, action=UserAction.APPROVED)
+    messages.success(
+        request,
+        f"{album} ({artist or 'no artist'}): {result.changed} "
+        f"candidate{'s' if result.changed != 1 else ''} approved.",
+    )
+    return redirect("upgrades:albums")
