@@ -65,6 +65,12 @@ class BarChart(ChartFrame):
     def is_empty(self) -> bool:
         return not any(bar.value for bar in self.bars)
 
+    @property
+    def has_links(self) -> bool:
+        """Bars that are links make the chart a group of links, not one image (an image's
+        content is not interactive)."""
+        return any(bar.url for bar in self.bars)
+
 
 def bar_chart(
     *,

@@ -61,7 +61,7 @@ class LibraryFileTable(AppTable):
             "file_path",
         )
         order_by = ("artist", "title")
-        attrs = {"id": "files-table"}
+        attrs = {"id": "files-table", "class": "cards"}
         row_attrs = {"data-id": lambda record: record.pk}
 
     def order_artist(self, queryset, is_descending):

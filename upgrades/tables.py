@@ -40,7 +40,7 @@ class UpgradeCandidateTable(AppTable):
             "decide",
         )
         order_by = ("-priority_score",)
-        attrs = {"class": "table upgrade-candidates", "id": "upgrade-candidates"}
+        attrs = {"class": "table upgrade-candidates cards", "id": "upgrade-candidates"}
         empty_text = "No candidates match: run `manage.py identify_upgrades`, or widen the filter."
 
     def render_badge(self, record):
@@ -71,7 +71,7 @@ class UpgradeAlbumTable(AppTable):
     approve = tables.Column(accessor="album", verbose_name="Decide", orderable=False)
 
     class Meta(AppTable.Meta):
-        attrs = {"class": "table upgrade-albums", "id": "upgrade-albums"}
+        attrs = {"class": "table upgrade-albums cards", "id": "upgrade-albums"}
         empty_text = "No pending candidate has an album tag."
 
     def render_to_upgrade(self, record):
