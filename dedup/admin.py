@@ -15,7 +15,11 @@ from django.utils.safestring import mark_safe
 from dedup.models import DedupHistory
 from dedup.selectors import dedup_sessions_summary
 from dedup.services.files import DedupRefused
-from dedup.services.recover import dedup_history_recover, dedup_history_recovery_plan
+from dedup.services.recover import (
+    RecoveryPlanItem,
+    dedup_history_recover,
+    dedup_history_recovery_plan,
+)
 from musicquality.filters import SearchWordsLimitAdminMixin
 from musicquality.paths import path_short_html
 
@@ -167,10 +171,12 @@ class DedupHistoryAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
             else:
                 self._report(request, outcomes)
             return redirect(row_page)
+        plan: RecoveryPlanItem | None = None
+        refused: str | None
         try:
             [plan] = dedup_history_recovery_plan(ids=[history.pk])
         except DedupRefused as error:
-            plan, refused = None, str(error)
+            refused = str(error)
         else:
             refused = plan.problem
         context = {

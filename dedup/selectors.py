@@ -150,11 +150,15 @@ def duplicate_groups_review(*, groups: Sequence[DuplicateGroup]) -> list[ReviewG
         )
     }
 
-    def review_file(candidate: Candidate, role: str, *args) -> ReviewFile:
+    def review_file(
+        candidate: Candidate,
+        role: str,
+        reason: str | None = None,
+        confidence: float | None = None,
+    ) -> ReviewFile:
         codec, mode = facts.get(candidate.id, (None, None))
-        return ReviewFile(
-            candidate, role, codec, *args, badge=candidate_badge(candidate, codec, mode)
-        )
+        badge = candidate_badge(candidate, codec, mode)
+        return ReviewFile(candidate, role, codec, reason, confidence, badge=badge)
 
     reviewed = []
     for group in groups:

@@ -33,8 +33,10 @@ from upgrades.services import upgrade_candidate_edit, upgrade_candidates_act
 #: A bulk change of more candidates than this asks for confirmation first (a slip of "select
 #: all" should not decide hundreds); fewer apply at once, like a row's button.
 BULK_CONFIRM_ABOVE = 20
-_DECISION_ACTIONS = {action: (verb, name) for action, verb, name in ROW_DECISIONS}
-_DECISION_ACTIONS[UserAction.COMPLETED] = ("Mark completed", "mark_completed")
+_DECISION_ACTIONS: dict[str, tuple[str, str]] = {
+    action.value: (verb, name) for action, verb, name in ROW_DECISIONS
+}
+_DECISION_ACTIONS[UserAction.COMPLETED.value] = ("Mark completed", "mark_completed")
 
 PENDING_FIRST = Case(When(user_action=UserAction.PENDING, then=Value(0)), default=Value(1)).asc()
 

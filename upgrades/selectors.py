@@ -245,7 +245,7 @@ def upgrade_albums(*, user_action: str = UserAction.PENDING) -> list[AlbumCandid
     )
     grouped: dict[tuple[str, str], list[tuple]] = {}
     for artist, album, priority, service, quality in rows:
-        grouped.setdefault((artist, album), []).append((priority, service, quality))
+        grouped.setdefault((artist, album or ""), []).append((priority, service, quality))
     if not grouped:
         return []
     albums = {album for _, album in grouped}
