@@ -10,6 +10,7 @@ import numpy as np
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from musicquality.png import png_encode
@@ -44,6 +45,11 @@ def favicon(request):
 
 def server_error(request):
     """500 in the site's layout, rendered without the request's context: whatever failed
-    (the database, a context processor) is not asked again."""
+    (the database, a context processor, the static files' manifest) is not asked again; the
+    page is plain when even its stylesheet's URL cannot be had."""
+    try:
+        stylesheet = static("musicquality/app.css")
+    except Exception:
+        stylesheet = ""
     template = loader.get_template("500.html")
-    return HttpResponse(template.render({}), status=500)
+    return HttpResponse(template.render({"stylesheet": stylesheet}), status=500)
