@@ -473,6 +473,21 @@ def library_files_by_id(*, ids: set[int]) -> dict[int, LibraryFile]:
     return {row.pk: row for row in LibraryFile.objects.select_related("quality").filter(id__in=ids)}
 
 
+#: Paths per ``IN (...)`` query: well below SQLite's limit on bound parameters.
+PATHS_PER_QUERY = 500
+
+
+def library_files_by_path(*, paths: Iterable[str]) -> dict[str, LibraryFile]:
+    """The ``library_index`` rows of these paths, active or not (a path is indexed once)."""
+    wanted = sorted(set(paths))
+    found: dict[str, LibraryFile] = {}
+    for start in range(0, len(wanted), PATHS_PER_QUERY):
+        chunk = wanted[start : start + PATHS_PER_QUERY]
+        rows = LibraryFile.objects.filter(file_path__in=chunk)
+        found.update((row.file_path, row) for row in rows)
+    return found
+
+
 # --- recordings: the files that may hold the same recording as another ---------------------
 
 #: A file's verification counts for grouping while the file is unchanged since: a stale PCM
