@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.template.defaultfilters import filesizeformat
 
+from dedup.legacy import is_imported
 from dedup.models import DedupHistory
 from dedup.selectors import dedup_sessions_summary
 from dedup.services.files import DedupRefused
 from dedup.services.recover import dedup_history_recover
 from musicquality.filters import SearchWordsLimitAdminMixin
+from musicquality.legacy_history import IMPORTED_NOTE_PREFIX
 
 SESSION_CHOICES = 50
 
@@ -33,6 +35,23 @@ class SessionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ImportedFilter(admin.SimpleListFilter):
+    """Deletions imported from the Music Tools log (``import_legacy_history``) or ours."""
+
+    title = "origin"
+    parameter_name = "imported"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "imported from Music Tools"), ("no", "deleted by musicquality")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(notes__startswith=IMPORTED_NOTE_PREFIX)
+        if self.value() == "no":
+            return queryset.exclude(notes__startswith=IMPORTED_NOTE_PREFIX)
+        return queryset
+
+
 @admin.register(DedupHistory)
 class DedupHistoryAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
     """No add, change or delete for anyone: the log is written only by the dedup services."""
@@ -48,9 +67,11 @@ class DedupHistoryAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
         "confidence_score",
         "quality_score",
         "can_recover",
+        "imported",
     )
     list_filter = (
         SessionFilter,
+        ImportedFilter,
         "deletion_reason",
         "matched_by",
         "can_recover",
@@ -62,6 +83,10 @@ class DedupHistoryAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
+
+    @admin.display(description="imported", boolean=True)
+    def imported(self, obj: DedupHistory) -> bool:
+        return is_imported(obj.notes)
 
     @admin.display(description="size", ordering="file_size")
     def size(self, obj: DedupHistory) -> str:

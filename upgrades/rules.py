@@ -302,3 +302,43 @@ def note_appended(existing: str | None, addition: str | None, *, when: str) -> s
         return existing
     line = f"[{when[:10]}] {addition.strip()}"
     return f"{existing.rstrip()}\n{line}" if existing and existing.strip() else line
+
+
+# --- the Music Tools decisions (import_legacy_history) ---------------------------------------
+
+#: The Music Tools migration 002 ``upgrade_status`` values understood (normalised: lower case,
+#: ``_`` for spaces and dashes) and the ``user_action`` each becomes (docs/legacy-history.md).
+#: ``pending`` (the CLI's default) is no decision.
+LEGACY_UPGRADE_STATUSES: dict[str, str] = {
+    "pending": "pending",
+    "new": "pending",
+    "identified": "pending",
+    "approved": "approved",
+    "wanted": "approved",
+    "queued": "approved",
+    "in_progress": "approved",
+    "searching": "approved",
+    "purchased": "approved",
+    "downloading": "approved",
+    "rejected": "rejected",
+    "declined": "rejected",
+    "skipped": "rejected",
+    "skip": "rejected",
+    "not_available": "rejected",
+    "unavailable": "rejected",
+    "upgraded": "completed",
+    "completed": "completed",
+    "complete": "completed",
+    "done": "completed",
+    "replaced": "completed",
+    "ignored": "ignored",
+    "ignore": "ignored",
+    "dismissed": "ignored",
+}
+
+
+def legacy_upgrade_status_map(value: str | None) -> str | None:
+    """The ``user_action`` a legacy ``upgrade_status`` stands for, or None for a value not
+    in :data:`LEGACY_UPGRADE_STATUSES` (the decision is then not taken over, only its notes)."""
+    key = "_".join((value or "").strip().lower().replace("-", " ").split())
+    return LEGACY_UPGRADE_STATUSES.get(key)

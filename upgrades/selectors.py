@@ -213,3 +213,25 @@ def upgrade_candidates_count() -> int:
 
 def upgrade_candidate_of_file(*, library_file_id: int) -> UpgradeCandidate | None:
     return UpgradeCandidate.objects.filter(library_file_id=library_file_id).first()
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateDecision:
+    """What the import of the Music Tools decisions needs of a candidate."""
+
+    id: int
+    file_path: str
+    user_action: str | None
+    action_at: datetime.datetime | None
+    notes: str | None
+
+
+def upgrade_candidates_by_path(*, paths: Iterable[str]) -> dict[str, CandidateDecision]:
+    """The candidates of these file paths (one per file), with their decision."""
+    wanted = sorted(set(paths))
+    found: dict[str, CandidateDecision] = {}
+    for start in range(0, len(wanted), 500):
+        rows = UpgradeCandidate.objects.filter(file_path__in=wanted[start : start + 500])
+        for row in rows.values_list("id", "file_path", "user_action", "action_at", "notes"):
+            found[row[1]] = CandidateDecision(*row)
+    return found
