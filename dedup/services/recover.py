@@ -28,6 +28,7 @@ from dedup.services.files import (
     DedupRefused,
     empty_dirs_remove,
     file_move,
+    fsync_dir,
     library_root_of,
     path_inside,
     quarantine_dir,
@@ -39,7 +40,7 @@ from dedup.services.files import (
     restore_root_check,
 )
 from dedup.services.notes import note_append
-from quality.hashing import content_hash_sampled, content_matches_hash
+from quality.hashing import content_hash_full, content_hash_sampled, content_matches_hash
 from quality.services.analysis import file_quality_refresh
 from quality.services.scanning import library_file_index
 
@@ -97,7 +98,8 @@ class RecoveryPlanItem:
     target: Path | None
     problem: str | None = None
     already_back: bool = False
-    """The file is at its target already (an interrupted recovery): it is only re-indexed."""
+    """The file is at its target already (an interrupted recovery): it is only re-indexed
+    (and a copy left at the source by a move killed midway is removed)."""
 
 
 def dedup_history_recovery_plan(
@@ -163,10 +165,27 @@ def _content_unchanged(history: DedupHistory, *, path: Path) -> bool:
     return content_hash_sampled(path=path) == history.file_content_hash
 
 
+def _move_interrupted(history: DedupHistory, *, source: Path, target: Path) -> bool:
+    """Whether a recovery was killed inside ``file_move``, after the file reached ``target``
+    and before ``source`` was unlinked: one file under two names (the hard link), or a
+    finished, verified copy with the same bytes. Only the unlink is then left to do."""
+    if os.path.islink(target) or not target.is_file():
+        return False
+    if os.path.samefile(source, target):
+        return _content_unchanged(history, path=target)
+    return (
+        source.stat().st_size == target.stat().st_size
+        and content_hash_full(path=source) == content_hash_full(path=target)
+        and _content_unchanged(history, path=target)
+    )
+
+
 def _already_back(history: DedupHistory, *, source: Path, target: Path) -> bool:
     """Whether the file is already at ``target`` (a recovery interrupted after its move);
     otherwise check that it can move there. DedupRefused says why not."""
     if source.is_file():
+        if _move_interrupted(history, source=source, target=target):
+            return True
         if os.path.lexists(target):
             raise DedupRefused(
                 f"{target} already exists: it is never overwritten (move it away, or restore "
@@ -185,7 +204,11 @@ def _history_recover(
 ) -> RecoveryOutcome:
     source = _recoverable_source(history, restore_root=restore_root)
     target = recovery_target(history, to=to)
-    if not _already_back(history, source=source, target=target):
+    if _already_back(history, source=source, target=target):
+        if source.is_file():  # killed inside file_move: finish it
+            source.unlink()
+            fsync_dir(source.parent)
+    else:
         file_move(src=source, dst=target)
         if not is_imported(history.notes):  # the CLI's backup folder is not ours to tidy
             empty_dirs_remove(start=source.parent, stop=quarantine_dir())

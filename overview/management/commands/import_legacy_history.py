@@ -5,11 +5,13 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from dedup.services.files import DedupRefused
+from dedup.services.legacy_import import DeletionImportPlan
 from musicquality.backups import BackupError
 from musicquality.commands import LibraryCommand, printable
 from musicquality.legacy_history import LegacyHistoryError
 from musicquality.progress import ProgressBar
 from overview.services import LegacyImport, legacy_history_import
+from upgrades.services import DecisionImportPlan
 
 #: Rows shown per table and status in the report.
 FIRST_ROWS = 5
@@ -80,39 +82,8 @@ class Command(LibraryCommand):
             self.stdout.write(f"Music Tools migration 002 ran at {history.migration_002_at}")
         for table in history.tables:
             self.stdout.write(f"  table {table.name}: {table.layout}, {table.rows} rows")
-        deletions = result.deletions
-        self.stdout.write(f"dedup_history: {len(deletions.items)} legacy deletions")
-        statuses = dict.fromkeys(item.status for item in deletions.items)
-        for status in statuses:
-            items = deletions.with_status(status)
-            self.stdout.write(f"  {status}: {len(items)}")
-            for item in items[:FIRST_ROWS]:
-                row = item.row
-                if row is None:
-                    detail = item.recovery or status
-                    self.stdout.write(
-                        f"    #{item.legacy.id} {printable(item.legacy.original_path)} ({detail})"
-                    )
-                    continue
-                recoverable = "recoverable" if row.can_recover else "not recoverable"
-                self.stdout.write(
-                    f"    #{item.legacy.id} {printable(row.file_path)}: {row.deletion_reason}, "
-                    f"deleted {row.deleted_at}, {recoverable} ({printable(item.recovery)})"
-                )
-        recoverable = sum(1 for item in deletions.to_import if item.recoverable)
-        self.stdout.write(f"  of those to import, recoverable: {recoverable}")
-        decisions = result.decisions
-        self.stdout.write(f"upgrade_candidates: {len(decisions.items)} legacy decisions")
-        for status in dict.fromkeys(item.status for item in decisions.items):
-            items = decisions.with_status(status)
-            self.stdout.write(f"  {status}: {len(items)}")
-            for item in items[:FIRST_ROWS]:
-                legacy = item.legacy
-                action = f" -> {item.user_action}" if item.user_action else ""
-                self.stdout.write(
-                    f"    #{legacy.id} {printable(legacy.file_path)}: "
-                    f"{printable(legacy.upgrade_status)}{action}"
-                )
+        self._deletions_report(result.deletions)
+        self._decisions_report(result.decisions)
         if not result.applied:
             self.stdout.write(
                 self.style.NOTICE("Dry run: nothing changed. Run again with --apply to import.")
@@ -122,6 +93,7 @@ class Command(LibraryCommand):
             self.stdout.write(self.style.SUCCESS("Nothing to import: everything is already in."))
             return
         self.stdout.write(f"Backed up the library database to {printable(result.backup)}")
+        deletions, decisions = result.deletions, result.decisions
         changed = (
             f"; {decisions.changed_since} candidates changed meanwhile, left alone"
             if decisions.changed_since
@@ -133,3 +105,36 @@ class Command(LibraryCommand):
                 f"{decisions.written} upgrade candidates{changed}"
             )
         )
+
+    def _deletions_report(self, plan: DeletionImportPlan) -> None:
+        self.stdout.write(f"dedup_history: {len(plan.items)} legacy deletions")
+        for status in dict.fromkeys(item.status for item in plan.items):
+            items = plan.with_status(status)
+            self.stdout.write(f"  {status}: {len(items)}")
+            for item in items[:FIRST_ROWS]:
+                row = item.row
+                if row is None:
+                    self.stdout.write(
+                        f"    #{item.legacy.id} {printable(item.legacy.original_path)} "
+                        f"({item.recovery or status})"
+                    )
+                    continue
+                recoverable = "recoverable" if row.can_recover else "not recoverable"
+                self.stdout.write(
+                    f"    #{item.legacy.id} {printable(row.file_path)}: {row.deletion_reason}, "
+                    f"deleted {row.deleted_at}, {recoverable} ({printable(item.recovery)})"
+                )
+        recoverable_count = sum(1 for item in plan.to_import if item.recoverable)
+        self.stdout.write(f"  of those to import, recoverable: {recoverable_count}")
+
+    def _decisions_report(self, plan: DecisionImportPlan) -> None:
+        self.stdout.write(f"upgrade_candidates: {len(plan.items)} legacy decisions")
+        for status in dict.fromkeys(item.status for item in plan.items):
+            items = plan.with_status(status)
+            self.stdout.write(f"  {status}: {len(items)}")
+            for item in items[:FIRST_ROWS]:
+                action = f" -> {item.user_action}" if item.user_action else ""
+                self.stdout.write(
+                    f"    #{item.legacy.id} {printable(item.legacy.file_path)}: "
+                    f"{printable(item.legacy.upgrade_status)}{action}"
+                )
