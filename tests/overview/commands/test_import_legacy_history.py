@@ -17,7 +17,7 @@ from django.db import connections
 
 from dedup.dashboard_selectors import deletions_by_reason, recent_cutoff
 from dedup.models import DedupHistory
-from dedup.selectors import dedup_history_purgeable
+from dedup.selectors import dedup_history_purgeable, dedup_sessions_summary
 from musicquality.fields import utc_now_iso
 from quality.hashing import metadata_hash
 from tests.conftest import LIBRARY_DBS
@@ -270,6 +270,10 @@ def test_imported_rows_count_in_the_dashboards_and_are_never_purged(world):
     assert {row.deletion_reason: row.count for row in deletions_by_reason(since=since)} == {
         "metadata_match": 1
     }
+    sessions = {s.session_id: s.files for s in dedup_sessions_summary()}
+    restorable = imported(world["ids"]["restorable"])
+    assert sessions[restorable.deletion_session_id] == 2  # the two rows of 09:15
+    assert sum(sessions.values()) == 5
     far_future = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
     assert dedup_history_purgeable(deleted_before=far_future) == []
 
