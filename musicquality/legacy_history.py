@@ -159,8 +159,10 @@ class LegacyHistory:
 
 
 def sql_text(value: object) -> str | None:
-    """A value meant to be text: UTF-8 bytes read as text, other bytes as no value, numbers
-    spelled out (SQLite lets a program store anything in any column)."""
+    """A value of a column meant to hold text, as text. SQLite lets any column hold a BLOB
+    (a tool that bound bytes): UTF-8 bytes are read as text, other bytes as no value, and
+    numbers spelled out, so that a bad row can only fail to match, never stop the run.
+    (Also used on the CLI's streaming tables, ``upgrades.streaming``.)"""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bytes):
