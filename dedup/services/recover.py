@@ -30,6 +30,7 @@ from dedup.services.files import (
     file_move,
     fsync_dir,
     library_root_of,
+    partial_remove,
     path_inside,
     quarantine_dir,
     quarantine_lock,
@@ -212,6 +213,7 @@ def _history_recover(
         file_move(src=source, dst=target)
         if not is_imported(history.notes):  # the CLI's backup folder is not ours to tidy
             empty_dirs_remove(start=source.parent, stop=quarantine_dir())
+    partial_remove(target)  # what a cross-filesystem copy killed before its rename left
     try:
         library_file_id, analysed = _reindex(target)
         note = f"recovered to {target} (library_index id {library_file_id})"
