@@ -15,6 +15,7 @@ that folder; every other row stays confined to the quarantine, whatever ``restor
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from collections.abc import Callable
@@ -200,6 +201,16 @@ def _already_back(history: DedupHistory, *, source: Path, target: Path) -> bool:
     raise DedupRefused(f"quarantined file {source} is missing")
 
 
+def _partial_remove(target: Path) -> None:
+    """Remove what a cross-filesystem copy killed before its rename left next to ``target``;
+    a name too long to carry the partial suffix cannot have one."""
+    try:
+        partial_remove(target)
+    except OSError as error:
+        if error.errno != errno.ENAMETOOLONG:
+            raise
+
+
 def _history_recover(
     history: DedupHistory, *, to: Path | None, restore_root: Path | None
 ) -> RecoveryOutcome:
@@ -213,7 +224,7 @@ def _history_recover(
         file_move(src=source, dst=target)
         if not is_imported(history.notes):  # the CLI's backup folder is not ours to tidy
             empty_dirs_remove(start=source.parent, stop=quarantine_dir())
-    partial_remove(target)  # what a cross-filesystem copy killed before its rename left
+    _partial_remove(target)
     try:
         library_file_id, analysed = _reindex(target)
         note = f"recovered to {target} (library_index id {library_file_id})"
