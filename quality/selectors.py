@@ -658,6 +658,27 @@ def recording_candidates_around(*, file_id: int) -> tuple[list[Candidate], list[
     return list(found.values()), list(matches.values())
 
 
+def recording_candidate_of(*, file_id: int) -> Candidate | None:
+    """One active row, as the recording rule sees it (the keeper or the removal of a move)."""
+    found = _candidates_query(_CANDIDATES_SQL.format(where="AND li.id = %s"), [file_id])
+    return found[0] if found else None
+
+
+#: The stored fingerprints of the active files (``quality.fingerprints.fingerprint_groups``'s
+#: items: id, fingerprint text, duration).
+ACTIVE_FINGERPRINTS_SQL = f"""
+SELECT li.id, fq.acoustid_fingerprint, li.duration
+FROM file_quality fq JOIN library_index li ON li.id = fq.library_file_id
+WHERE li.{ACTIVE_SQL} AND fq.acoustid_fingerprint IS NOT NULL
+"""
+
+
+def active_fingerprints() -> list[tuple[int, str, float | None]]:
+    with connections[DB].cursor() as cursor:
+        cursor.execute(ACTIVE_FINGERPRINTS_SQL)
+        return cursor.fetchall()
+
+
 def recording_groups_list() -> list[list[Candidate]]:
     """Every recording the library holds more than once (best copy not yet chosen), by the
     one rule of ``quality.recordings``; sampled content hashes count unconfirmed (reading,

@@ -213,6 +213,34 @@ def durations_agree(
     return abs(file_seconds - track_ms / 1000.0) <= window
 
 
+#: How sure a streaming match is (``streaming_matches.match_confidence``): an ISRC names the
+#: recording exactly; a name match is surer when both durations are known and agree (from
+#: NAME_MATCH_TIMED at equal durations down to NAME_MATCH_UNTIMED at the window's edge) than
+#: when either is unknown.
+ISRC_MATCH_CONFIDENCE = 1.0
+NAME_MATCH_TIMED = 0.9
+NAME_MATCH_UNTIMED = 0.7
+
+
+def match_confidence(
+    *,
+    matched_by: str | None,
+    file_seconds: float | None,
+    track_ms: int | None,
+    window: float = DURATION_WINDOW_SECONDS,
+) -> float:
+    """0–1 confidence of one file ↔ streaming track match (docs/formulas.md)."""
+    if matched_by == "isrc":
+        return ISRC_MATCH_CONFIDENCE
+    if matched_by != "name":
+        raise ValueError(f"not a match: matched_by {matched_by!r}")
+    if file_seconds is None or track_ms is None:
+        return NAME_MATCH_UNTIMED
+    delta = min(abs(file_seconds - track_ms / 1000.0), window)
+    span = NAME_MATCH_TIMED - NAME_MATCH_UNTIMED
+    return round(NAME_MATCH_TIMED - span * delta / window, 3)
+
+
 def best_service(services: Iterable[str]) -> str:
     """The service to recommend among those that have the track: best quality, then name."""
     return min(services, key=lambda s: (_SERVICE_QUALITY_RANK[service_quality(s)], s))

@@ -10,6 +10,7 @@ fsynced and verified by full-content hash before the original goes.
 from __future__ import annotations
 
 import contextlib
+import enum
 import errno
 import fcntl
 import hashlib
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from dedup.faults import fault_point, force_copy
+from musicquality.faults import fault_point, force_copy
 from musicquality.regular_files import regular_file_open
 from quality.hashing import FULL_HASH_CHUNK, content_hash_full
 
@@ -246,8 +247,8 @@ def quarantine_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise DedupRefused(
-                f"another dedupe, recover or purge_quarantine is running (lock {base / LOCK_NAME})"
-                ": wait until it finishes"
+                "another dedupe, recover, purge_quarantine or vet_import --apply is running "
+                f"(lock {base / LOCK_NAME}): wait until it finishes"
             ) from None
         yield
     finally:
@@ -359,6 +360,36 @@ def partial_remove(dst: Path) -> None:
     """Remove what an interrupted cross-filesystem copy to ``dst`` left behind."""
     with contextlib.suppress(FileNotFoundError):
         dst.with_name(dst.name + PARTIAL_SUFFIX).unlink()
+
+
+class MoveState(enum.StrEnum):
+    """Where the bytes of an interrupted :func:`file_move` are."""
+
+    AT_SOURCE = "at its source only"  # the move never happened
+    AT_DESTINATION = "at its destination only"  # the move happened
+    BOTH_IDENTICAL = "at both, identical"  # killed between link (or copy) and unlink
+    BOTH_DIFFERENT = "at both, different"  # something else wrote one of them meanwhile
+    NEITHER = "at neither"
+
+
+def interrupted_move_state(*, src: Path, dst: Path) -> MoveState:
+    """Judge an interrupted move by the filesystem, the one witness that outlives a kill:
+    every protocol that moves a user file writes its intent (``src``, ``dst``) first, and the
+    next run settles it by this. A partial copy to ``dst`` is removed first (it is never the
+    only copy: the original is unlinked only after the copy is in place). A ``dst`` the
+    system cannot create (past PATH_MAX) never received the file."""
+    reachable = path_fits(dst)
+    if reachable:
+        partial_remove(dst)
+    at_source = os.path.lexists(src)
+    at_destination = reachable and dst.is_file()
+    if at_source and at_destination:
+        if os.path.samefile(src, dst) or files_identical(src, dst):
+            return MoveState.BOTH_IDENTICAL
+        return MoveState.BOTH_DIFFERENT
+    if at_destination:
+        return MoveState.AT_DESTINATION
+    return MoveState.AT_SOURCE if at_source else MoveState.NEITHER
 
 
 def empty_dirs_remove(*, start: Path, stop: Path) -> None:

@@ -270,3 +270,27 @@ def test_a_fake_lossless_file_is_a_candidate_a_genuine_one_never():
     )
     assert not rules.is_upgrade_candidate(is_lossless=True, score=60, threshold=70, verdict="ok")
     assert not rules.is_upgrade_candidate(is_lossless=True, score=85, threshold=90, verdict=None)
+
+
+@pytest.mark.parametrize(
+    ("matched_by", "seconds", "track_ms", "expected"),
+    [
+        ("isrc", None, None, 1.0),
+        ("isrc", 100.0, 400_000, 1.0),
+        ("name", 200.0, 200_000, 0.9),
+        ("name", 200.0, 201_500, 0.8),
+        ("name", 200.0, 203_000, 0.7),
+        ("name", None, 200_000, 0.7),
+        ("name", 200.0, None, 0.7),
+    ],
+)
+def test_match_confidence(matched_by, seconds, track_ms, expected):
+    assert (
+        rules.match_confidence(matched_by=matched_by, file_seconds=seconds, track_ms=track_ms)
+        == expected
+    )
+
+
+def test_match_confidence_of_no_match_is_an_error():
+    with pytest.raises(ValueError):
+        rules.match_confidence(matched_by=None, file_seconds=1.0, track_ms=1000)
