@@ -10,13 +10,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Demo settings (override on the command line: make demo DEMO_FILES=5000)
 DEMO_DIR ?= demo
 DEMO_FILES ?= 2000
+# distinct recordings; empty: make_demo_library's default (80 % of the files). Fewer build
+# faster (DEMO_RECORDINGS=200: about a minute), but then most files hold another's audio.
+DEMO_RECORDINGS ?=
+DEMO_MUSIC = $(CURDIR)/$(DEMO_DIR)/music
 DEMO_ENV := MUSICQUALITY_DEBUG=0 \
 	MUSICQUALITY_SECRET_KEY=demo-only-secret-key-$$(hostname)-not-for-production-use-0123456789 \
 	MUSICQUALITY_LIBRARY_DB=$(CURDIR)/$(DEMO_DIR)/library_index.db \
 	MUSICQUALITY_APP_DB=$(CURDIR)/$(DEMO_DIR)/app.sqlite3 \
 	MUSICQUALITY_STREAMING_DB=$(CURDIR)/$(DEMO_DIR)/music_tools.db \
 	MUSICQUALITY_QUARANTINE_DIR=$(CURDIR)/$(DEMO_DIR)/quarantine \
-	MUSICQUALITY_LIBRARY_ROOTS=$(CURDIR)/$(DEMO_DIR)/music
+	MUSICQUALITY_LIBRARY_ROOTS=$(DEMO_MUSIC)
 
 .PHONY: help install runtime-deps system-deps lint test test-fast demo serve clean bench
 
@@ -90,22 +94,35 @@ clean:
 
 # Idempotent: the generated library is made once (stamp file) and reused; every later step
 # is incremental (scan, analyse, identify) or safe to repeat. Only files in the generated
-# $(DEMO_DIR)/music are ever quarantined (exact duplicates, confirmed byte by byte).
+# $(DEMO_DIR)/music are ever quarantined (exact duplicates, confirmed byte by byte); of two
+# copies, the one under Albums/ is kept (--prefer), the one in the Copies/ dump goes.
 demo: install runtime-deps
 	mkdir -p $(DEMO_DIR)
 	@if [ -f $(DEMO_DIR)/.library-made ]; then \
 		echo "reusing the demo library in $(DEMO_DIR)/ (make clean to start over)"; \
 	else \
-		$(DEMO_ENV) $(PY) manage.py make_demo_library --files $(DEMO_FILES) --out $(DEMO_DIR) && \
+		$(DEMO_ENV) $(PY) manage.py make_demo_library --files $(DEMO_FILES) --out $(DEMO_DIR) \
+			$(if $(DEMO_RECORDINGS),--recordings $(DEMO_RECORDINGS)) && \
 		touch $(DEMO_DIR)/.library-made; \
 	fi
 	$(DEMO_ENV) $(PY) manage.py migrate -v0
 	$(DEMO_ENV) $(PY) manage.py migrate -v0 --database=library
-	$(DEMO_ENV) $(PY) manage.py scan_library $(CURDIR)/$(DEMO_DIR)/music
+	@# Every folder of the library but "Odd names" (file names that are not UTF-8), which is
+	@# scanned on its own so that a scanner that cannot take such names fails alone.
+	folders=(); for folder in "$(DEMO_MUSIC)"/*/; do \
+		[ "$$folder" = "$(DEMO_MUSIC)/Odd names/" ] || folders+=("$$folder"); \
+	done; $(DEMO_ENV) $(PY) manage.py scan_library "$${folders[@]}"
+	@if [ -d "$(DEMO_MUSIC)/Odd names" ]; then \
+		$(DEMO_ENV) $(PY) manage.py scan_library "$(DEMO_MUSIC)/Odd names" \
+			>$(DEMO_DIR)/scan-odd-names.log 2>&1 \
+		&& echo "scanned $(DEMO_MUSIC)/Odd names (file names that are not UTF-8)" \
+		|| echo "scan_library could not index $(DEMO_MUSIC)/Odd names (file names that are not UTF-8; see $(DEMO_DIR)/scan-odd-names.log); the rest of the demo is complete"; \
+	fi
 	$(DEMO_ENV) $(PY) manage.py analyze_quality
 	$(DEMO_ENV) $(PY) manage.py verify_audio
-	$(DEMO_ENV) $(PY) manage.py run_job find_duplicates
-	$(DEMO_ENV) $(PY) manage.py run_job dedupe --apply --json '{"min_confidence": 1.0}'
+	$(DEMO_ENV) $(PY) manage.py run_job find_duplicates --json '{"prefer": ["$(DEMO_MUSIC)/Albums"]}'
+	$(DEMO_ENV) $(PY) manage.py run_job dedupe --apply \
+		--json '{"min_confidence": 1.0, "prefer": ["$(DEMO_MUSIC)/Albums"]}'
 	$(DEMO_ENV) $(PY) manage.py run_job identify_upgrades
 	$(DEMO_ENV) $(PY) manage.py collectstatic --noinput -v0
 	@$(DEMO_ENV) $(PY) manage.py ensure_admin --username admin \

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from dedup.legacy import is_imported
 from dedup.models import DedupHistory
 from dedup.selectors import dedup_sessions_summary
 from dedup.services.files import DedupRefused
@@ -21,6 +22,7 @@ from dedup.services.recover import (
     dedup_history_recovery_plan,
 )
 from musicquality.filters import SearchWordsLimitAdminMixin
+from musicquality.legacy_history import IMPORTED_NOTE_PREFIX
 from musicquality.paths import path_short_html
 
 SESSION_CHOICES = 50
@@ -45,6 +47,23 @@ class SessionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ImportedFilter(admin.SimpleListFilter):
+    """Deletions imported from the Music Tools log (``import_legacy_history``) or ours."""
+
+    title = "origin"
+    parameter_name = "imported"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "imported from Music Tools"), ("no", "deleted by musicquality")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(notes__startswith=IMPORTED_NOTE_PREFIX)
+        if self.value() == "no":
+            return queryset.exclude(notes__startswith=IMPORTED_NOTE_PREFIX)
+        return queryset
+
+
 @admin.register(DedupHistory)
 class DedupHistoryAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
     """No add, change or delete for anyone: the log is written only by the dedup services."""
@@ -60,10 +79,12 @@ class DedupHistoryAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
         "matched_by",
         "confidence",
         "score",
+        "imported",
     )
     list_display_links = ("artist", "title")
     list_filter = (
         SessionFilter,
+        ImportedFilter,
         "deletion_reason",
         "matched_by",
         "can_recover",
@@ -101,6 +122,10 @@ class DedupHistoryAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
     @admin.display(description="score", ordering="quality_score")
     def score(self, obj: DedupHistory) -> str:
         return f"{obj.quality_score:.1f}" if obj.quality_score is not None else "—"
+
+    @admin.display(description="imported", boolean=True)
+    def imported(self, obj: DedupHistory) -> bool:
+        return is_imported(obj.notes)
 
     @admin.display(description="size", ordering="file_size")
     def size(self, obj: DedupHistory) -> str:

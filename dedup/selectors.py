@@ -21,6 +21,7 @@ from dedup.rules import (
     group_keeper_rule,
 )
 from musicquality.aggregates import Total
+from musicquality.legacy_history import IMPORTED_NOTE_PREFIX, imported_keys
 from musicquality.library_cache import library_cached
 from quality.badges import quality_badge
 from quality.hashing import is_hash_marker
@@ -222,11 +223,21 @@ def dedup_history_for_recovery(
 
 
 def dedup_history_purgeable(*, deleted_before: datetime.datetime) -> list[DedupHistory]:
+    """Recoverable rows older than the cut-off, except those imported from Music Tools: their
+    files are in the CLI's backup folder, which is not ours to purge."""
     return list(
-        DedupHistory.objects.filter(can_recover=True, deleted_at__lt=deleted_before).order_by(
-            "deleted_at", "id"
-        )
+        DedupHistory.objects.filter(can_recover=True, deleted_at__lt=deleted_before)
+        .exclude(notes__startswith=IMPORTED_NOTE_PREFIX)
+        .order_by("deleted_at", "id")
     )
+
+
+def dedup_history_imported_keys() -> set[str]:
+    """The keys of the Music Tools deletions already imported (``import_legacy_history``)."""
+    notes = DedupHistory.objects.filter(notes__startswith=IMPORTED_NOTE_PREFIX).values_list(
+        "notes", flat=True
+    )
+    return imported_keys(notes.iterator())
 
 
 @dataclass(frozen=True)

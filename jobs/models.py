@@ -20,10 +20,12 @@ class JobKind(models.TextChoices):
     DEDUPE = "dedupe", "quarantine duplicates"
     RECOVER = "recover", "recover from quarantine"
     IDENTIFY_UPGRADES = "identify_upgrades", "identify upgrades"
+    VET_IMPORT = "vet_import", "vet an import folder"
+    IMPORT_APPLY = "import_apply", "apply an import"
 
 
 #: Kinds that move user files: a confirmation first on the pages, staff only everywhere.
-FILE_MOVING_KINDS = frozenset({JobKind.DEDUPE, JobKind.RECOVER})
+FILE_MOVING_KINDS = frozenset({JobKind.DEDUPE, JobKind.RECOVER, JobKind.IMPORT_APPLY})
 
 
 class JobStatus(models.TextChoices):

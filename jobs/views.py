@@ -9,6 +9,7 @@ as it is when loaded; ``static/jobs/jobs.js`` then follows running jobs through
 from __future__ import annotations
 
 from functools import wraps
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,9 +22,10 @@ from django_tables2 import RequestConfig
 from dedup.services.dedupe import GroupChoice, dedupe_chosen_plan, dedupe_preview
 from dedup.services.files import DedupRefused, quarantine_dir
 from dedup.services.recover import dedup_history_recovery_plan
+from imports.services.apply import import_apply_preview
 from jobs.models import JobKind, JobStatus, RequestedVia
 from jobs.selectors import job_get, jobs_active, jobs_failed_recent, jobs_finished
-from jobs.services.kinds import JobRefused
+from jobs.services.kinds import JobRefused, job_arguments_clean
 from jobs.services.queue import job_cancel, job_create
 from jobs.tables import JobTable
 
@@ -188,3 +190,81 @@ def recover_plan(request):
 @staff_required
 def recover_start(request):
     return _created(request, kind=JobKind.RECOVER, arguments=_recovery_arguments(request))
+
+
+# --- imports: vetting a folder, and applying a vetting after its dry run ---------------------
+
+
+def _started_or_back(request, *, kind: str, arguments: dict, back):
+    try:
+        job = job_create(kind=kind, arguments=arguments, user=request.user, via=RequestedVia.PAGE)
+    except JobRefused as error:
+        messages.error(request, str(error))
+        return back
+    return redirect("job_detail", job_id=job.pk)
+
+
+@require_POST
+@staff_required
+def vet_import_start(request):
+    """The Imports page's "Vet": a job vets the folder (read-only) and stores the verdicts."""
+    return _started_or_back(
+        request,
+        kind=JobKind.VET_IMPORT,
+        arguments={"folder": request.POST.get("folder", "")},
+        back=redirect("imports:list"),
+    )
+
+
+def _import_apply_arguments(request) -> dict:
+    vetting = request.POST.get("vetting", "")
+    return {
+        "vetting": _ids([vetting])[0] if vetting else None,
+        "files": _ids(request.POST.getlist("select")),
+        "into": request.POST.get("into", "").strip() or None,
+        "reject_dir": request.POST.get("reject_dir", "").strip() or None,
+    }
+
+
+@require_POST
+@staff_required
+def import_apply_plan(request):
+    """The dry run of applying the selected files of a vetting: where each would go, what it
+    would replace. Nothing changes here."""
+    raw = _import_apply_arguments(request)
+    back = (
+        redirect("imports:detail", vetting_id=raw["vetting"])
+        if raw["vetting"]
+        else redirect("imports:list")
+    )
+    try:
+        arguments = job_arguments_clean(kind=JobKind.IMPORT_APPLY, arguments=raw)
+    except JobRefused as error:
+        messages.error(request, str(error))
+        return back
+    planned = import_apply_preview(
+        vetting_id=arguments["vetting"],
+        file_ids=arguments["files"],
+        into=Path(arguments["into"]) if arguments["into"] else None,
+        reject_dir=Path(arguments["reject_dir"]) if arguments["reject_dir"] else None,
+        template=settings.IMPORT_PATH_TEMPLATE,
+    )
+    context = {
+        "planned": planned,
+        "arguments": arguments,
+        "moving": sum(1 for p in planned if p.destination),
+        "quarantine_dir": quarantine_dir(),
+    }
+    return render(request, "jobs/import_apply_plan.html", context)
+
+
+@require_POST
+@staff_required
+def import_apply_start(request):
+    raw = _import_apply_arguments(request)
+    back = (
+        redirect("imports:detail", vetting_id=raw["vetting"])
+        if raw["vetting"]
+        else redirect("imports:list")
+    )
+    return _started_or_back(request, kind=JobKind.IMPORT_APPLY, arguments=raw, back=back)

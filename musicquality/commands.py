@@ -85,6 +85,24 @@ class LibraryCommand(BaseCommand):
         except CommandError as error:  # one line, even when it names a hostile file name
             raise CommandError(printable(error), returncode=error.returncode) from None
 
+    def export_write(self, target: str, text: str) -> None:
+        """An export (``--json``, ``--csv``) to the file ``target``, or to stdout for ``-``."""
+        if target == "-":
+            self.stdout.write(text, ending="")
+            return
+        try:
+            Path(target).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise CommandError(f"cannot write {target}: {error.strerror}") from None
+
+    def confirm_or_stop(self, question: str, *, stdin) -> None:
+        """Ask ``question [y/N]`` on the terminal; any answer but yes stops the command before
+        anything changed."""
+        self.stdout.write(f"{question} [y/N] ", ending="")
+        self.stdout.flush()
+        if stdin.readline().strip().lower() not in {"y", "yes"}:
+            raise CommandError("not confirmed: nothing changed")
+
 
 def library_error_as_command_error(error: Exception, *, path: Path) -> CommandError:
     """One line for what the library database answered: locked, damaged, or anything else."""

@@ -10,6 +10,8 @@ from musicquality.schema import (
     SchemaError,
     schema_v2_1_apply,
     schema_v2_1_remove,
+    schema_v2_2_apply,
+    schema_v2_2_remove,
     schema_v2_apply,
     schema_v2_remove,
 )
@@ -41,3 +43,11 @@ def schema_v2_1_forward(apps, schema_editor) -> None:
 
 def schema_v2_1_backward(apps, schema_editor) -> None:
     _run(schema_v2_1_remove, schema_editor)
+
+
+def schema_v2_2_forward(apps, schema_editor) -> None:
+    _run(schema_v2_2_apply, schema_editor)
+
+
+def schema_v2_2_backward(apps, schema_editor) -> None:
+    _run(schema_v2_2_remove, schema_editor)

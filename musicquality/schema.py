@@ -1,4 +1,5 @@
-"""Our schema of the library database (v2.0.0, v2.1.0): its DDL, applying, checking, removing.
+"""Our schema of the library database (v2.0.0, v2.1.0, v2.2.0): its DDL, applying, checking,
+removing.
 
 The DDL is the design report's Appendix A, verbatim, plus its recommended partial index
 ``idx_quality_lossy_files`` (docs/report.md, docs/schema.md). It is executed as written,
@@ -19,8 +20,9 @@ from musicquality.fields import utc_now_iso
 
 V2_0_0 = "2.0.0"
 V2_1_0 = "2.1.0"
+V2_2_0 = "2.2.0"
 #: The version a fully migrated library database is at.
-SCHEMA_VERSION = V2_1_0
+SCHEMA_VERSION = V2_2_0
 PREVIOUS_SCHEMA_VERSION = "1.0.0"
 SCHEMA_VERSION_KEY = "schema_version"
 
@@ -207,6 +209,43 @@ V2_1_INDEXES_DDL = {
 }  # fmt: skip
 
 
+# --- schema v2.2.0 ---------------------------------------------------------------------------
+# The report's Phase 3 DDL, verbatim (tests/data/ddl/report_phase3_v2.2.0.sql): every streaming
+# service match identify_upgrades finds, and one acquisition job per approved candidate. Plus
+# three indexes of ours: the ON DELETE CASCADE of every removed library row (and of every
+# removed candidate) would otherwise scan the whole table, and the Upgrades page lists the
+# jobs by status and completion time.
+
+V2_2_TABLES_DDL = {
+    "streaming_matches": """CREATE TABLE IF NOT EXISTS streaming_matches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    library_file_id INTEGER NOT NULL,
+    service TEXT NOT NULL,
+    service_track_id TEXT NOT NULL,
+    match_confidence REAL NOT NULL,
+    available_quality TEXT,
+    checked_at TEXT NOT NULL,
+    FOREIGN KEY (library_file_id) REFERENCES library_index(id) ON DELETE CASCADE
+)""",
+    "upgrade_jobs": """CREATE TABLE IF NOT EXISTS upgrade_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    candidate_id INTEGER NOT NULL,
+    job_status TEXT DEFAULT 'pending',
+    download_source TEXT,
+    download_started_at TEXT,
+    download_completed_at TEXT,
+    error_message TEXT,
+    FOREIGN KEY (candidate_id) REFERENCES upgrade_candidates(id) ON DELETE CASCADE
+)""",
+}
+
+V2_2_INDEXES_DDL = {
+    "idx_streaming_matches_file": "CREATE INDEX IF NOT EXISTS idx_streaming_matches_file ON streaming_matches(library_file_id)",
+    "idx_upgrade_jobs_candidate": "CREATE INDEX IF NOT EXISTS idx_upgrade_jobs_candidate ON upgrade_jobs(candidate_id)",
+    "idx_upgrade_jobs_status": "CREATE INDEX IF NOT EXISTS idx_upgrade_jobs_status ON upgrade_jobs(job_status, download_completed_at DESC)",
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class SchemaStep:
     """One version of our schema: what it adds to the one before."""
@@ -233,6 +272,13 @@ SCHEMA_STEPS = (
         V2_1_INDEXES_DDL,
         V2_1_COLUMNS_DDL,
         required_indexes=tuple(V2_1_INDEXES_DDL),
+    ),
+    SchemaStep(
+        V2_2_0,
+        V2_2_TABLES_DDL,
+        V2_2_INDEXES_DDL,
+        {},
+        required_indexes=tuple(V2_2_INDEXES_DDL),
     ),
 )
 STEPS_BY_VERSION = {step.version: step for step in SCHEMA_STEPS}
@@ -546,10 +592,9 @@ def schema_v2_1_apply(cursor) -> None:
     _verified(cursor, version=V2_1_0)
 
 
-def schema_v2_1_remove(cursor) -> None:
-    """v2.1.0 → exactly v2.0.0: the added tables, indexes and columns dropped (SQLite's
-    ``DROP COLUMN`` rewrites ``file_quality``; its other rows and columns stay as they were)."""
-    step = STEPS_BY_VERSION[V2_1_0]
+def _step_remove(cursor, step: SchemaStep, *, back_to: str) -> None:
+    """Drop what ``step`` added (indexes, tables, columns: SQLite's ``DROP COLUMN`` rewrites the
+    table, its other rows and columns stay as they were), then verify the file at ``back_to``."""
     for index in step.indexes:
         cursor.execute(f"DROP INDEX IF EXISTS {index}")
     for table in reversed(tuple(step.tables)):
@@ -557,5 +602,24 @@ def schema_v2_1_remove(cursor) -> None:
     for table, column in reversed(tuple(step.columns)):
         if column in column_names(cursor, table):
             cursor.execute(f'ALTER TABLE {table} DROP COLUMN "{column}"')
-    schema_version_set(cursor, version=V2_0_0)
-    _verified(cursor, version=V2_0_0)
+    schema_version_set(cursor, version=back_to)
+    _verified(cursor, version=back_to)
+
+
+def schema_v2_1_remove(cursor) -> None:
+    """v2.1.0 → exactly v2.0.0: the added tables, indexes and columns dropped."""
+    _step_remove(cursor, STEPS_BY_VERSION[V2_1_0], back_to=V2_0_0)
+
+
+def schema_v2_2_apply(cursor) -> None:
+    """v2.1.0 → v2.2.0 in the caller's transaction: the Phase 3 tables ``streaming_matches``
+    and ``upgrade_jobs`` and our indexes on them; verified, or rolled back by the caller."""
+    schema_preflight(cursor)
+    _step_apply_ddl(cursor, STEPS_BY_VERSION[V2_2_0])
+    schema_version_set(cursor, version=V2_2_0)
+    _verified(cursor, version=V2_2_0)
+
+
+def schema_v2_2_remove(cursor) -> None:
+    """v2.2.0 → exactly v2.1.0: the two tables and their indexes dropped."""
+    _step_remove(cursor, STEPS_BY_VERSION[V2_2_0], back_to=V2_1_0)

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "quality",
     "dedup",
     "upgrades",
+    "imports",
     "overview",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -400,4 +401,17 @@ LOGGING["loggers"].update(  # type: ignore[attr-defined]
         "jobs": {"handlers": ["console"], "level": "WARNING"},
         "huey": {"handlers": ["console"], "level": "INFO"},
     }
+)
+
+# --- imports (docs/imports.md) ---------------------------------------------------------------
+# Folders under which the Imports page may vet a folder (the CLI's vet_import takes any):
+# separated by ':', like MUSICQUALITY_LIBRARY_ROOTS; unset, the page vets nothing.
+IMPORT_ROOTS = [
+    Path(root).expanduser().resolve()
+    for root in os.environ.get("MUSICQUALITY_IMPORT_ROOTS", "").split(os.pathsep)
+    if root.strip()
+]
+# Where a new file goes under --into (fields: {artist} {album} {title} {year} {filename} {ext}).
+IMPORT_PATH_TEMPLATE = os.environ.get(
+    "MUSICQUALITY_IMPORT_PATH_TEMPLATE", "{artist}/{album}/{filename}"
 )

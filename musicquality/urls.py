@@ -16,6 +16,7 @@ urlpatterns = [
     path("files/", include("quality.urls")),
     path("dedup/", include("dedup.urls")),
     path("upgrades/", include("upgrades.urls")),
+    path("imports/", include("imports.urls")),
     path("jobs/", include("jobs.urls")),
     path("api/", include("api.urls")),
     path("", include("overview.urls")),

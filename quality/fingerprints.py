@@ -596,7 +596,7 @@ def _durations_compatible(d1, d2) -> bool:
     return abs(d1 - d2) <= DURATION_TOLERANCE_S + DURATION_TOLERANCE_FRACTION * max(d1, d2)
 
 
-def fingerprint_groups(items, *, max_offset: int = MAX_OFFSET) -> Grouping:
+def fingerprint_groups(items, *, max_offset: int = MAX_OFFSET, pairs_with=None) -> Grouping:
     """Group files whose fingerprints say they are the same recording.
 
     ``items``: iterable of (file_id, raw_fingerprint, duration_seconds or None). Candidate
@@ -614,6 +614,10 @@ def fingerprint_groups(items, *, max_offset: int = MAX_OFFSET) -> Grouping:
     pairs, and SAME-level pairs whose durations differ, are returned in ``similar``.
     Degenerate fingerprints (``degenerate_reason``) are not indexed; see ``excluded``.
     Raw fingerprints may also be given in their encoded text form.
+
+    ``pairs_with`` (a set of file ids): only pairs with at least one member among them are
+    verified, so that a few files (an import folder) are matched against a whole library
+    without verifying the library's own pairs again (they are stored, ``AudioMatch``).
     """
     if not 0 < max_offset <= 500:
         raise ValueError("max_offset must be in 1..500")
@@ -672,6 +676,10 @@ def fingerprint_groups(items, *, max_offset: int = MAX_OFFSET) -> Grouping:
     cooc = int(codes.size)
     g1s, g2s, offs, _votes = _vote(codes)
     del codes
+    if pairs_with is not None:
+        wanted = np.fromiter((file_id in pairs_with for file_id in ids), bool, len(ids))
+        keep = wanted[g1s] | wanted[g2s]
+        g1s, g2s, offs = g1s[keep], g2s[keep], offs[keep]
     t2 = time.perf_counter()
 
     parent = list(range(len(fps)))

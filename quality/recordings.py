@@ -87,6 +87,14 @@ def path_is_under(path: str, directories: Sequence[PurePath]) -> bool:
     return any(normalised.is_relative_to(directory) for directory in directories)
 
 
+def effective_quality_key(candidate: Candidate) -> tuple[bool, float]:
+    """The keeper rule's quality terms (the smallest key is the better copy): a damaged file
+    after an intact one, then the higher effective ``quality_score`` (never analysed counts
+    as lowest). An import is an upgrade exactly when this puts it first."""
+    score = candidate.quality_score
+    return (candidate.is_damaged, -(score if score is not None else -1.0))
+
+
 def keeper_sort_key(candidate: Candidate, *, prefer: Sequence[PurePath] = ()) -> tuple:
     """The keeper rule: the smallest key is kept.
 
@@ -96,10 +104,8 @@ def keeper_sort_key(candidate: Candidate, *, prefer: Sequence[PurePath] = ()) ->
     path under one of the ``prefer`` folders; the oldest ``indexed_at``; and finally the lowest
     id, so that the choice is the same on every run.
     """
-    score = candidate.quality_score
     return (
-        candidate.is_damaged,
-        -(score if score is not None else -1.0),
+        *effective_quality_key(candidate),
         not candidate.is_lossless,
         -(candidate.bit_depth or 0),
         -(candidate.sample_rate or 0),

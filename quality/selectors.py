@@ -499,6 +499,21 @@ def library_files_by_id(*, ids: set[int]) -> dict[int, LibraryFile]:
     return {row.pk: row for row in LibraryFile.objects.select_related("quality").filter(id__in=ids)}
 
 
+#: Paths per ``IN (...)`` query: well below SQLite's limit on bound parameters.
+PATHS_PER_QUERY = 500
+
+
+def library_files_by_path(*, paths: Iterable[str]) -> dict[str, LibraryFile]:
+    """The ``library_index`` rows of these paths, active or not (a path is indexed once)."""
+    wanted = sorted(set(paths))
+    found: dict[str, LibraryFile] = {}
+    for start in range(0, len(wanted), PATHS_PER_QUERY):
+        chunk = wanted[start : start + PATHS_PER_QUERY]
+        rows = LibraryFile.objects.filter(file_path__in=chunk)
+        found.update((row.file_path, row) for row in rows)
+    return found
+
+
 # --- recordings: the files that may hold the same recording as another ---------------------
 
 #: A file's verification counts for grouping while the file is unchanged since: a stale PCM
@@ -667,6 +682,27 @@ def recording_candidates_around(*, file_id: int) -> tuple[list[Candidate], list[
             json.dumps(sorted(matched - found.keys())),
         ]
     return list(found.values()), list(matches.values())
+
+
+def recording_candidate_of(*, file_id: int) -> Candidate | None:
+    """One active row, as the recording rule sees it (the keeper or the removal of a move)."""
+    found = _candidates_query(_CANDIDATES_SQL.format(where="AND li.id = %s"), [file_id])
+    return found[0] if found else None
+
+
+#: The stored fingerprints of the active files (``quality.fingerprints.fingerprint_groups``'s
+#: items: id, fingerprint text, duration).
+ACTIVE_FINGERPRINTS_SQL = f"""
+SELECT li.id, fq.acoustid_fingerprint, li.duration
+FROM file_quality fq JOIN library_index li ON li.id = fq.library_file_id
+WHERE li.{ACTIVE_SQL} AND fq.acoustid_fingerprint IS NOT NULL
+"""
+
+
+def active_fingerprints() -> list[tuple[int, str, float | None]]:
+    with connections[DB].cursor() as cursor:
+        cursor.execute(ACTIVE_FINGERPRINTS_SQL)
+        return cursor.fetchall()
 
 
 def recording_groups_list() -> list[list[Candidate]]:

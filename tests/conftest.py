@@ -92,6 +92,7 @@ def clean_library():
         "file_quality",
         "library_index",
         "library_stats",
+        "vetting_history",
     )
 
     def wipe():

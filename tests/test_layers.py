@@ -4,6 +4,7 @@
     quality/        library files, analysis, score            (uses the base)
     dedup/          duplicates, quarantine, recovery          (uses quality)
     upgrades/       upgrade candidates, triage                (uses quality)
+    imports/        import folders vetted and applied         (uses quality, dedup, upgrades)
     overview/       pages across the apps                     (uses the music apps)
     jobs/           background jobs, their pages              (uses the music apps)
     api/            the JSON API                              (uses all; nothing uses it)
@@ -22,15 +23,16 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 BASE = "musicquality"
-APPS = ("quality", "dedup", "upgrades", "overview", "jobs", "api")
+APPS = ("quality", "dedup", "upgrades", "imports", "overview", "jobs", "api")
 #: Which apps each may import (the base is open to all).
 MAY_USE = {
     "quality": set(),
     "dedup": {"quality"},
     "upgrades": {"quality"},
-    "overview": {"quality", "dedup", "upgrades"},
-    "jobs": {"quality", "dedup", "upgrades"},
-    "api": {"quality", "dedup", "upgrades", "overview", "jobs"},
+    "imports": {"quality", "dedup", "upgrades"},
+    "overview": {"quality", "dedup", "upgrades", "imports"},
+    "jobs": {"quality", "dedup", "upgrades", "imports"},
+    "api": {"quality", "dedup", "upgrades", "imports", "overview", "jobs"},
 }
 PUBLIC = {
     "quality": {
@@ -47,6 +49,7 @@ PUBLIC = {
     },
     "dedup": {"models", "selectors", "services", "rules", "reports"},
     "upgrades": {"models", "selectors", "services", "rules", "filters"},
+    "imports": {"models", "selectors", "services", "rules"},
     "overview": {"selectors"},
     "jobs": {"models", "selectors", "services", "rules"},
     "api": set(),

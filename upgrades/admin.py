@@ -25,10 +25,10 @@ from django.views.decorators.http import require_POST
 from musicquality.filters import SearchWordsLimitAdminMixin
 from quality.badges import file_quality_badge
 from upgrades.links import ROW_DECISIONS, decision_buttons, file_detail_url
-from upgrades.models import UpgradeCandidate, UserAction
+from upgrades.models import JobStatus, UpgradeCandidate, UpgradeJob, UserAction
 from upgrades.rules import PRIORITY_BANDS, priority_band_label
 from upgrades.selectors import upgrade_action_counts
-from upgrades.services import upgrade_candidate_edit, upgrade_candidates_act
+from upgrades.services import upgrade_candidate_edit, upgrade_candidates_act, upgrade_job_close
 
 #: A bulk change of more candidates than this asks for confirmation first (a slip of "select
 #: all" should not decide hundreds); fewer apply at once, like a row's button.
@@ -57,6 +57,29 @@ class PriorityBandFilter(admin.SimpleListFilter):
         if high is not None:
             queryset = queryset.filter(priority_score__lt=high)
         return queryset
+
+
+def confirmation_page(
+    model_admin, request, queryset, *, template: str, title: str, rows, verb: str, form, **extra
+) -> TemplateResponse:
+    """The intermediate page of an admin action: what it will change (the first 50 ``rows``),
+    the form (a note), and the post back that applies it."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.model._meta,
+        "rows": rows,
+        "count": queryset.count(),
+        "selected_ids": queryset.values_list("pk", flat=True),
+        "action_name": request.POST.get("action"),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "verb": verb,
+        "form": form,
+        "media": model_admin.media,
+        **extra,
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, template, context)
 
 
 class ActionNoteForm(forms.Form):
@@ -339,21 +362,105 @@ class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
                 text += f"; {result.unchanged} already {action}, left as they were"
             self.message_user(request, text + ".", messages.SUCCESS)
             return None
-        opts = self.model._meta
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{verb}: {queryset.count()} upgrade candidates",
-            "opts": opts,
-            "candidates": queryset.order_by("-priority_score")[:50],
-            "count": queryset.count(),
-            "selected_ids": queryset.values_list("pk", flat=True),
-            "action_name": request.POST.get("action") or _DECISION_ACTIONS[action][1],
-            "next": self._back(request),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "user_action": action,
-            "verb": verb,
-            "form": form,
-            "media": self.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, "upgrades/admin/action_confirmation.html", context)
+        return confirmation_page(
+            self,
+            request,
+            queryset,
+            template="upgrades/admin/action_confirmation.html",
+            title=f"{verb}: {queryset.count()} upgrade candidates",
+            rows=queryset.order_by("-priority_score")[:50],
+            verb=verb,
+            form=form,
+            user_action=action,
+            action_name=request.POST.get("action") or _DECISION_ACTIONS[action][1],
+            next=self._back(request),
+        )
+
+
+class JobMessageForm(forms.Form):
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Optional: what went wrong, kept as the job's error message.",
+    )
+
+
+@admin.register(UpgradeJob)
+class UpgradeJobAdmin(admin.ModelAdmin):
+    """Acquisition jobs: made when a candidate is approved, completed by an applied import
+    (or when the candidate completes); the user may mark a pending one failed or cancelled.
+    Everything else is read-only."""
+
+    list_display = (
+        "id",
+        "candidate_link",
+        "job_status",
+        "download_source",
+        "download_started_at",
+        "download_completed_at",
+        "error_message",
+    )
+    list_filter = ("job_status", "download_source")
+    search_fields = ("candidate__artist", "candidate__title", "download_source")
+    list_select_related = ("candidate",)
+    actions = ["mark_failed", "cancel"]
+    readonly_fields = (
+        "candidate",
+        "job_status",
+        "download_source",
+        "download_started_at",
+        "download_completed_at",
+        "error_message",
+    )
+    ordering = ("-id",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="candidate", ordering="candidate__artist")
+    def candidate_link(self, obj: UpgradeJob) -> str:
+        candidate = obj.candidate
+        return format_html(
+            '<a href="../upgradecandidate/{}/change/">{} – {}</a>',
+            candidate.pk,
+            candidate.artist or "(no artist)",
+            candidate.title,
+        )
+
+    @admin.action(description="Mark selected jobs failed", permissions=["change"])
+    def mark_failed(self, request, queryset):
+        return self._close(request, queryset, JobStatus.FAILED, "Mark failed")
+
+    @admin.action(description="Cancel selected jobs", permissions=["change"])
+    def cancel(self, request, queryset):
+        return self._close(request, queryset, JobStatus.CANCELLED, "Cancel")
+
+    def _close(self, request, queryset, status: str, verb: str):
+        form = JobMessageForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            changed = upgrade_job_close(
+                job_ids=queryset.values_list("pk", flat=True),
+                status=status,
+                message=form.cleaned_data["message"],
+            )
+            left = queryset.count() - changed
+            text = f"{changed} job{'s' if changed != 1 else ''} set to {status}"
+            if left:
+                text += f"; {left} not pending, left as they were"
+            self.message_user(request, text + ".", messages.SUCCESS)
+            return None
+        return confirmation_page(
+            self,
+            request,
+            queryset,
+            template="upgrades/admin/job_confirmation.html",
+            title=f"{verb}: {queryset.count()} upgrade jobs",
+            rows=queryset.select_related("candidate")[:50],
+            verb=verb,
+            form=form,
+            job_status=status,
+        )

@@ -328,6 +328,34 @@ def durations_agree(
     return abs(file_seconds - track_ms / 1000.0) <= window
 
 
+#: How sure a streaming match is (``streaming_matches.match_confidence``): an ISRC names the
+#: recording exactly; a name match is surer when both durations are known and agree (from
+#: NAME_MATCH_TIMED at equal durations down to NAME_MATCH_UNTIMED at the window's edge) than
+#: when either is unknown.
+ISRC_MATCH_CONFIDENCE = 1.0
+NAME_MATCH_TIMED = 0.9
+NAME_MATCH_UNTIMED = 0.7
+
+
+def match_confidence(
+    *,
+    matched_by: str | None,
+    file_seconds: float | None,
+    track_ms: int | None,
+    window: float = DURATION_WINDOW_SECONDS,
+) -> float:
+    """0–1 confidence of one file ↔ streaming track match (docs/formulas.md)."""
+    if matched_by == "isrc":
+        return ISRC_MATCH_CONFIDENCE
+    if matched_by != "name":
+        raise ValueError(f"not a match: matched_by {matched_by!r}")
+    if file_seconds is None or track_ms is None:
+        return NAME_MATCH_UNTIMED
+    delta = min(abs(file_seconds - track_ms / 1000.0), window)
+    span = NAME_MATCH_TIMED - NAME_MATCH_UNTIMED
+    return round(NAME_MATCH_TIMED - span * delta / window, 3)
+
+
 def best_service(services: Iterable[str]) -> str:
     """The service to recommend among those that have the track: best quality, then name."""
     return min(services, key=lambda s: (_SERVICE_QUALITY_RANK[service_quality(s)], s))
@@ -454,3 +482,43 @@ def album_best_service(services: Iterable[tuple[str | None, str | None]]) -> tup
         return None
     best = min(counts, key=lambda s: (-counts[s], _SERVICE_QUALITY_RANK[service_quality(s)], s))
     return best, counts[best]
+
+
+# --- the Music Tools decisions (import_legacy_history) ---------------------------------------
+
+#: The Music Tools migration 002 ``upgrade_status`` values understood (normalised: lower case,
+#: ``_`` for spaces and dashes) and the ``user_action`` each becomes (docs/legacy-history.md).
+#: ``pending`` (the CLI's default) is no decision.
+LEGACY_UPGRADE_STATUSES: dict[str, str] = {
+    "pending": "pending",
+    "new": "pending",
+    "identified": "pending",
+    "approved": "approved",
+    "wanted": "approved",
+    "queued": "approved",
+    "in_progress": "approved",
+    "searching": "approved",
+    "purchased": "approved",
+    "downloading": "approved",
+    "rejected": "rejected",
+    "declined": "rejected",
+    "skipped": "rejected",
+    "skip": "rejected",
+    "not_available": "rejected",
+    "unavailable": "rejected",
+    "upgraded": "completed",
+    "completed": "completed",
+    "complete": "completed",
+    "done": "completed",
+    "replaced": "completed",
+    "ignored": "ignored",
+    "ignore": "ignored",
+    "dismissed": "ignored",
+}
+
+
+def legacy_upgrade_status_map(value: str | None) -> str | None:
+    """The ``user_action`` a legacy ``upgrade_status`` stands for, or None for a value not
+    in :data:`LEGACY_UPGRADE_STATUSES` (the decision is then not taken over, only its notes)."""
+    key = "_".join((value or "").strip().lower().replace("-", " ").split())
+    return LEGACY_UPGRADE_STATUSES.get(key)

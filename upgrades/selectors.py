@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from quality.models import FileQuality, LibraryFile, active_q, inactive_q
 from upgrades import rules
-from upgrades.models import UpgradeCandidate, UserAction
+from upgrades.models import JobStatus, UpgradeCandidate, UpgradeJob, UserAction
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,4 +278,86 @@ def upgrade_album_candidate_ids(*, artist: str, album: str, user_action: str) ->
         UpgradeCandidate.objects.filter(
             artist=artist, album=album, user_action=user_action
         ).values_list("id", flat=True)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateDecision:
+    """What the import of the Music Tools decisions needs of a candidate."""
+
+    id: int
+    file_path: str
+    user_action: str | None
+    action_at: datetime.datetime | None
+    notes: str | None
+
+
+def upgrade_candidates_by_path(*, paths: Iterable[str]) -> dict[str, CandidateDecision]:
+    """The candidates of these file paths (one per file), with their decision."""
+    wanted = sorted(set(paths))
+    found: dict[str, CandidateDecision] = {}
+    for start in range(0, len(wanted), 500):
+        rows = UpgradeCandidate.objects.filter(file_path__in=wanted[start : start + 500])
+        for row in rows.values_list("id", "file_path", "user_action", "action_at", "notes"):
+            found[row[1]] = CandidateDecision(*row)
+    return found
+
+
+def upgrade_candidates_open_of(*, library_file_ids: Iterable[int]) -> dict[int, int]:
+    """library_file_id → id of its open (pending or approved) candidate, for these files."""
+    ids = list(library_file_ids)
+    found: dict[int, int] = {}
+    rows = UpgradeCandidate.objects.filter(
+        user_action__in=[UserAction.PENDING, UserAction.APPROVED]
+    )
+    for start in range(0, len(ids), 500):
+        found.update(
+            rows.filter(library_file_id__in=ids[start : start + 500]).values_list(
+                "library_file_id", "id"
+            )
+        )
+    return found
+
+
+#: "Acquired in the last N days" on the Upgrades page.
+RECENT_ACQUISITION_DAYS = 30
+SHOPPING_LIST_PER_SERVICE = 25
+
+
+@dataclass(frozen=True)
+class ShoppingService:
+    """Approved candidates not yet acquired, on one service (the shopping list)."""
+
+    service: str
+    service_quality: str | None
+    count: int
+    candidates: list[UpgradeCandidate]
+
+
+def upgrade_shopping_list(*, per_service: int = SHOPPING_LIST_PER_SERVICE) -> list[ShoppingService]:
+    """Approved candidates (not yet acquired: an acquisition completes them) by the service
+    that has them, most first; the highest priorities of each."""
+    approved = UpgradeCandidate.objects.filter(user_action=UserAction.APPROVED)
+    services = []
+    for service, count in upgrade_availability_counts(user_action=UserAction.APPROVED):
+        where = Q(available_on_service=service)
+        if service == rules.SERVICE_UNKNOWN:  # counted with the rows that have none
+            where |= Q(available_on_service__isnull=True)
+        of_service = approved.filter(where).order_by("-priority_score", "id")
+        candidates = list(of_service[:per_service])
+        quality = next((c.service_quality for c in candidates if c.service_quality), None)
+        services.append(ShoppingService(service, quality, count, candidates))
+    return services
+
+
+def upgrade_acquisitions_recent(
+    *, days: int = RECENT_ACQUISITION_DAYS, limit: int = 100
+) -> QuerySet:
+    """Acquisition jobs completed in the last ``days`` days, newest first, with their
+    candidates (ISO text timestamps, compared as the text they sort as)."""
+    since = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=days)
+    return (
+        UpgradeJob.objects.filter(job_status=JobStatus.COMPLETED, download_completed_at__gte=since)
+        .select_related("candidate", "candidate__library_file")
+        .order_by("-download_completed_at", "-id")[:limit]
     )

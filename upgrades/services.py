@@ -17,24 +17,40 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
+from musicquality.legacy_history import (
+    LegacyDecision,
+    imported_keys,
+    imported_note,
+    legacy_row_key,
+    legacy_timestamp_normalise,
+)
 from musicquality.parallel import chunks_map_started, default_workers
 from quality.recordings import Candidate
 from quality.selectors import recording_groups_list
 from quality.services.recordings import audio_matches_refresh
 from quality.services.tags import isrc_normalise, tags_only_read
 from upgrades import rules
-from upgrades.models import UpgradeCandidate, UserAction, validate_user_action
+from upgrades.models import (
+    JobStatus,
+    StreamingMatch,
+    UpgradeCandidate,
+    UpgradeJob,
+    UserAction,
+    validate_user_action,
+)
 from upgrades.selectors import (
     EligibleFile,
     KnownCandidate,
     lossless_alac_counts,
     upgrade_album_candidate_ids,
+    upgrade_candidates_by_path,
     upgrade_candidates_known,
     upgrade_candidates_outgrown,
     upgrade_candidates_pending_of,
@@ -112,14 +128,27 @@ class CandidateRow(NamedTuple):
     last_updated: str
 
 
+class StreamingMatchRow(NamedTuple):
+    """One ``streaming_matches`` row (schema v2.2.0), in :data:`_MATCH_INSERT_SQL` order."""
+
+    library_file_id: int
+    service: str
+    service_track_id: str
+    match_confidence: float
+    available_quality: str
+    checked_at: str
+
+
 @dataclass
 class _IdentifyRun:
-    """What one run needs for every file: the previous candidates, the catalogue, the totals."""
+    """What one run needs for every file: the previous candidates, the catalogue, the totals,
+    and the streaming matches found (by file)."""
 
     known: dict[int, KnownCandidate]
     catalog: StreamingCatalog | None
     summary: IdentifySummary
     stamp: str
+    matches: dict[int, list[StreamingMatchRow]] = field(default_factory=dict)
 
     def row(self, eligible: EligibleFile, tags: FileTags) -> CandidateRow:
         return _candidate_row(
@@ -129,6 +158,7 @@ class _IdentifyRun:
             self.catalog,
             self.summary,
             self.stamp,
+            self.matches,
         )
 
 
@@ -182,9 +212,13 @@ def upgrade_candidates_identify(
     summary = run.summary
     for start in range(0, len(files), UPSERT_BATCH_SIZE):
         batch = files[start : start + UPSERT_BATCH_SIZE]
-        _candidates_upsert([rows[f.library_file_id] for f in batch])
+        _candidates_upsert(
+            [rows[f.library_file_id] for f in batch],
+            matches=[m for f in batch for m in run.matches.get(f.library_file_id, ())],
+        )
         if on_progress:
             on_progress(summary.tags_read + start + len(batch), total)
+    _streaming_matches_prune(stamp=run.stamp)
     summary.completed = _candidates_complete_outgrown(
         threshold=threshold, stamp=run.stamp, lesser=lesser
     )
@@ -253,6 +287,7 @@ def _candidate_row(
     catalog: StreamingCatalog | None,
     summary: IdentifySummary,
     stamp: str,
+    matches: dict[int, list[StreamingMatchRow]],
 ) -> CandidateRow:
     artist = tags.artist or eligible.artist
     title = tags.title or eligible.title
@@ -266,6 +301,22 @@ def _candidate_row(
             summary.matched_by_isrc += 1
         elif match.matched_by == "name":
             summary.matched_by_name += 1
+        if match.tracks:
+            matches[eligible.library_file_id] = [
+                StreamingMatchRow(
+                    library_file_id=eligible.library_file_id,
+                    service=track.service,
+                    service_track_id=track.id,
+                    match_confidence=rules.match_confidence(
+                        matched_by=match.matched_by,
+                        file_seconds=eligible.duration,
+                        track_ms=track.duration_ms,
+                    ),
+                    available_quality=rules.service_quality(track.service),
+                    checked_at=stamp,
+                )
+                for track in match.tracks
+            ]
     verdict = rules.availability_decide(
         checked=match.checked, services=(track.service for track in match.tracks)
     )
@@ -374,10 +425,30 @@ _UPSERT_SQL = (
 )
 
 
-def _candidates_upsert(rows: list[CandidateRow]) -> None:
-    """One statement per batch: an ORM save per row would cost more than the matching."""
+_MATCH_TABLE = StreamingMatch._meta.db_table
+_MATCH_INSERT_SQL = (
+    f"INSERT INTO {_MATCH_TABLE} ({', '.join(StreamingMatchRow._fields)}) "
+    f"VALUES ({', '.join('%s' for _ in StreamingMatchRow._fields)})"
+)
+
+
+def _candidates_upsert(rows: list[CandidateRow], *, matches: list[StreamingMatchRow]) -> None:
+    """One statement per batch: an ORM save per row would cost more than the matching. The
+    batch's files' streaming matches are replaced by this run's in the same transaction, so
+    a candidate's ``available_on_service`` is always the best of its stored matches."""
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
         cursor.executemany(_UPSERT_SQL, rows)
+        cursor.executemany(
+            f"DELETE FROM {_MATCH_TABLE} WHERE library_file_id = %s",
+            [(row.library_file_id,) for row in rows],
+        )
+        cursor.executemany(_MATCH_INSERT_SQL, matches)
+
+
+def _streaming_matches_prune(*, stamp: str) -> None:
+    """Drop the matches this run did not write: files that are no longer candidates."""
+    with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_MATCH_TABLE} WHERE checked_at <> %s", [stamp])
 
 
 def _candidates_complete_outgrown(
@@ -435,12 +506,14 @@ def _candidates_complete_outgrown(
         for pk, notes, why in first_reasons.values()
     ]
     table = UpgradeCandidate._meta.db_table
-    with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET user_action = 'completed', action_at = ?, last_updated = ?, "
-            "notes = ? WHERE id = ?",
-            rows,
-        )
+    with transaction.atomic(using=DB):
+        with connections[DB].cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET user_action = 'completed', action_at = ?, "
+                "last_updated = ?, notes = ? WHERE id = ?",
+                rows,
+            )
+        _jobs_follow(candidate_ids=list(first_reasons), action=UserAction.COMPLETED, stamp=stamp)
     return len(rows)
 
 
@@ -458,30 +531,34 @@ def upgrade_candidates_act(
     *, candidate_ids: Iterable[int], action: str, note: str | None = None
 ) -> ActionResult:
     """Set the user's decision on candidates: ``action_at`` now, ``note`` appended to their
-    notes. Those already at ``action`` are left as they are (their ``action_at`` keeps the
-    moment of the decision). Raises ``ValidationError`` for an action outside the allowed set.
+    notes; their acquisition jobs follow (:func:`_jobs_follow`). Those already at ``action``
+    are left as they are (their ``action_at`` keeps the moment of the decision). Raises
+    ``ValidationError`` for an action outside the allowed set.
     """
     validate_user_action(action)
     ids = sorted(set(candidate_ids))
     stamp = utc_now_iso()
-    changed = 0
+    changed: list[int] = []
     with transaction.atomic(using=DB):
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = UpgradeCandidate.objects.filter(pk__in=ids[start : start + BATCH_SIZE])
-            to_change = chunk.exclude(user_action=action)
+            to_change = list(chunk.exclude(user_action=action).values_list("id", "notes"))
             if note and note.strip():
-                for candidate_id, notes in to_change.values_list("id", "notes"):
+                for candidate_id, notes in to_change:
                     UpgradeCandidate.objects.filter(pk=candidate_id).update(
                         user_action=action,
                         action_at=stamp,
                         last_updated=stamp,
                         notes=rules.note_appended(notes, note, when=stamp),
                     )
-                    changed += 1
             else:
-                changed += to_change.update(user_action=action, action_at=stamp, last_updated=stamp)
-    logger.info("%d upgrade candidates set to %s", changed, action)
-    return ActionResult(action=action, changed=changed, unchanged=len(ids) - changed)
+                UpgradeCandidate.objects.filter(pk__in=[pk for pk, _ in to_change]).update(
+                    user_action=action, action_at=stamp, last_updated=stamp
+                )
+            changed += [pk for pk, _ in to_change]
+        _jobs_follow(candidate_ids=changed, action=action, stamp=stamp)
+    logger.info("%d upgrade candidates set to %s", len(changed), action)
+    return ActionResult(action=action, changed=len(changed), unchanged=len(ids) - len(changed))
 
 
 def upgrade_album_act(*, artist: str, album: str, action: str) -> ActionResult:
@@ -507,8 +584,139 @@ def upgrade_candidate_edit(
     candidate.user_action = user_action
     candidate.notes = notes or None
     candidate.last_updated = stamp
-    candidate.save(update_fields=fields)
+    with transaction.atomic(using=DB):
+        candidate.save(update_fields=fields)
+        if previous != user_action:
+            _jobs_follow(candidate_ids=[candidate.pk], action=user_action, stamp=stamp)
     return candidate
+
+
+# --- acquisition jobs (upgrade_jobs) ---------------------------------------------------------
+
+
+def _jobs_follow(
+    *, candidate_ids: Sequence[int], action: str, stamp: str, source: str | None = None
+) -> None:
+    """Keep the acquisition jobs in step with their candidates' decisions (one job per
+    candidate): approved → a ``pending`` job (made, or a cancelled or failed one reopened);
+    completed → its pending job ``completed`` (``source``: where the copy came from; with a
+    source, a job is made if there was none, so the acquisition is on record); any other
+    decision → its pending job ``cancelled``. Runs inside the caller's transaction."""
+    ids = list(candidate_ids)
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start : start + BATCH_SIZE]
+        jobs = UpgradeJob.objects.filter(candidate_id__in=chunk)
+        pending = jobs.filter(job_status=JobStatus.PENDING)
+        if action == UserAction.APPROVED:
+            jobs.filter(job_status__in=[JobStatus.CANCELLED, JobStatus.FAILED]).update(
+                job_status=JobStatus.PENDING, download_completed_at=None
+            )
+            have = set(jobs.values_list("candidate_id", flat=True))
+            UpgradeJob.objects.bulk_create(
+                UpgradeJob(candidate_id=pk, job_status=JobStatus.PENDING)
+                for pk in chunk
+                if pk not in have
+            )
+        elif action == UserAction.COMPLETED:
+            pending.update(
+                job_status=JobStatus.COMPLETED, download_completed_at=stamp, download_source=source
+            )
+            if source is not None:
+                have = set(jobs.values_list("candidate_id", flat=True))
+                UpgradeJob.objects.bulk_create(
+                    UpgradeJob(
+                        candidate_id=pk,
+                        job_status=JobStatus.COMPLETED,
+                        download_source=source,
+                        download_started_at=stamp,
+                        download_completed_at=stamp,
+                    )
+                    for pk in chunk
+                    if pk not in have
+                )
+        else:
+            pending.update(job_status=JobStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """What :func:`upgrade_candidate_acquire` did to a candidate and its job."""
+
+    candidate_id: int
+    job_id: int | None
+    completed: bool
+    detail: str
+
+
+def upgrade_candidate_acquire(
+    *,
+    candidate_id: int,
+    replaced_by_id: int,
+    replaced_by_path: str,
+    source: str,
+    started_at: str | None = None,
+) -> Acquisition:
+    """An applied import upgraded this candidate's file: the candidate is completed with a
+    dated note, its job completed with ``download_source = source`` (one is made if there was
+    none), and the candidate is re-pointed at the new file (``replaced_by_id``) so that it and
+    its job outlive the old file's ``library_index`` row, which the deletion protocol removes
+    next (``ON DELETE CASCADE`` would take them with it). Its other columns keep describing
+    the file that was replaced. Idempotent: a second call finds it done.
+
+    A pending candidate the new file already has (made by ``identify_upgrades`` in between) is
+    a machine proposal and is dropped; one the user decided on is kept, and then this
+    candidate is completed in place and goes with the old file's row (said in ``detail``).
+    """
+    stamp = utc_now_iso()
+    with transaction.atomic(using=DB):
+        candidate = UpgradeCandidate.objects.filter(pk=candidate_id).first()
+        if candidate is None:
+            return Acquisition(candidate_id, None, False, "no such candidate (already gone)")
+        repoint = candidate.library_file_id != replaced_by_id
+        detail = "completed"
+        if repoint:
+            other = UpgradeCandidate.objects.filter(library_file_id=replaced_by_id).first()
+            if other is not None and other.user_action == UserAction.PENDING:
+                other.delete()
+            elif other is not None:
+                repoint = False
+                detail = (
+                    f"completed in place: the new file already has candidate {other.pk} "
+                    f"({other.user_action})"
+                )
+        if candidate.user_action != UserAction.COMPLETED:
+            candidate.notes = rules.note_appended(
+                candidate.notes,
+                f"completed: replaced by {replaced_by_path} (from {source})",
+                when=stamp,
+            )
+            candidate.user_action = UserAction.COMPLETED
+            candidate.action_at = stamp
+        if repoint:
+            candidate.library_file_id = replaced_by_id
+        candidate.last_updated = stamp
+        candidate.save(
+            update_fields=["library_file", "user_action", "action_at", "notes", "last_updated"]
+        )
+        _jobs_follow(
+            candidate_ids=[candidate.pk], action=UserAction.COMPLETED, stamp=stamp, source=source
+        )
+        job = UpgradeJob.objects.filter(candidate_id=candidate.pk).order_by("-id").first()
+        if job is not None and job.download_started_at is None and started_at:
+            job.download_started_at = started_at
+            job.save(update_fields=["download_started_at"])
+    return Acquisition(candidate.pk, job.pk if job else None, True, detail)
+
+
+def upgrade_job_close(*, job_ids: Iterable[int], status: str, message: str | None = None) -> int:
+    """The user's call on acquisition jobs: ``failed`` (with what went wrong) or ``cancelled``.
+    Only pending jobs change; returns how many did."""
+    if status not in (JobStatus.FAILED, JobStatus.CANCELLED):
+        raise ValueError(f"job status {status!r}: the user may set failed or cancelled")
+    with transaction.atomic(using=DB):
+        return UpgradeJob.objects.filter(pk__in=list(job_ids), job_status=JobStatus.PENDING).update(
+            job_status=status, error_message=(message or "").strip() or None
+        )
 
 
 # --- export --------------------------------------------------------------------------------
@@ -544,3 +752,169 @@ def upgrade_candidates_export(*, user_action: str, out: TextIO) -> int:
         writer.writerow(["" if value is None else value for value in row])
         count += 1
     return count
+
+
+# --- the Music Tools decisions (import_legacy_history) ---------------------------------------
+
+
+class DecisionStatus(StrEnum):
+    DECIDED = "decision to import"
+    NOTES = "notes to import"
+    CONFLICT = "conflict: musicquality's decision kept"
+    ALREADY = "already imported"
+    NO_DECISION = "no decision (pending, no notes)"
+    NOT_CANDIDATE = "in the library, not a candidate"
+    NOT_IN_LIBRARY = "no longer in the library"
+
+
+#: The statuses that write to a candidate (its notes, and for DECIDED its decision).
+DECISION_WRITES = (DecisionStatus.DECIDED, DecisionStatus.NOTES, DecisionStatus.CONFLICT)
+
+
+@dataclass(frozen=True)
+class DecisionImport:
+    """One legacy decision and what it does to the candidate of its file (if any)."""
+
+    legacy: LegacyDecision
+    status: DecisionStatus
+    key: str
+    candidate_id: int | None = None
+    user_action: str | None = None
+    """The decision the candidate gets (DECIDED), or the one it keeps (CONFLICT)."""
+    action_at: str | None = None
+    note: str = ""
+    """The dated line appended to the candidate's notes."""
+
+
+@dataclass
+class DecisionImportPlan:
+    items: list[DecisionImport] = field(default_factory=list)
+    written: int = 0
+    """Candidates written by ``--apply`` (0 in a dry run)."""
+    changed_since: int = 0
+    """Candidates left alone by ``--apply`` because they changed after the plan was made."""
+
+    def with_status(self, status: DecisionStatus) -> list[DecisionImport]:
+        return [item for item in self.items if item.status == status]
+
+    @property
+    def to_write(self) -> list[DecisionImport]:
+        return [item for item in self.items if item.status in DECISION_WRITES]
+
+
+def _decision_key(legacy: LegacyDecision) -> str:
+    return legacy_row_key(
+        "upgrade_candidates",
+        legacy.file_path,
+        legacy.upgrade_status,
+        legacy.identified_at,
+        legacy.upgraded_at,
+        legacy.notes,
+    )
+
+
+def _decision_moment(legacy: LegacyDecision) -> str | None:
+    """When the user decided: ``upgraded_at``, else ``last_checked``, else ``identified_at``."""
+    for value in (legacy.upgraded_at, legacy.last_checked, legacy.identified_at):
+        moment = legacy_timestamp_normalise(value)
+        if moment is not None:
+            return moment
+    return None
+
+
+def upgrade_decisions_import_plan(
+    *, decisions: Sequence[LegacyDecision], source: Path, library_paths: set[str]
+) -> DecisionImportPlan:
+    """What importing the Music Tools decisions would do (read-only).
+
+    Each legacy row goes to the candidate musicquality identified for the same ``file_path``:
+    its status becomes ``user_action`` (``rules.LEGACY_UPGRADE_STATUSES``) with ``action_at``
+    from the legacy row, unless the candidate already has a decision other than ``pending``
+    (a conflict: the decision stays, the legacy one is noted). Its notes are appended on a
+    dated line that marks the import. A legacy row without a candidate is only listed
+    (``library_paths``: the files still in the library).
+    """
+    candidates = upgrade_candidates_by_path(paths={d.file_path for d in decisions if d.file_path})
+    already = {key for candidate in candidates.values() for key in imported_keys([candidate.notes])}
+    planned: dict[int, str | None] = {}
+    plan = DecisionImportPlan()
+    for legacy in decisions:
+        key = _decision_key(legacy)
+        candidate = candidates.get(legacy.file_path or "")
+        if candidate is None:
+            status = (
+                DecisionStatus.NOT_CANDIDATE
+                if legacy.file_path in library_paths
+                else DecisionStatus.NOT_IN_LIBRARY
+            )
+            plan.items.append(DecisionImport(legacy, status, key))
+            continue
+        if key in already:
+            plan.items.append(DecisionImport(legacy, DecisionStatus.ALREADY, key, candidate.id))
+            continue
+        action = rules.legacy_upgrade_status_map(legacy.upgrade_status)
+        current = planned.get(candidate.id, candidate.user_action)
+        decided = action not in (None, UserAction.PENDING)
+        if not decided and not (legacy.notes or "").strip():
+            plan.items.append(DecisionImport(legacy, DecisionStatus.NO_DECISION, key, candidate.id))
+            continue
+        when = _decision_moment(legacy)
+        what = f"upgrade_candidates #{legacy.id} of {source}"
+        text = f"status {legacy.upgrade_status!r}"
+        if not decided:
+            status, kept = DecisionStatus.NOTES, current
+            if action is None:
+                text += " (not a decision musicquality knows: not taken over)"
+        elif current in (None, UserAction.PENDING) or current == action:
+            status, kept = DecisionStatus.DECIDED, action
+            text += f" -> {action}"
+        else:
+            status, kept = DecisionStatus.CONFLICT, current
+            text += f" -> {action}: conflict, musicquality's decision {current} kept"
+        if legacy.notes and legacy.notes.strip():
+            text += f"; legacy notes: {' '.join(legacy.notes.split())}"
+        note = f"{imported_note(what=what, key=key)}: {text}"
+        planned[candidate.id] = kept
+        plan.items.append(DecisionImport(legacy, status, key, candidate.id, kept, when, note))
+    return plan
+
+
+def upgrade_decisions_import_apply(*, plan: DecisionImportPlan) -> DecisionImportPlan:
+    """Write the decisions and notes of ``plan`` in one transaction. A candidate whose
+    decision or notes changed since the plan was read (triage meanwhile) is left alone."""
+    by_candidate: dict[int, list[DecisionImport]] = {}
+    for item in plan.to_write:
+        if item.candidate_id is not None:
+            by_candidate.setdefault(item.candidate_id, []).append(item)
+    stamp = utc_now_iso()
+    written = changed_since = 0
+    with transaction.atomic(using=DB):
+        current = {
+            row[0]: row[1:]
+            for row in UpgradeCandidate.objects.filter(pk__in=list(by_candidate)).values_list(
+                "id", "user_action", "notes"
+            )
+        }
+        for candidate_id, items in by_candidate.items():
+            if candidate_id not in current:
+                changed_since += 1
+                continue
+            action, notes = current[candidate_id]
+            if imported_keys([notes]) & {item.key for item in items}:
+                changed_since += 1
+                continue
+            values: dict[str, object] = {"last_updated": stamp}
+            for item in items:
+                if item.status == DecisionStatus.DECIDED:
+                    if action not in (None, UserAction.PENDING, item.user_action):
+                        continue  # decided in musicquality since the plan: kept
+                    if action != item.user_action:
+                        values["user_action"] = action = item.user_action
+                        values["action_at"] = item.action_at or stamp
+                notes = rules.note_appended(notes, item.note, when=item.action_at or stamp)
+            values["notes"] = notes
+            UpgradeCandidate.objects.filter(pk=candidate_id).update(**values)
+            written += 1
+    plan.written, plan.changed_since = written, changed_since
+    logger.info("imported Music Tools decisions into %d upgrade candidates", written)
+    return plan

@@ -10,10 +10,13 @@ from musicquality.filters import InvalidFilterIs400Mixin
 from upgrades.filters import QUERY_1_DEFAULTS, UpgradeCandidateFilter
 from upgrades.models import UpgradeCandidate, UserAction
 from upgrades.selectors import (
+    RECENT_ACQUISITION_DAYS,
+    upgrade_acquisitions_recent,
     upgrade_action_counts,
     upgrade_albums,
     upgrade_availability_counts,
     upgrade_candidates_top,
+    upgrade_shopping_list,
 )
 from upgrades.services import upgrade_album_act
 from upgrades.tables import UpgradeAlbumTable, UpgradeCandidateTable
@@ -55,6 +58,9 @@ def dashboard(request):
         "action_counts": upgrade_action_counts(),
         "availability_pending": upgrade_availability_counts(user_action=UserAction.PENDING),
         "top_pending": upgrade_candidates_top(limit=10),
+        "shopping_list": upgrade_shopping_list(),
+        "acquired": upgrade_acquisitions_recent(),
+        "acquired_days": RECENT_ACQUISITION_DAYS,
     }
     return render(request, "upgrades/dashboard.html", context)
 

@@ -31,11 +31,11 @@ from pathlib import Path, PurePath
 
 from django.db import transaction
 
-from dedup.faults import fault_point
 from dedup.models import DedupHistory, DeletedBy, MatchedBy
 from dedup.rules import (
     DEFAULT_MAX_DURATION_DELTA,
     EXACT_CONFIDENCE,
+    Candidate,
     DuplicateGroup,
     DuplicateReport,
     GroupTotals,
@@ -46,13 +46,13 @@ from dedup.rules import (
 from dedup.selectors import PENDING_NOTE_PREFIX, dedup_history_pending
 from dedup.services.files import (
     DedupRefused,
+    MoveState,
     file_move,
     files_identical,
+    interrupted_move_state,
     library_file_check,
     library_root_of,
     library_roots_require,
-    partial_remove,
-    path_fits,
     quarantine_destination,
     quarantine_lock,
     quarantine_overlap_check,
@@ -61,6 +61,7 @@ from dedup.services.files import (
 )
 from dedup.services.find import duplicates_find
 from dedup.services.notes import note_append, note_line
+from musicquality.faults import fault_point
 from musicquality.fields import utc_now_iso
 from quality.hashing import content_hash_sampled
 from quality.models import FileQuality, LibraryFile, active_q
@@ -253,12 +254,13 @@ def dedupe_chosen_apply(
 def dedupe_confident_apply(
     *,
     min_confidence: float,
+    prefer: Sequence[PurePath] = (),
     deleted_by: DeletedBy = DeletedBy.SYSTEM,
     on_compared: Callable[[], None] | None = None,
     on_file: Callable[[], None] | None = None,
 ) -> DedupeResult:
     """``dedupe --apply --yes`` in one call: plan at ``min_confidence``, then the protocol."""
-    plan = dedupe_plan(min_confidence=min_confidence, on_compared=on_compared)
+    plan = dedupe_plan(min_confidence=min_confidence, prefer=prefer, on_compared=on_compared)
     return dedupe_apply(groups=plan.groups, deleted_by=deleted_by, on_file=on_file)
 
 
@@ -406,19 +408,12 @@ def pending_settle(history: DedupHistory) -> Settled:
     except DedupRefused as error:
         logger.error("history row %s left pending: %s", history.id, error)
         return Settled.REFUSED
-    # A destination the system cannot create (longer than PATH_MAX) never received the file:
-    # the row is settled by where the original is, like any move that did not happen.
-    reachable = path_fits(destination)
-    if reachable:
-        partial_remove(destination)
-    at_source = os.path.lexists(source)
-    in_quarantine = reachable and destination.is_file()
-    if at_source and in_quarantine:
-        identical = os.path.samefile(source, destination) or files_identical(source, destination)
-        if identical and library_root_of(source) is not None:
-            os.unlink(source)
-            _history_finish(history, note="moved into quarantine (finished after interruption)")
-            return Settled.COMPLETED
+    state = interrupted_move_state(src=source, dst=destination)
+    if state is MoveState.BOTH_IDENTICAL and library_root_of(source) is not None:
+        os.unlink(source)
+        _history_finish(history, note="moved into quarantine (finished after interruption)")
+        return Settled.COMPLETED
+    if state in (MoveState.BOTH_IDENTICAL, MoveState.BOTH_DIFFERENT):
         DedupHistory.objects.filter(id=history.id).update(
             can_recover=True,
             notes=note_line(
@@ -427,10 +422,10 @@ def pending_settle(history: DedupHistory) -> Settled:
             ),
         )
         return Settled.KEPT_BOTH
-    if in_quarantine:
+    if state is MoveState.AT_DESTINATION:
         _history_finish(history, note="moved into quarantine (finished after interruption)")
         return Settled.COMPLETED
-    if at_source:
+    if state is MoveState.AT_SOURCE:
         DedupHistory.objects.filter(id=history.id).delete()
         logger.info("undid interrupted move of %s: the file never left", source)
         return Settled.UNDONE
@@ -444,9 +439,10 @@ def pending_settle(history: DedupHistory) -> Settled:
     return Settled.MISSING
 
 
-def _pending_resume() -> ResumeResult:
-    """Settle every pending row; one the filesystem will not let us settle is reported and
-    left for the next run, never allowed to stop this one."""
+def dedup_history_settle() -> ResumeResult:
+    """Settle every pending history row (:func:`pending_settle`). The caller holds
+    :func:`~dedup.services.files.quarantine_lock`: every run that moves files into quarantine
+    does this first."""
     result = ResumeResult()
     for history in dedup_history_pending():
         try:
@@ -462,7 +458,7 @@ def dedupe_resume() -> ResumeResult:
     """Finish (or undo) what an interrupted ``dedupe --apply`` left pending."""
     library_roots_require()
     with quarantine_lock():
-        return _pending_resume()
+        return dedup_history_settle()
 
 
 def _removal_quarantine(
@@ -518,7 +514,7 @@ def dedupe_apply(
     """
     library_roots_require()
     with quarantine_lock():
-        result = DedupeResult(session_id=str(uuid.uuid4()), resumed=_pending_resume())
+        result = DedupeResult(session_id=str(uuid.uuid4()), resumed=dedup_history_settle())
         for group in groups:
             keeper: _KeeperState | None = None
             stopped: str | None = None
@@ -546,3 +542,27 @@ def dedupe_apply(
                 if on_file is not None:
                     on_file()
         return result
+
+
+def replaced_file_quarantine(
+    *, keeper: Candidate, removal: Removal, session_id: str, deleted_by: DeletedBy
+) -> FileOutcome:
+    """Quarantine one library file that another now replaces (an applied import's upgrade:
+    ``keeper`` is the new file, already indexed), by the same protocol, step for step, as
+    :func:`dedupe_apply`: verify both, history row first, move, finish. The caller holds
+    :func:`~dedup.services.files.quarantine_lock` and has settled pending rows. A refusal is
+    returned as an outcome that did not move, never raised."""
+    group = DuplicateGroup(
+        number=0,
+        matched_by=removal.matched_by or MatchedBy.ACOUSTIC_FINGERPRINT,
+        keeper=keeper,
+        removals=(removal,),
+    )
+    try:
+        state = _keeper_verify(group)
+        return _removal_quarantine(
+            removal, group=group, keeper=state, session_id=session_id, deleted_by=deleted_by
+        )
+    except DedupRefused as error:
+        logger.warning("kept %s: %s", removal.candidate.file_path, error)
+        return FileOutcome(removal, keeper.file_path, False, str(error))

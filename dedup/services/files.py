@@ -10,6 +10,7 @@ fsynced and verified by full-content hash before the original goes.
 from __future__ import annotations
 
 import contextlib
+import enum
 import errno
 import fcntl
 import hashlib
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from dedup.faults import fault_point, force_copy
+from musicquality.faults import fault_point, force_copy
 from musicquality.regular_files import regular_file_open
 from quality.hashing import FULL_HASH_CHUNK, content_hash_full
 
@@ -181,6 +182,55 @@ def quarantine_path_check(recovery_path: str | None, *, session_id: str) -> Path
     return resolved
 
 
+# --- the Music Tools backup folder (imported history) -----------------------------------------
+
+
+def restore_root_check(root: Path) -> None:
+    """Refuse a ``--restore-root`` that is not a folder, that overlaps the quarantine (its
+    files belong to our own rows), or that holds a library root (any library file could
+    then be taken for a backup). One inside a library root is allowed: the CLI may have kept
+    its backups in a music folder."""
+    if not root.is_dir():
+        raise DedupRefused(
+            f"--restore-root {root} is not a folder: give the folder the Music Tools CLI kept "
+            "its deleted files in"
+        )
+    real_root = real_path(root)
+    quarantine = real_path(quarantine_dir())
+    if real_root.is_relative_to(quarantine) or quarantine.is_relative_to(real_root):
+        raise DedupRefused(
+            f"--restore-root {root} overlaps the quarantine folder {quarantine_dir()} (after "
+            "resolving symbolic links): give the Music Tools backup folder itself"
+        )
+    for library_root in library_roots():
+        if real_path(library_root).is_relative_to(real_root):
+            raise DedupRefused(
+                f"--restore-root {root} holds the library root {library_root}: give the Music "
+                "Tools backup folder itself, not a folder around your music"
+            )
+
+
+def restore_path_check(recovery_path: str | None, *, root: Path) -> Path:
+    """The real path of an imported row's file, refused unless it lies strictly inside
+    ``root`` once ``..`` and symbolic links are resolved, and is not itself a link.
+
+    As for the quarantine, the path comes from a database row (and, before that, from the
+    CLI's): only the folder the user names on the command line is trusted.
+    """
+    if not recovery_path:
+        raise DedupRefused("history row has no recovery_path: nothing to recover")
+    if os.path.islink(recovery_path):
+        raise DedupRefused(f"{recovery_path} is a symbolic link: refused")
+    base = real_path(root)
+    resolved = real_path(recovery_path)
+    if resolved == base or not resolved.is_relative_to(base):
+        raise DedupRefused(
+            f"{recovery_path} is outside --restore-root {root} (after resolving symbolic "
+            "links): refused"
+        )
+    return resolved
+
+
 @contextlib.contextmanager
 def quarantine_lock() -> Iterator[None]:
     """One dedupe/recover/purge at a time: a second run must not 'resume' the first's moves.
@@ -197,8 +247,8 @@ def quarantine_lock() -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise DedupRefused(
-                f"another dedupe, recover or purge_quarantine is running (lock {base / LOCK_NAME})"
-                ": wait until it finishes"
+                "another dedupe, recover, purge_quarantine or vet_import --apply is running "
+                f"(lock {base / LOCK_NAME}): wait until it finishes"
             ) from None
         yield
     finally:
@@ -310,6 +360,36 @@ def partial_remove(dst: Path) -> None:
     """Remove what an interrupted cross-filesystem copy to ``dst`` left behind."""
     with contextlib.suppress(FileNotFoundError):
         dst.with_name(dst.name + PARTIAL_SUFFIX).unlink()
+
+
+class MoveState(enum.StrEnum):
+    """Where the bytes of an interrupted :func:`file_move` are."""
+
+    AT_SOURCE = "at its source only"  # the move never happened
+    AT_DESTINATION = "at its destination only"  # the move happened
+    BOTH_IDENTICAL = "at both, identical"  # killed between link (or copy) and unlink
+    BOTH_DIFFERENT = "at both, different"  # something else wrote one of them meanwhile
+    NEITHER = "at neither"
+
+
+def interrupted_move_state(*, src: Path, dst: Path) -> MoveState:
+    """Judge an interrupted move by the filesystem, the one witness that outlives a kill:
+    every protocol that moves a user file writes its intent (``src``, ``dst``) first, and the
+    next run settles it by this. A partial copy to ``dst`` is removed first (it is never the
+    only copy: the original is unlinked only after the copy is in place). A ``dst`` the
+    system cannot create (past PATH_MAX) never received the file."""
+    reachable = path_fits(dst)
+    if reachable:
+        partial_remove(dst)
+    at_source = os.path.lexists(src)
+    at_destination = reachable and dst.is_file()
+    if at_source and at_destination:
+        if os.path.samefile(src, dst) or files_identical(src, dst):
+            return MoveState.BOTH_IDENTICAL
+        return MoveState.BOTH_DIFFERENT
+    if at_destination:
+        return MoveState.AT_DESTINATION
+    return MoveState.AT_SOURCE if at_source else MoveState.NEITHER
 
 
 def empty_dirs_remove(*, start: Path, stop: Path) -> None:

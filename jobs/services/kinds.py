@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from dedup.models import DeletedBy
 from dedup.reports import report_summary, size_text
 from dedup.rules import DEFAULT_MIN_CONFIDENCE
 from dedup.services.dedupe import (
@@ -28,6 +29,16 @@ from dedup.services.dedupe import (
 from dedup.services.files import DedupRefused, quarantine_overlap_check
 from dedup.services.find import duplicates_find
 from dedup.services.recover import dedup_history_recover
+from imports.models import OPEN_STATES, ImportState, VettingStatus
+from imports.rules import Verdict
+from imports.selectors import (
+    FolderNotAllowed,
+    import_files_of,
+    import_folder_resolve,
+    import_vetting_get,
+)
+from imports.services.apply import ApplyRefused, apply_targets_check, import_apply
+from imports.services.vetting import VettingRefused, import_vetting_run
 from jobs.models import JobKind
 from jobs.rules import scan_path_root
 from musicquality.library_db import LibraryDatabaseError, library_ready_check
@@ -144,9 +155,21 @@ def _verify_clean(raw: dict) -> dict:
     return _analyze_clean(raw)  # the same three: force, limit, path
 
 
+def _prefer(raw: dict) -> list[str]:
+    """``prefer``: folders whose copies are kept when copies are otherwise equal, as
+    ``--prefer`` on the commands (absolute paths; a keeper is never moved, so any folder)."""
+    prefer = raw.get("prefer", [])
+    if not isinstance(prefer, list) or not all(isinstance(p, str) and p for p in prefer):
+        raise JobRefused("prefer must be a list of folder paths")
+    for path in prefer:
+        if not os.path.isabs(path):
+            raise JobRefused(f"prefer {path}: give an absolute folder path")
+    return [os.path.normpath(path) for path in prefer]
+
+
 def _find_duplicates_clean(raw: dict) -> dict:
-    _unknown_refuse(raw, set())
-    return {}
+    _unknown_refuse(raw, {"prefer"})
+    return {"prefer": _prefer(raw)}
 
 
 def _quarantine_usable() -> None:
@@ -159,7 +182,7 @@ def _quarantine_usable() -> None:
 
 
 def _dedupe_clean(raw: dict) -> dict:
-    _unknown_refuse(raw, {"groups", "min_confidence"})
+    _unknown_refuse(raw, {"groups", "min_confidence", "prefer"})
     if not settings.LIBRARY_ROOTS:
         raise JobRefused(
             "dedupe needs MUSICQUALITY_LIBRARY_ROOTS (your music folders): no file outside them "
@@ -168,9 +191,9 @@ def _dedupe_clean(raw: dict) -> dict:
     _quarantine_usable()
     if "groups" not in raw:
         confidence = _number(raw, "min_confidence", DEFAULT_MIN_CONFIDENCE, low=0, high=1)
-        return {"min_confidence": confidence}
-    if "min_confidence" in raw:
-        raise JobRefused("give either groups (your choices) or min_confidence, not both")
+        return {"min_confidence": confidence, "prefer": _prefer(raw)}
+    if "min_confidence" in raw or "prefer" in raw:
+        raise JobRefused("give either groups (your choices) or min_confidence/prefer, not both")
     groups = raw["groups"]
     if not isinstance(groups, list) or not groups:
         raise JobRefused('groups must be a list of {"keeper": id, "remove": [ids]}')
@@ -210,6 +233,64 @@ def _identify_upgrades_clean(raw: dict) -> dict:
     if file_format is not None and not isinstance(file_format, str):
         raise JobRefused("format must be FLAC, ALAC or WAV")
     return {"threshold": threshold, "format": file_format or None}
+
+
+def _vet_import_clean(raw: dict) -> dict:
+    _unknown_refuse(raw, {"folder"})
+    folder = raw.get("folder")
+    if not isinstance(folder, str):
+        raise JobRefused("folder must be the path of a folder inside MUSICQUALITY_IMPORT_ROOTS")
+    try:
+        return {"folder": str(import_folder_resolve(folder=folder))}
+    except FolderNotAllowed as error:
+        raise JobRefused(str(error)) from None
+
+
+def _optional_path(raw: dict, name: str) -> str | None:
+    value = raw.get(name)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not os.path.isabs(value):
+        raise JobRefused(f"{name} must be an absolute folder path")
+    return os.path.normpath(value)
+
+
+def _import_apply_clean(raw: dict) -> dict:
+    _unknown_refuse(raw, {"vetting", "files", "into", "reject_dir"})
+    _quarantine_usable()  # an upgrade moves the file it replaces into quarantine
+    vetting_id = raw.get("vetting")
+    if not isinstance(vetting_id, int) or isinstance(vetting_id, bool):
+        raise JobRefused("vetting must be the id of a vetting (an integer)")
+    vetting = import_vetting_get(vetting_id=vetting_id)
+    if vetting is None or vetting.status != VettingStatus.DONE:
+        raise JobRefused(f"vetting {vetting_id} is not a finished vetting: vet the folder first")
+    files = _ids(raw.get("files"), "files")
+    if not files:
+        raise JobRefused("select at least one file to apply")
+    waiting = set(
+        import_files_of(vetting=vetting)
+        .filter(state__in=[ImportState.VETTED, *OPEN_STATES])
+        .values_list("pk", flat=True)
+    )
+    stray = sorted(set(files) - waiting)
+    if stray:
+        raise JobRefused(
+            f"file {stray[0]} is not a file of vetting {vetting_id} waiting to be applied "
+            "(applied already, or another vetting's): reload the page"
+        )
+    into, reject_dir = _optional_path(raw, "into"), _optional_path(raw, "reject_dir")
+    new = import_files_of(vetting=vetting).filter(pk__in=files, verdict=Verdict.NEW).exists()
+    try:
+        apply_targets_check(
+            folder=Path(vetting.folder),
+            into=Path(into) if into else None,
+            reject_dir=Path(reject_dir) if reject_dir else None,
+            needs_into=new,
+            template=settings.IMPORT_PATH_TEMPLATE,
+        )
+    except ApplyRefused as error:
+        raise JobRefused(str(error)) from None
+    return {"vetting": vetting_id, "files": files, "into": into, "reject_dir": reject_dir}
 
 
 # --- runs -----------------------------------------------------------------------------------
@@ -287,7 +368,9 @@ def _verify_run(arguments: dict, reporter: Reporter) -> JobOutcome:
 
 def _find_duplicates_run(arguments: dict, reporter: Reporter) -> JobOutcome:
     _library_ready()
-    report = duplicates_find(on_compared=reporter.advance)
+    report = duplicates_find(
+        prefer=[Path(path) for path in arguments.get("prefer", [])], on_compared=reporter.advance
+    )
     for candidate in report.unconfirmed[:LISTED]:
         reporter.log(f"not an exact duplicate after all: {candidate.file_path}")
     return JobOutcome(
@@ -336,7 +419,9 @@ def _dedupe_run(arguments: dict, reporter: Reporter) -> JobOutcome:
             result = dedupe_chosen_apply(choices=choices, on_file=reporter.advance)
         else:
             result = dedupe_confident_apply(
-                min_confidence=arguments["min_confidence"], on_file=reporter.advance
+                min_confidence=arguments["min_confidence"],
+                prefer=[Path(path) for path in arguments.get("prefer", [])],
+                on_file=reporter.advance,
             )
     except DedupRefused as error:
         raise JobFailed(str(error)) from None
@@ -400,6 +485,56 @@ def _identify_upgrades_run(arguments: dict, reporter: Reporter) -> JobOutcome:
     )
 
 
+def _vet_import_run(arguments: dict, reporter: Reporter) -> JobOutcome:
+    _library_ready()
+    try:
+        vetting = import_vetting_run(folder=Path(arguments["folder"]), progress=reporter.update)
+    except VettingRefused as error:
+        raise JobFailed(str(error)) from None
+    totals = vetting.totals
+    for problem in vetting.problems[:LISTED]:
+        reporter.log(f"not vetted: {problem['path']}: {problem['problem']}")
+    return JobOutcome(
+        message=(
+            f"{totals.get('files', 0)} files vetted: {totals.get('new', 0)} new, "
+            f"{totals.get('duplicate', 0)} duplicate, {totals.get('upgrade', 0)} upgrade, "
+            f"{totals.get('uncertain', 0)} uncertain"
+        ),
+        result={"vetting_id": vetting.pk, **totals},
+    )
+
+
+def _import_apply_run(arguments: dict, reporter: Reporter) -> JobOutcome:
+    _library_ready()
+    reporter.update(0, len(arguments["files"]))
+    try:
+        result = import_apply(
+            vetting_id=arguments["vetting"],
+            file_ids=arguments["files"],
+            into=Path(arguments["into"]) if arguments["into"] else None,
+            reject_dir=Path(arguments["reject_dir"]) if arguments["reject_dir"] else None,
+            template=settings.IMPORT_PATH_TEMPLATE,
+            deleted_by=DeletedBy.USER,
+            on_file=reporter.advance,
+        )
+    except ApplyRefused as error:
+        raise JobFailed(str(error)) from None
+    for outcome in [*result.resumed, *result.outcomes]:
+        reporter.log(f"{outcome.action} {outcome.path}: {outcome.detail}")
+    counts = {
+        action: result.count(action)
+        for action in ("imported", "replaced", "rejected", "left", "skipped", "failed")
+    }
+    return JobOutcome(
+        message=(
+            "applied: "
+            + (", ".join(f"{n} {action}" for action, n in counts.items() if n) or "nothing to do")
+            + f"; replaced files are in quarantine (session {result.session_id})"
+        ),
+        result={"vetting_id": result.vetting_id, "session_id": result.session_id, **counts},
+    )
+
+
 @dataclass(frozen=True)
 class KindSpec:
     clean: Callable[[dict], dict]
@@ -414,6 +549,8 @@ KINDS: dict[str, KindSpec] = {
     JobKind.DEDUPE: KindSpec(_dedupe_clean, _dedupe_run),
     JobKind.RECOVER: KindSpec(_recover_clean, _recover_run),
     JobKind.IDENTIFY_UPGRADES: KindSpec(_identify_upgrades_clean, _identify_upgrades_run),
+    JobKind.VET_IMPORT: KindSpec(_vet_import_clean, _vet_import_run),
+    JobKind.IMPORT_APPLY: KindSpec(_import_apply_clean, _import_apply_run),
 }
 
 

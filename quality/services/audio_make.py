@@ -13,7 +13,7 @@ import av
 import numpy as np
 from av.audio.stream import AudioStream
 
-from quality.services.encoding import soundfile_import
+from quality.services.encoding import vorbis_write
 
 LAYOUTS = {1: "mono", 2: "stereo"}
 
@@ -147,22 +147,7 @@ def decode(path: str | Path) -> tuple[np.ndarray, int]:
 
 def write_vorbis(path: str | Path, data: np.ndarray, sample_rate: int, quality: float) -> Path:
     """Ogg Vorbis via soundfile/libsndfile; quality q in 0..10 (compression_level = 1 - q/10)."""
-    path = Path(path)
-    frames = np.ascontiguousarray(data.T, dtype=np.float32)
-    # written in blocks: libsndfile 1.2.2's Vorbis writer segfaults on one very large write
-    sf = soundfile_import()
-    with sf.SoundFile(
-        str(path),
-        "w",
-        sample_rate,
-        data.shape[0],
-        format="OGG",
-        subtype="VORBIS",
-        compression_level=1 - quality / 10,
-    ) as f:
-        for start in range(0, frames.shape[0], 16384):
-            f.write(frames[start : start + 16384])
-    return path
+    return vorbis_write(path=Path(path), data=data, sample_rate=sample_rate, quality=quality)
 
 
 def resample(data: np.ndarray, sample_rate: int, out_rate: int) -> np.ndarray:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -72,18 +73,37 @@ def soundfile_import():
 
 
 def audio_encode(*, path: Path, spec: EncodeSpec, seconds: float = 1.0, seed: int = 0) -> Path:
+    """A short test tone (:func:`signal_make`) encoded as ``spec`` says."""
+    channels = 2 if spec.codec == "vorbis" else av.AudioLayout(spec.layout).nb_channels
+    data = signal_make(seconds=seconds, sample_rate=spec.sample_rate, channels=channels, seed=seed)
+    return samples_encode(
+        path=path, spec=spec, data=data, sample_rate=spec.sample_rate, serial=seed
+    )
+
+
+FRAME_SAMPLES = 4096
+CHANNEL_LAYOUTS = {1: "mono", 2: "stereo", 6: "5.1"}
+
+
+def samples_encode(
+    *, path: Path, spec: EncodeSpec, data: np.ndarray, sample_rate: int, serial: int = 0
+) -> Path:
+    """Encode (channels, samples) float32 ``data`` at ``sample_rate`` as ``spec`` says.
+
+    PyAV converts the samples to the encoder's format, rate and frame size (libswresample);
+    Vorbis (libsndfile) takes them as they are, so ``data`` must be at ``spec.sample_rate``.
+    ``serial`` is the Ogg stream serial (Vorbis, Opus): fixed, so the bytes are reproducible.
+    """
     if spec.codec == "vorbis":
-        soundfile = soundfile_import()
-        data = signal_make(seconds=seconds, sample_rate=spec.sample_rate, channels=2, seed=seed)
-        soundfile.write(
-            path,
-            data.T,
-            spec.sample_rate,
-            format="OGG",
-            subtype="VORBIS",
-            compression_level=1.0 - (spec.vorbis_quality or 0.5),
+        if sample_rate != spec.sample_rate:
+            raise ValueError(f"{path}: Vorbis needs {spec.sample_rate} Hz samples")
+        vorbis_write(
+            path=path,
+            data=data,
+            sample_rate=sample_rate,
+            quality=10 * (spec.vorbis_quality if spec.vorbis_quality is not None else 0.5),
         )
-        ogg_serial_set(path=path, serial=seed)
+        ogg_serial_set(path=path, serial=serial)
         return path
     container_options = {"fflags": "+bitexact", **spec.container_options}
     with av.open(str(path), "w", options=container_options) as container:
@@ -99,21 +119,21 @@ def audio_encode(*, path: Path, spec: EncodeSpec, seconds: float = 1.0, seed: in
         if options:
             stream.options = options
         if spec.vbr_quality is not None:
+            # LAME -V n: the qscale flag, and n as the global quality (PyAV scales it to
+            # FFmpeg's lambda). Setting only the flag gives -V 0 whatever n is.
             context = stream.codec_context
-            context.qscale = spec.vbr_quality  # type: ignore[assignment]  # stub says bool
-            context.flags = context.flags | av.codec.context.Flags.qscale
-        channels = stream.layout.nb_channels
-        data = signal_make(
-            seconds=seconds, sample_rate=spec.sample_rate, channels=channels, seed=seed
-        )
-        step = 4096
-        for start in range(0, data.shape[1], step):
+            context.qscale = True
+            context.global_quality = spec.vbr_quality
+        layout = CHANNEL_LAYOUTS[data.shape[0]]
+        time_base = Fraction(1, sample_rate)
+        for start in range(0, data.shape[1], FRAME_SAMPLES):
             frame = av.AudioFrame.from_ndarray(
-                np.ascontiguousarray(data[:, start : start + step]),
+                np.ascontiguousarray(data[:, start : start + FRAME_SAMPLES], dtype=np.float32),
                 format="fltp",
-                layout=stream.layout.name,
+                layout=layout,
             )
-            frame.sample_rate = spec.sample_rate
+            frame.sample_rate = sample_rate
+            frame.time_base = time_base
             frame.pts = start
             for packet in stream.encode(frame):
                 container.mux(packet)
@@ -122,7 +142,31 @@ def audio_encode(*, path: Path, spec: EncodeSpec, seconds: float = 1.0, seed: in
     if spec.abr and spec.bit_rate:
         lame_tag_mark_abr(path=path, kbps=spec.bit_rate // 1000)
     if spec.extension in ("ogg", "opus"):
-        ogg_serial_set(path=path, serial=seed)
+        ogg_serial_set(path=path, serial=serial)
+    return path
+
+
+VORBIS_WRITE_FRAMES = 16384
+
+
+def vorbis_write(*, path: Path, data: np.ndarray, sample_rate: int, quality: float) -> Path:
+    """Ogg Vorbis through libsndfile, quality q 0..10 (``compression_level = 1 - q/10``).
+
+    Written in blocks: libsndfile 1.2.2's Vorbis writer segfaults on one very large write.
+    """
+    soundfile = soundfile_import()
+    frames = np.ascontiguousarray(data.T, dtype=np.float32)
+    with soundfile.SoundFile(
+        str(path),
+        "w",
+        sample_rate,
+        data.shape[0],
+        format="OGG",
+        subtype="VORBIS",
+        compression_level=1 - quality / 10,
+    ) as handle:
+        for start in range(0, frames.shape[0], VORBIS_WRITE_FRAMES):
+            handle.write(frames[start : start + VORBIS_WRITE_FRAMES])
     return path
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django.db import connections, transaction
@@ -19,16 +20,13 @@ from django.db import connections, transaction
 from musicquality.fields import utc_now_iso
 from quality.fingerprints import FingerprintUnavailable, fingerprint_groups
 from quality.models import ACTIVE_SQL, AudioMatch, AudioMatchRun
+from quality.recordings import AudioMatchFact
+from quality.selectors import active_fingerprints
 
 logger = logging.getLogger(__name__)
 
 LIBRARY = "library"
 APP = "default"
-FINGERPRINTS_SQL = f"""
-SELECT li.id, fq.acoustid_fingerprint, li.duration
-FROM file_quality fq JOIN library_index li ON li.id = fq.library_file_id
-WHERE li.{ACTIVE_SQL} AND fq.acoustid_fingerprint IS NOT NULL
-"""
 SIGNATURE_SQL = f"""
 SELECT COUNT(*), TOTAL(li.id), MAX(av.verified_at)
 FROM file_quality fq JOIN library_index li ON li.id = fq.library_file_id
@@ -70,9 +68,7 @@ def audio_matches_refresh(*, force: bool = False) -> AudioMatchRefresh:
         return AudioMatchRefresh(
             last.fingerprints, last.same_pairs, last.similar_pairs, 0, 0.0, refreshed=False
         )
-    with connections[LIBRARY].cursor() as cursor:
-        cursor.execute(FINGERPRINTS_SQL)
-        items = cursor.fetchall()
+    items = active_fingerprints()
     try:
         grouping = fingerprint_groups(items)
     except FingerprintUnavailable as error:
@@ -119,4 +115,43 @@ def audio_matches_refresh(*, force: bool = False) -> AudioMatchRefresh:
     logger.info("fingerprint matches: %d same, %d similar", same, len(pairs) - same)
     return AudioMatchRefresh(
         len(items), same, len(pairs) - same, len(grouping.excluded), seconds, refreshed=True
+    )
+
+
+@dataclass(frozen=True)
+class ForeignMatches:
+    """Fingerprint pairs of files outside the library with the library's files (or with each
+    other); ``unavailable`` says why there are none when libchromaprint is missing."""
+
+    facts: list[AudioMatchFact]
+    unavailable: str | None = None
+
+
+def audio_matches_of_foreign(
+    *,
+    items: Sequence[tuple[int, str, float | None]],
+    library_ids: Collection[int] | None = None,
+) -> ForeignMatches:
+    """Match the fingerprints of files not in the library (``items``: their made-up ids,
+    negative, fingerprint text, duration) against every active library file's (those of
+    ``library_ids`` only, when given) through the fingerprint index; only pairs with one of
+    ``items`` are verified (the library's own pairs are stored). Nothing is written."""
+    library = active_fingerprints()
+    if library_ids is not None:
+        library = [item for item in library if item[0] in library_ids]
+    wanted = {file_id for file_id, _fingerprint, _duration in items}
+    try:
+        grouping = fingerprint_groups([*library, *items], pairs_with=wanted)
+    except FingerprintUnavailable as error:
+        return ForeignMatches([], unavailable=str(error))
+    facts: dict[tuple[int, int], AudioMatchFact] = {}
+    for group in grouping.groups:
+        for pair in group.pairs:
+            first, second = sorted((pair.a, pair.b))
+            facts[(first, second)] = AudioMatchFact(first, second, pair.score, not pair.note)
+    for pair in grouping.similar:
+        first, second = sorted((pair.a, pair.b))
+        facts.setdefault((first, second), AudioMatchFact(first, second, pair.score, False))
+    return ForeignMatches(
+        [fact for fact in facts.values() if fact.file_a in wanted or fact.file_b in wanted]
     )

@@ -217,6 +217,14 @@ def _write(verified: Sequence[Verified]) -> int:
         return _rescore(cursor, rows)
 
 
+def verification_store(*, library_file_id: int, verified: Verified) -> int:
+    """Store a verification made before the file was in the library (an import being vetted)
+    as this library file's: the row, the fingerprint and the effective score it implies
+    (the file's analysis must exist already). Returns 1 when its score changed."""
+    row = verified.row._replace(library_file_id=library_file_id)
+    return _write([verified._replace(row=row)])
+
+
 @dataclass
 class VerificationRunResult:
     verified: int = 0

@@ -167,3 +167,17 @@ def test_the_row_recover_page_is_refused_without_permission(viewer, rows):
     assert viewer.get(recover_url).status_code == 403
     assert viewer.post(recover_url).status_code == 403
     assert DedupHistory.objects.get(id=rows[0].id).can_recover is True
+
+
+def test_imported_rows_are_marked_and_filtered(admin_client, rows):
+    """Rows ``import_legacy_history`` wrote (notes start with the marker) are one filter away."""
+    dedup_history_make(
+        title="From the CLI",
+        notes="imported from Music Tools dedup_history #3 of /x/mt.db (key 0123456789abcdef)",
+    )
+    url = reverse(CHANGELIST)
+    assert listed(admin_client.get(url, {"imported": "yes"})) == {"From the CLI"}
+    assert "From the CLI" not in listed(admin_client.get(url, {"imported": "no"}))
+    assert len(listed(admin_client.get(url, {"imported": "no"}))) == len(rows)
+    page = admin_client.get(url)
+    assert b"imported from Music Tools" in page.content  # the filter's choice

@@ -7,6 +7,7 @@ Tests check what the browser shows against the database read directly with ``sql
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
 import subprocess
@@ -178,14 +179,21 @@ def demo_site(tmp_path_factory):
         "MUSICQUALITY_STREAMING_DB": str(folder / "music_tools.db"),
     }
     env = manage_env(folder, **paths)
+    albums = str(folder / "music" / "Albums")  # the demo keeps its album files (--prefer)
     for args in (
         ("make_demo_library", "--files", "40", "--out", str(folder), "--seed", "6"),
         ("migrate", "-v0"),
         ("migrate", "-v0", "--database=library"),
         ("scan_library", str(folder / "music")),
         ("analyze_quality",),
-        ("run_job", "find_duplicates"),
-        ("run_job", "dedupe", "--apply", "--json", '{"min_confidence": 1.0}'),
+        ("run_job", "find_duplicates", "--json", json.dumps({"prefer": [albums]})),
+        (
+            "run_job",
+            "dedupe",
+            "--apply",
+            "--json",
+            json.dumps({"min_confidence": 1.0, "prefer": [albums]}),
+        ),
         ("run_job", "identify_upgrades"),
     ):
         result = run_manage(env, *args)

@@ -22,8 +22,9 @@ def test_no_page_breaks_the_content_security_policy(browser, synthetic_site):
     )
     for path in (
         "/", "/files/", f"/files/{file_id}/", "/dedup/", "/upgrades/", "/upgrades/candidates/",
-        "/dedup/review/", "/dedup/decisions/", "/jobs/", "/monitoring/",
+        "/dedup/review/", "/dedup/decisions/", "/jobs/", "/monitoring/", "/imports/",
         "/admin/", "/admin/dedup/deduphistory/", "/admin/upgrades/upgradecandidate/",
+        "/admin/upgrades/upgradejob/",
         f"/admin/upgrades/upgradecandidate/{file_id}/change/",
     ):  # fmt: skip
         response = page.goto(site.base_url + path)

@@ -57,6 +57,7 @@ def overlap_make(settings, tmp_path) -> None:
         (JobKind.DEDUPE, {"groups": [{"keeper": 1, "remove": [2]}]}),
         (JobKind.RECOVER, {"session": "a-session"}),
         (JobKind.RECOVER, {"ids": [1]}),
+        (JobKind.IMPORT_APPLY, {"vetting": 1, "files": [1], "into": "/music/Imported"}),
     ],
 )
 def test_a_job_that_moves_files_is_refused_when_the_quarantine_overlaps_a_root(

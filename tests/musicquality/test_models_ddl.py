@@ -31,7 +31,7 @@ from quality.models import (
     QualityHistory,
     VettingHistory,
 )
-from upgrades.models import UpgradeCandidate
+from upgrades.models import StreamingMatch, UpgradeCandidate, UpgradeJob
 
 SQLITE_TYPES = {
     "AutoField": "INTEGER",
@@ -95,7 +95,15 @@ def test_unmanaged_legacy_models_match_the_legacy_ddl(scratch, model):
 
 @pytest.mark.parametrize(
     "model",
-    [FileQuality, DedupHistory, UpgradeCandidate, AudioVerification, QualityHistory],
+    [
+        FileQuality,
+        DedupHistory,
+        UpgradeCandidate,
+        AudioVerification,
+        QualityHistory,
+        StreamingMatch,
+        UpgradeJob,
+    ],
     ids=lambda m: m.__name__,
 )
 def test_our_models_match_the_ddl_the_migrations_run(scratch, model):
@@ -137,6 +145,8 @@ def test_our_model_indexes_match_the_ddl_indexes(scratch):
             UpgradeCandidate,
             AudioVerification,
             QualityHistory,
+            StreamingMatch,
+            UpgradeJob,
         )
         for index in model._meta.indexes
     }

@@ -295,3 +295,31 @@ def test_groups_use_the_index_and_check_durations():
         sorted([str(k), f"dup{k}"]) for k in range(20)
     )
     assert [(p.a, p.b, p.note) for p in result.similar] == [(50, "longer", "duration differs")]
+
+
+def fingerprint_of_pcm(pcm: np.ndarray) -> np.ndarray:
+    accumulator = FingerprintAccumulator(SR, pcm.shape[0])
+    accumulator.feed((np.clip(pcm, -1, 1).T * 32767).astype(np.int16))
+    return accumulator.finish()
+
+
+def test_only_pairs_with_the_given_files_are_matched():
+    """``pairs_with``: a few files (an import folder) matched against many through the same
+    index, without verifying the others' pairs."""
+    first, other = music_like(seconds=12, seed=41), music_like(seconds=12, seed=42)
+    lead_in = np.concatenate([np.zeros((2, SR), np.float32), first], axis=1)
+    items = [
+        (1, fingerprint_of_pcm(first), 12.0),
+        (2, fingerprint_of_pcm(lead_in), 13.0),  # the same recording, one second later
+        (3, fingerprint_of_pcm(other), 12.0),
+        (-1, fingerprint_of_pcm(first[:, : 11 * SR]), 11.0),  # an incoming copy of the first
+    ]
+    everything = fingerprint_groups(items)
+    assert [sorted(group.members) for group in everything.groups] == [[-1, 1, 2]]
+
+    foreign = fingerprint_groups(items, pairs_with={-1})
+    assert [sorted(group.members) for group in foreign.groups] == [[-1, 1, 2]]
+    assert foreign.stats["candidates"] < everything.stats["candidates"]
+
+    unrelated = fingerprint_groups(items[:3], pairs_with={3})
+    assert unrelated.groups == []  # the library's own pair (1, 2) is not looked at

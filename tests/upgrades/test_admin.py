@@ -318,3 +318,26 @@ def test_the_change_page_shows_duration_and_isrc_as_people_write_them(curator_cl
     html = curator_client.get(f"{CHANGELIST}{candidate.pk}/change/").content.decode()
     assert "3:25" in html and "205.41224489795918" not in html
     assert ">ISRC:<" in html and "Isrc" not in html
+
+
+def test_a_pending_job_is_marked_failed_through_the_confirmation_page(superuser_client):
+    from upgrades.models import UpgradeJob
+
+    first, second = candidates_make([10.0, 20.0])
+    upgrade_candidates_act(candidate_ids=[first.pk, second.pk], action="approved")
+    upgrade_candidates_act(candidate_ids=[second.pk], action="rejected")  # its job: cancelled
+    jobs = "/admin/upgrades/upgradejob/"
+    listing = superuser_client.get(jobs).content.decode()
+    assert listing.count('name="_selected_action"') == 2
+    selection = {"_selected_action": list(UpgradeJob.objects.values_list("pk", flat=True))}
+    confirm = superuser_client.post(jobs, {**selection, "action": "mark_failed", "index": 0})
+    assert 'name="message"' in confirm.content.decode()
+    done = superuser_client.post(
+        jobs,
+        {**selection, "action": "mark_failed", "apply": "yes", "message": "sold out"},
+        follow=True,
+    )
+    assert "1 job set to failed; 1 not pending, left as they were." in done.content.decode()
+    statuses = dict(UpgradeJob.objects.values_list("candidate_id", "job_status"))
+    assert statuses == {first.pk: "failed", second.pk: "cancelled"}
+    assert UpgradeJob.objects.get(candidate_id=first.pk).error_message == "sold out"

@@ -332,3 +332,27 @@ def test_service_label_names_the_quality():
     assert rules.service_label("tidal", "lossless") == "tidal (lossless)"
     assert rules.service_label("spotify") == "spotify (lossy)"
     assert rules.service_label("none") == "not found"
+
+
+@pytest.mark.parametrize(
+    ("matched_by", "seconds", "track_ms", "expected"),
+    [
+        ("isrc", None, None, 1.0),
+        ("isrc", 100.0, 400_000, 1.0),
+        ("name", 200.0, 200_000, 0.9),
+        ("name", 200.0, 201_500, 0.8),
+        ("name", 200.0, 203_000, 0.7),
+        ("name", None, 200_000, 0.7),
+        ("name", 200.0, None, 0.7),
+    ],
+)
+def test_match_confidence(matched_by, seconds, track_ms, expected):
+    assert (
+        rules.match_confidence(matched_by=matched_by, file_seconds=seconds, track_ms=track_ms)
+        == expected
+    )
+
+
+def test_match_confidence_of_no_match_is_an_error():
+    with pytest.raises(ValueError):
+        rules.match_confidence(matched_by=None, file_seconds=1.0, track_ms=1000)

@@ -107,3 +107,44 @@ def test_dashboard(user_client, mixed_candidates):
 
 def test_empty_dashboard_says_what_to_run(user_client):
     assert "manage.py identify_upgrades" in user_client.get("/upgrades/").content.decode()
+
+
+def section(response, name: str) -> str:
+    html = response.content.decode()
+    return html.split(f'<section id="{name}">', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_shopping_list_is_approved_candidates_by_service(user_client, mixed_candidates):
+    on_tidal = UpgradeCandidate.objects.get(title="On Tidal")
+    upgrade_candidates_act(candidate_ids=[on_tidal.pk], action="approved")
+    shopping = section(user_client.get("/upgrades/"), "shopping-list")
+    assert 'data-service="tidal">tidal (lossless): 1' in shopping
+    assert 'data-service="none">none: 1' in shopping
+    assert "Band – On Tidal" in shopping and "Band – Approved mp3" in shopping
+    assert "Low mp3" not in shopping  # pending: not on the list
+
+
+def test_acquired_lists_jobs_completed_in_the_last_30_days(user_client, mixed_candidates):
+    from upgrades.models import UpgradeJob
+    from upgrades.services import upgrade_candidate_acquire
+
+    approved = UpgradeCandidate.objects.get(title="Approved mp3")
+    new = library_file_make(artist="Band", title="Approved", file_format="flac")
+    upgrade_candidate_acquire(
+        candidate_id=approved.pk,
+        replaced_by_id=new.pk,
+        replaced_by_path=new.file_path,
+        source="import:/downloads/batch",
+    )
+    old = UpgradeCandidate.objects.get(title="Low mp3")
+    upgrade_candidates_act(candidate_ids=[old.pk], action="approved")
+    upgrade_candidates_act(candidate_ids=[old.pk], action="completed")
+    UpgradeJob.objects.filter(candidate=old).update(
+        download_completed_at="2020-01-01T00:00:00+00:00"
+    )
+    response = user_client.get("/upgrades/")
+    acquired = section(response, "acquired")
+    assert "Band – Approved mp3" in acquired and "import:/downloads/batch" in acquired
+    assert f'href="/files/{new.pk}/"' in acquired
+    assert "Low mp3" not in acquired  # completed long ago
+    assert "Approved mp3" not in section(response, "shopping-list")

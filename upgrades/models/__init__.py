@@ -1,3 +1,17 @@
+from upgrades.models.acquisition import (
+    JobStatus,
+    StreamingMatch,
+    UpgradeJob,
+    validate_job_status,
+)
 from upgrades.models.candidate import UpgradeCandidate, UserAction, validate_user_action
 
-__all__ = ["UpgradeCandidate", "UserAction", "validate_user_action"]
+__all__ = [
+    "JobStatus",
+    "StreamingMatch",
+    "UpgradeCandidate",
+    "UpgradeJob",
+    "UserAction",
+    "validate_job_status",
+    "validate_user_action",
+]

@@ -126,14 +126,11 @@ class Command(LibraryCommand):
         return plan
 
     def _confirm(self, plan: DedupePlan, *, stdin) -> None:
-        self.stdout.write(
+        self.confirm_or_stop(
             f"Move {plan.files} files ({size_text(plan.bytes_reclaimable)}) into "
-            f"{quarantine_dir()}? [y/N] ",
-            ending="",
+            f"{quarantine_dir()}?",
+            stdin=stdin,
         )
-        self.stdout.flush()
-        if stdin.readline().strip().lower() not in {"y", "yes"}:
-            raise CommandError("not confirmed: nothing changed")
 
     def _apply(self, plan: DedupePlan) -> None:
         progress = ProgressBar(self.stdout, label="Quarantining", total=plan.files)

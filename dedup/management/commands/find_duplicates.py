@@ -1,9 +1,6 @@
 import csv
 import io
 import json
-from pathlib import Path
-
-from django.core.management.base import CommandError
 
 from dedup.management.output import group_lines, grouping_arguments_add, prefer_dirs, similar_lines
 from dedup.reports import CSV_COLUMNS, report_as_dict, report_csv_rows, report_summary
@@ -32,15 +29,6 @@ class Command(LibraryCommand):
             help="skip the full-content reads; exact groups are then only suggestions",
         )
 
-    def _export(self, target: str, text: str) -> None:
-        if target == "-":
-            self.stdout.write(text, ending="")
-            return
-        try:
-            Path(target).write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise CommandError(f"cannot write {target}: {error.strerror}") from None
-
     def handle(self, *args, **options):
         progress = ProgressBar(self.stdout, label="Comparing", unit="full-content comparisons")
         report = duplicates_find(
@@ -52,13 +40,13 @@ class Command(LibraryCommand):
         progress.close()
         exported_to_stdout = "-" in (options["json"], options["csv"])
         if options["json"]:
-            self._export(options["json"], json.dumps(report_as_dict(report), indent=2) + "\n")
+            self.export_write(options["json"], json.dumps(report_as_dict(report), indent=2) + "\n")
         if options["csv"]:
             buffer = io.StringIO()
             writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
             writer.writeheader()
             writer.writerows(report_csv_rows(report))
-            self._export(options["csv"], buffer.getvalue())
+            self.export_write(options["csv"], buffer.getvalue())
         if exported_to_stdout:
             return
         for group in report.groups:

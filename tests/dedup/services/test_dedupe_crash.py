@@ -1,8 +1,8 @@
 """Crash safety of ``dedupe --apply`` (docs/deletion-protocol.md), with real processes and SIGKILL.
 
 A real ``manage.py dedupe --apply --yes`` runs over a small library on disk and kills itself
-(``MUSICQUALITY_FAULT_KILL_AFTER_STEPS=N``, see ``dedup.faults``) right after step N of the
-protocol, for every N of an uninterrupted run, on one filesystem (hard link + unlink) and on
+(``MUSICQUALITY_FAULT_KILL_AFTER_STEPS=N``, see ``musicquality.faults``) right after step N of
+the protocol, for every N of an uninterrupted run, on one filesystem (hard link + unlink) and on
 the cross-filesystem path (copy, fsync, verify, rename, unlink); a few more runs are killed
 from outside at random moments. After each kill, every original file's bytes must be at
 its original path, or in quarantine with a history row pointing there; then the next run

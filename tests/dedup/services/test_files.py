@@ -3,7 +3,6 @@ from pathlib import Path
 
 import pytest
 
-from dedup.faults import FORCE_COPY_ENV
 from dedup.services.files import (
     COMPARE_CHUNK,
     DedupRefused,
@@ -14,6 +13,7 @@ from dedup.services.files import (
     quarantine_path_check,
     quarantine_path_for,
 )
+from musicquality.faults import FORCE_COPY_ENV
 from tests.dedup.helpers import bytes_write, sha256
 
 

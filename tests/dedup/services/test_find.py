@@ -85,46 +85,47 @@ def test_inactive_rows_are_ignored(dedup_library):
 
 
 def test_groups_on_a_demo_library(tmp_path, dedup_settings):
-    """``make_demo_library`` knows which files it made as exact copies (under ``Copies/``) and
-    as the same track in another format (``[spec]`` suffix, same tags and length)."""
-    from quality.services.analysis import file_quality_analyze_all
-    from quality.services.demo import KIND_DUPLICATE, KIND_OTHER_FORMAT, demo_library_make
-    from quality.services.scanning import library_scan
+    """On ``make_demo_library``'s files, run through ``make demo``'s steps (scan, analyse,
+    verify, album folder preferred): every exact and re-tagged copy is grouped with the album
+    file it copies (at confidence 1.0, unless a better file of its recording is kept), no copy
+    is kept, and no group that dedupe acts on (confidence >= 0.9) holds two recordings (the
+    demo's manifest says which file is which)."""
+    import json
 
-    demo = demo_library_make(out=tmp_path / "demo", files=80, seed=11, workers=1)
-    assert demo.by_kind.get(KIND_DUPLICATE) and demo.by_kind.get(KIND_OTHER_FORMAT)
+    from quality.services.analysis import file_quality_analyze_all
+    from quality.services.demo import (
+        FOLDER_ALBUMS,
+        KIND_EXACT_COPY,
+        KIND_RETAGGED_COPY,
+        demo_library_make,
+    )
+    from quality.services.scanning import library_scan
+    from quality.services.verification import audio_verify_all
+
+    demo = demo_library_make(out=tmp_path / "demo", files=80, seed=11, recordings=20, workers=1)
+    manifest = json.loads(demo.manifest.read_text())
+    recording_of = {str(demo.out / f["path"]): f.get("recording") for f in manifest["files"]}
+    kind_of = {str(demo.out / f["path"]): f["kind"] for f in manifest["files"]}
     library_scan(roots=[demo.music_dir], workers=1)
     file_quality_analyze_all(workers=1)
-    report = duplicates_find()
+    audio_verify_all(workers=1)
+    report = duplicates_find(prefer=[demo.music_dir / FOLDER_ALBUMS])
 
-    exact = [g for g in report.groups if g.matched_by == MatchedBy.CONTENT_HASH]
-    in_exact_groups: set[str] = set()
-    for group in exact:
-        members = [group.keeper.file_path] + [r.candidate.file_path for r in group.removals]
-        assert len({sha256(Path(p)) for p in members}) == 1  # checked here, independently
-        in_exact_groups.update(members)
-    copies = [p for p in (demo.music_dir / "Copies").iterdir()]
-    assert len(copies) == demo.by_kind[KIND_DUPLICATE]
-    assert all(str(p) in in_exact_groups for p in copies)
-    # the generator may also place the same track twice with the same master: more is fine
-    assert sum(len(g.removals) for g in exact) >= len(copies)
-
-    in_recording_groups = {
-        c.file_path
-        for g in report.groups
-        if g.matched_by == MatchedBy.METADATA_HASH
-        for c in [g.keeper, *(r.candidate for r in g.removals)]
-    }
-    other_format = [
-        p
-        for p in demo.music_dir.rglob("*")
-        if p.is_file() and " [" in p.name and p not in demo.corrupt
-    ]
-    assert other_format
-    assert all(str(p) in in_recording_groups for p in other_format)
+    removed_by: dict[str, tuple[str, float]] = {}
     for group in report.groups:
-        if group.matched_by == MatchedBy.METADATA_HASH:
-            for removal in group.removals:
-                assert removal.confidence < 0.9
-                if removal.reason == DeletionReason.LOWER_QUALITY:
-                    assert removal.candidate.quality_score < group.keeper.quality_score
+        members = [group.keeper, *(r.candidate for r in group.removals)]
+        if group.confidence >= 0.9:
+            assert len({recording_of[m.file_path] for m in members}) == 1, group
+        for removal in group.removals:
+            removed_by[removal.candidate.file_path] = (group.keeper.file_path, removal.confidence)
+    copies = [f for f in manifest["files"] if f["kind"] in (KIND_EXACT_COPY, KIND_RETAGGED_COPY)]
+    assert {f["kind"] for f in copies} == {KIND_EXACT_COPY, KIND_RETAGGED_COPY}
+    for f in copies:
+        copy, original = str(demo.out / f["path"]), str(demo.out / f["copy_of"])
+        if f["kind"] == KIND_EXACT_COPY:
+            assert sha256(Path(copy)) == sha256(Path(original))  # checked here, independently
+        keeper, confidence = removed_by[copy]
+        assert (keeper == original and confidence == 1.0) or (
+            recording_of[keeper] == f["recording"]
+            and kind_of[keeper] not in (KIND_EXACT_COPY, KIND_RETAGGED_COPY)
+        ), (copy, keeper, confidence)

@@ -1,5 +1,6 @@
 """``run_job``: a job run in this process as the worker would run it, or queued for it."""
 
+import json
 import sqlite3
 from io import StringIO
 
@@ -44,6 +45,15 @@ def test_moving_files_is_a_dry_run_without_apply(dedup_library, tmp_path):
     assert Job.objects.count() == 0
     run("dedupe", "--apply", "--json", '{"min_confidence": 1.0}')
     assert not dedup_library.path("a2").exists()
+
+
+def test_a_dedupe_job_keeps_the_copy_under_a_preferred_folder(dedup_library):
+    # a1 (indexed first) would be kept; with prefer, the copy in Backup/ is kept instead
+    backup = dedup_library.path("a3").parent
+    run("find_duplicates", "--json", json.dumps({"prefer": [str(backup)]}))
+    run("dedupe", "--apply", "--json", json.dumps({"min_confidence": 1.0, "prefer": [str(backup)]}))
+    assert dedup_library.path("a3").exists()
+    assert not dedup_library.path("a1").exists() and not dedup_library.path("a2").exists()
 
 
 def test_bad_arguments_are_refused_before_anything_is_made(music_root):

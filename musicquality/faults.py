@@ -1,8 +1,9 @@
-"""Test-only fault injection for the deletion safety protocol (docs/deletion-protocol.md).
+"""Test-only fault injection for the protocols that move user files (docs/deletion-protocol.md):
+``dedupe --apply`` and ``vet_import --apply``.
 
-The crash-safety test kills real ``dedupe --apply`` processes between every two steps of the
-protocol. Each step calls :func:`fault_point`; with ``MUSICQUALITY_FAULT_KILL_AFTER_STEPS=N``
-in the environment the process SIGKILLs itself right after step N, so every kill point is
+The crash-safety tests kill real processes between every two steps of the protocol. Each
+step calls :func:`fault_point`; with ``MUSICQUALITY_FAULT_KILL_AFTER_STEPS=N`` in the
+environment the process SIGKILLs itself right after step N, so every kill point is
 reached deterministically. ``MUSICQUALITY_FAULT_TRACE=FILE`` appends each step's label to
 FILE (how the test learns how many points a run has), and ``MUSICQUALITY_FAULT_FORCE_COPY=1``
 takes the cross-filesystem copy path even on one filesystem. None of these is set in normal

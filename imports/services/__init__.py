@@ -1,0 +1,1 @@
+"""Writes of the imports app: vetting a folder (``vetting``) and applying a vetting (``apply``)."""
