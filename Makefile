@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Demo settings (override on the command line: make demo DEMO_FILES=5000)
@@ -34,7 +35,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev,demo]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the e2e accessibility checks (tests/e2e/test_accessibility.py), from the npm
+# registry by package-lock.json; the tests inject the file into each page themselves.
+# Without npm (make demo on a machine without it) this is skipped with a note; `make test`
+# runs system-deps first, which installs npm.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --silent --no-audit --no-fund && touch $(NODE_STAMP); \
+	else \
+		echo "npm not found: axe-core not installed (make system-deps installs npm)"; \
+	fi
+
+install: $(STAMP) $(NODE_STAMP)
 
 # Debian packages the app needs at run time: libchromaprint1 (acoustic fingerprints).
 runtime-deps:
@@ -45,13 +57,14 @@ runtime-deps:
 	fi
 
 # Debian packages the tests use: ffprobe/mediainfo and fpcalc (independent readers),
-# chromium (e2e).
+# chromium (e2e), npm (axe-core for the e2e accessibility checks).
 system-deps: runtime-deps
 	@missing=""; \
 	command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
 	command -v mediainfo >/dev/null || missing="$$missing mediainfo"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v fpcalc >/dev/null || missing="$$missing libchromaprint-tools"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && \
@@ -64,7 +77,7 @@ lint: install
 	MUSICQUALITY_DEBUG=1 $(VENV)/bin/mypy
 	MUSICQUALITY_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
-test: install system-deps lint
+test: system-deps install lint
 	$(PY) -m pytest
 
 test-fast: install
@@ -77,7 +90,7 @@ bench: install system-deps
 	@for b in $(BENCHES); do echo "== $$b"; $(PY) bench/$$b.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) var $(DEMO_DIR) tests/artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules var $(DEMO_DIR) tests/artifacts .pytest_cache .ruff_cache
 
 # Idempotent: the generated library is made once (stamp file) and reused; every later step
 # is incremental (scan, analyse, identify) or safe to repeat. Only files in the generated

@@ -23,7 +23,9 @@ from dedup.rules import (
     group_keeper_rule,
 )
 from musicquality.aggregates import Total
+from musicquality.legacy_history import IMPORTED_NOTE_PREFIX, imported_keys
 from musicquality.library_cache import library_cached
+from quality.badges import quality_badge
 from quality.hashing import is_hash_marker
 from quality.models import FileQuality, LibraryFile
 from quality.selectors import (
@@ -289,6 +291,7 @@ class ReviewFile:
     codec: str | None
     reason: str | None = None
     confidence: float | None = None
+    badge: str = ""
 
 
 @dataclass(frozen=True)
@@ -301,21 +304,47 @@ class ReviewGroup:
 
 
 def duplicate_groups_review(*, groups: Sequence[DuplicateGroup]) -> list[ReviewGroup]:
-    """The groups of one review page, each file with its codec (from ``file_quality``)."""
+    """The groups of one review page, each file with its codec and badge (``file_quality``)."""
     ids = [member.id for group in groups for member in group.members]
-    codecs = dict(
-        FileQuality.objects.filter(library_file_id__in=ids).values_list("library_file_id", "codec")
-    )
+    facts = {
+        row[0]: row[1:]
+        for row in FileQuality.objects.filter(library_file_id__in=ids).values_list(
+            "library_file_id", "codec", "bitrate_mode"
+        )
+    }
+
+    def review_file(
+        candidate: Candidate,
+        role: str,
+        reason: str | None = None,
+        confidence: float | None = None,
+    ) -> ReviewFile:
+        codec, mode = facts.get(candidate.id, (None, None))
+        badge = candidate_badge(candidate, codec, mode)
+        return ReviewFile(candidate, role, codec, reason, confidence, badge=badge)
+
     reviewed = []
     for group in groups:
-        files = [ReviewFile(group.keeper, Role.KEEP, codecs.get(group.keeper.id))]
+        files = [review_file(group.keeper, Role.KEEP)]
         files += [
-            ReviewFile(r.candidate, Role.REMOVE, codecs.get(r.candidate.id), r.reason, r.confidence)
-            for r in group.removals
+            review_file(r.candidate, Role.REMOVE, r.reason, r.confidence) for r in group.removals
         ]
-        files += [ReviewFile(c, Role.KEPT, codecs.get(c.id)) for c in group.kept]
+        files += [review_file(c, Role.KEPT) for c in group.kept]
         reviewed.append(ReviewGroup(group, files, group_keeper_rule(group)))
     return reviewed
+
+
+def candidate_badge(candidate: Candidate, codec: str | None, bitrate_mode: str | None) -> str:
+    """The badge (``quality.badges``) of a group member, from its facts and its analysis's."""
+    return quality_badge(
+        file_format=candidate.file_format,
+        codec=codec,
+        is_lossless=candidate.is_lossless,
+        bitrate=candidate.bitrate,
+        bitrate_mode=bitrate_mode,
+        sample_rate=candidate.sample_rate,
+        bit_depth=candidate.bit_depth,
+    )
 
 
 def dedup_history_count() -> int:
@@ -356,11 +385,21 @@ def dedup_history_for_recovery(
 
 
 def dedup_history_purgeable(*, deleted_before: datetime.datetime) -> list[DedupHistory]:
+    """Recoverable rows older than the cut-off, except those imported from Music Tools: their
+    files are in the CLI's backup folder, which is not ours to purge."""
     return list(
-        DedupHistory.objects.filter(can_recover=True, deleted_at__lt=deleted_before).order_by(
-            "deleted_at", "id"
-        )
+        DedupHistory.objects.filter(can_recover=True, deleted_at__lt=deleted_before)
+        .exclude(notes__startswith=IMPORTED_NOTE_PREFIX)
+        .order_by("deleted_at", "id")
     )
+
+
+def dedup_history_imported_keys() -> set[str]:
+    """The keys of the Music Tools deletions already imported (``import_legacy_history``)."""
+    notes = DedupHistory.objects.filter(notes__startswith=IMPORTED_NOTE_PREFIX).values_list(
+        "notes", flat=True
+    )
+    return imported_keys(notes.iterator())
 
 
 @dataclass(frozen=True)

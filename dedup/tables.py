@@ -84,7 +84,7 @@ class DecisionTable(AppTable):
     created_by = tables.Column(verbose_name="By", default="—")
     created_at = tables.Column(verbose_name="Decided")
     undone_at = tables.Column(verbose_name="Undone", default="—")
-    undo = tables.Column(accessor="pk", verbose_name="", orderable=False)
+    undo = tables.Column(accessor="pk", verbose_name="Undo", orderable=False)
 
     class Meta(AppTable.Meta):
         attrs = {"id": "decisions-table"}

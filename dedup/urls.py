@@ -4,6 +4,7 @@ from dedup import views
 
 urlpatterns = [
     path("", views.dashboard, name="dedup_dashboard"),
+    path("pairs/", views.pairs, name="dedup_pairs"),
     path("review/", views.review, name="dedup_review"),
     path("decisions/", views.decisions, name="dedup_decisions"),
     path("decisions/add/", views.decision_add, name="dedup_decision_add"),

@@ -36,29 +36,31 @@ from dedup.tables import (
 from musicquality.charts import bar_chart
 from musicquality.tables import AppPaginator
 
+#: Duplicate groups per page of ``/dedup/``.
+DASHBOARD_GROUPS_PER_PAGE = 25
+
 
 def dashboard(request):
-    """``/dedup/``: what dedup runs removed lately, per session, and duplicates still there."""
+    """``/dedup/``: the duplicate groups (keeper first, marked, with the rule that chose it),
+    what dedup runs removed lately, per session. The report's query 4 (pairs) is
+    ``/dedup/pairs/``."""
     now = timezone.now()
     session_filter = DedupSessionFilter(request.GET, queryset=DedupHistory.objects.all())
-    pair_form = DuplicatePairForm(request.GET or None)
-    min_diff = pair_form.min_diff_value()
-    pairs = duplicate_pairs_page(
-        min_diff=min_diff,
-        order_by=request.GET.get("p-sort", ""),
-        after=request.GET.get("p-after"),
-        before=request.GET.get("p-before"),
-    )
-    pairs.prefix, pairs.query = "p-", {k: v for k, v in request.GET.items() if v}
     sessions_table = DedupSessionTable(dedup_sessions_totals(rows=session_filter.qs), prefix="s-")
-    pairs_table = DuplicatePairTable(PresortedListData(pairs.rows), prefix="p-")
     RequestConfig(request, paginate={"per_page": 10}).configure(sessions_table)
-    RequestConfig(request, paginate=False).configure(pairs_table)
-    per_day = deletions_per_day(now=now)
     groups = duplicate_groups_snapshot()
+    groups_page = AppPaginator(groups.report.groups, DASHBOARD_GROUPS_PER_PAGE).get_page(
+        request.GET.get("g-page")
+    )
+    per_day = deletions_per_day(now=now)
     context = {
         "groups": groups.totals,
         "groups_freshness": groups.freshness,
+        "groups_page": groups_page,
+        "group_cards": duplicate_groups_review(groups=groups_page.object_list),
+        "group_page_links": groups_page.paginator.get_elided_page_range(
+            groups_page.number, on_each_side=2
+        ),
         "reasons": deletions_by_reason(since=recent_cutoff(now=now)),
         "per_day_chart": bar_chart(
             items=[(day[5:], count) for day, count in per_day],
@@ -68,12 +70,32 @@ def dashboard(request):
         "deleted_recently": sum(count for _, count in per_day),
         "session_filter": session_filter,
         "sessions_table": sessions_table,
-        "pair_form": pair_form,
-        "pairs_table": pairs_table,
-        "pairs_page": pairs,
-        "pair_count": duplicate_pairs_count(min_diff=min_diff),
     }
     return render(request, "dedup/dashboard.html", context)
+
+
+def pairs(request):
+    """``/dedup/pairs/``: the design report's query 4, pair by pair (same metadata hash,
+    scores far apart), as its own labelled view beside the groups; paged by keyset through
+    the summary's pairs (docs/summary.md)."""
+    pair_form = DuplicatePairForm(request.GET or None)
+    min_diff = pair_form.min_diff_value()
+    page = duplicate_pairs_page(
+        min_diff=min_diff,
+        order_by=request.GET.get("p-sort", ""),
+        after=request.GET.get("p-after"),
+        before=request.GET.get("p-before"),
+    )
+    page.prefix, page.query = "p-", {k: v for k, v in request.GET.items() if v}
+    pairs_table = DuplicatePairTable(PresortedListData(page.rows), prefix="p-")
+    RequestConfig(request, paginate=False).configure(pairs_table)
+    context = {
+        "pair_form": pair_form,
+        "pairs_table": pairs_table,
+        "pairs_page": page,
+        "pair_count": duplicate_pairs_count(min_diff=min_diff),
+    }
+    return render(request, "dedup/pairs.html", context)
 
 
 REVIEW_GROUPS_PER_PAGE = 10

@@ -31,6 +31,8 @@ class Bar:
     width: float
     height: float
     show_label: bool
+    #: Where the bar leads (a filtered list), when the chart was given links.
+    url: str | None = None
 
     @property
     def center(self) -> float:
@@ -63,6 +65,12 @@ class BarChart(ChartFrame):
     def is_empty(self) -> bool:
         return not any(bar.value for bar in self.bars)
 
+    @property
+    def has_links(self) -> bool:
+        """Bars that are links make the chart a group of links, not one image (an image's
+        content is not interactive)."""
+        return any(bar.url for bar in self.bars)
+
 
 def bar_chart(
     *,
@@ -72,6 +80,7 @@ def bar_chart(
     label_every: int = 1,
     width: int = CHART_WIDTH,
     height: int = CHART_HEIGHT,
+    urls: Sequence[str | None] | None = None,
 ) -> BarChart:
     """Lay out one bar per item, heights proportional to the largest value.
 
@@ -96,6 +105,7 @@ def bar_chart(
                 width=round(slot - gap, 2),
                 height=round(bar_height, 2),
                 show_label=index % label_every == 0 or index == len(items) - 1,
+                url=urls[index] if urls else None,
             )
         )
     return BarChart(bars=tuple(bars), width=width, height=height, baseline=baseline, title=title)

@@ -209,6 +209,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+#: musicquality/formats/en: ISO dates in the admin as on the pages (issue 17).
+FORMAT_MODULE_PATH = ["musicquality.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = _env_path("MUSICQUALITY_STATIC_ROOT", BASE_DIR / "staticfiles")

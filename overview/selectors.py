@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dedup.rules import DuplicateGroup
-from dedup.selectors import dedup_history_count, dedup_history_of_file, duplicate_groups_of_file
+from dedup.selectors import (
+    dedup_history_count,
+    dedup_history_of_file,
+    duplicate_groups_of_file,
+    duplicate_groups_snapshot,
+)
 from musicquality.library_db import library_db_size
 from musicquality.monitoring.rules import Thresholds, backlog_alert_raised, db_size_alert_raised
 from musicquality.schema import SCHEMA_VERSION_KEY
@@ -32,7 +37,11 @@ from quality.selectors import (
 from quality.services.spectrogram import SpectrogramError, spectrogram_png
 from quality.services.summary import SummaryFreshness, library_summary_check
 from upgrades.models import UpgradeCandidate
-from upgrades.selectors import upgrade_candidate_of_file, upgrade_candidates_count
+from upgrades.selectors import (
+    upgrade_action_counts,
+    upgrade_candidate_of_file,
+    upgrade_candidates_count,
+)
 
 
 @dataclass(frozen=True)
@@ -186,6 +195,11 @@ class DuplicateFile:
     library_file: LibraryFile
     same_content: bool
     same_metadata: bool
+    #: The group's keeper by the one rule (``dedup.rules``), and the page's own file.
+    is_keeper: bool = False
+    is_current: bool = False
+    #: Which of the file's groups (1, 2, …) this row belongs to.
+    group: int = 1
 
 
 @dataclass(frozen=True)
@@ -235,20 +249,29 @@ class FileDetail:
 def _duplicate_files(
     library_file: LibraryFile, groups: list[DuplicateGroup]
 ) -> list[DuplicateFile]:
-    """The other members of the file's duplicate groups, best score first."""
-    ids = {c.id for g in groups for c in (g.keeper, *(r.candidate for r in g.removals))}
-    ids.discard(library_file.pk)
-    others = sorted(
-        library_files_by_id(ids=ids).values(),
-        key=lambda f: (-(f.quality.quality_score if file_quality_of(f) else -1.0), f.file_path),
-    )
+    """Every member of each of the file's duplicate groups, this file included, group by
+    group in the group's order: its keeper first (the rule's choice,
+    ``dedup.rules.duplicate_groups_build``), then the copies it would remove. A file can be
+    in two: the keeper of its exact copies and a lesser copy of a recording."""
+    members = [
+        (number, member.id, member is group.keeper)
+        for number, group in enumerate(groups, start=1)
+        for member in (group.keeper, *(r.candidate for r in group.removals))
+    ]
+    if not members:
+        return []
+    files = library_files_by_id(ids={member_id for _, member_id, _ in members})
     return [
         DuplicateFile(
-            library_file=other,
-            same_content=other.file_content_hash == library_file.file_content_hash,
-            same_metadata=other.metadata_hash == library_file.metadata_hash,
+            library_file=files[member_id],
+            same_content=files[member_id].file_content_hash == library_file.file_content_hash,
+            same_metadata=files[member_id].metadata_hash == library_file.metadata_hash,
+            is_keeper=is_keeper,
+            is_current=member_id == library_file.pk,
+            group=number,
         )
-        for other in others
+        for number, member_id, is_keeper in members
+        if member_id in files
     ]
 
 
@@ -291,3 +314,70 @@ def file_spectrogram_get(*, file_id: int) -> bytes | None:
         return spectrogram_png(path=Path(library_file.file_path), cutoff_hz=cutoff)
     except SpectrogramError:
         return None
+
+
+# --- the overview's next steps (issue 17) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A card of the overview: how much work of one kind waits, and the list that holds it."""
+
+    key: str
+    count: int
+    label: str
+    url: str
+    note: str = ""
+
+
+def next_steps_get(*, overview: LibraryOverview) -> list[NextStep]:
+    """The work waiting, most useful first, each with the filtered list it links to; the
+    counts are those of the lists (the same selectors), kinds with nothing to do left out."""
+    pending = upgrade_action_counts().get("pending", 0)
+    groups = duplicate_groups_snapshot().totals.groups  # the count /dedup/ shows
+    verdicts = overview.verdicts
+    steps = [
+        NextStep(
+            "upgrades",
+            pending,
+            f"upgrade{'s' if pending != 1 else ''} pending",
+            "/admin/upgrades/upgradecandidate/?user_action__exact=pending",
+            "approve, reject or ignore each in one click",
+        ),
+        NextStep(
+            "duplicates",
+            groups,
+            f"duplicate group{'s' if groups != 1 else ''}",
+            "/dedup/#groups",
+            "the keeper of each is marked",
+        ),
+        NextStep(
+            "damaged",
+            verdicts.get("damaged", 0),
+            f"unreadable or damaged file{'s' if verdicts.get('damaged', 0) != 1 else ''}",
+            "/files/?verdict=damaged",
+            "decode errors, truncated, MD5 mismatch",
+        ),
+        NextStep(
+            "lossy_source",
+            verdicts.get("lossy_source", 0),
+            f"file{'s' if verdicts.get('lossy_source', 0) != 1 else ''} made from a lossy source",
+            "/files/?verdict=lossy_source",
+            "lossless in name only",
+        ),
+        NextStep(
+            "backlog",
+            overview.backlog,
+            f"file{'s' if overview.backlog != 1 else ''} to analyse",
+            "/jobs/",
+            "run analyze_quality (a job)",
+        ),
+        NextStep(
+            "unverified",
+            overview.verification_backlog,
+            f"file{'s' if overview.verification_backlog != 1 else ''} to verify",
+            "/jobs/",
+            "run verify_audio (a job)",
+        ),
+    ]
+    return [step for step in steps if step.count]

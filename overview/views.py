@@ -1,6 +1,8 @@
 """The cross-cutting pages: overview, file page, ``/health``, ``/metrics``, Monitoring.
 Thin: read, then render."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_not_required, user_passes_test
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
@@ -19,15 +21,25 @@ from overview.selectors import (
     file_spectrogram_get,
     health_get,
     library_overview_get,
+    next_steps_get,
 )
+from quality.distribution import score_bin_filter
 from quality.score import reference_scores
+from quality.selectors import container_codec_counts
 
 
 def home(request):
     overview = library_overview_get()
+    bin_urls = [
+        f"/files/?{urlencode(score_bin_filter(index))}" for index in range(len(overview.score_bins))
+    ]
     context = {
         "overview": overview,
-        "score_chart": bar_chart(items=overview.score_bins, title="Files per quality score"),
+        "next_steps": next_steps_get(overview=overview),
+        "codecs_by_container": container_codec_counts(),
+        "score_chart": bar_chart(
+            items=overview.score_bins, title="Files per quality score", urls=bin_urls
+        ),
         "reference_scores": reference_scores(),
     }
     return render(request, "overview/home.html", context)

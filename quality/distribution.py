@@ -53,6 +53,19 @@ def score_bin_bounds(index: int) -> tuple[float, float | None]:
     return low, (low + SCORE_BIN_WIDTH if index < SCORE_BINS - 1 else None)
 
 
+def score_bin_filter(index: int) -> dict[str, str]:
+    """The ``/files/`` filter (``score_min``, ``score_max``, both inclusive) holding exactly
+    the files of bin ``index``: scores have one decimal, so ``< high`` is ``<= high - 0.1``;
+    the first bin is open below and the last above, as the histogram counts them."""
+    low, high = score_bin_bounds(index)
+    query = {}
+    if index:
+        query["score_min"] = f"{low:g}"
+    if high is not None:
+        query["score_max"] = f"{high - 0.1:.1f}"
+    return query
+
+
 def score_bin_labels() -> list[str]:
     return [f"{low}–{low + SCORE_BIN_WIDTH}" for low in range(0, 100, SCORE_BIN_WIDTH)]
 

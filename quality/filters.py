@@ -12,8 +12,14 @@ class LibraryFileFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", label="Search", max_length=500, validators=[search_words]
     )
+    artist = django_filters.CharFilter(
+        field_name="artist", lookup_expr="exact", label="Artist (exact)", max_length=500
+    )
     file_format = django_filters.ChoiceFilter(
         choices=FileFormat.choices, label="Format", empty_label="any"
+    )
+    codec = django_filters.CharFilter(
+        field_name="quality__codec", lookup_expr="exact", label="Codec", max_length=50
     )
     lossless = django_filters.BooleanFilter(
         field_name="quality__is_lossless", label="Lossless", widget=ANY_YES_NO
@@ -36,7 +42,17 @@ class LibraryFileFilter(django_filters.FilterSet):
 
     class Meta:
         model = LibraryFile
-        fields = ["q", "file_format", "lossless", "hires", "score_min", "score_max", "verdict"]
+        fields = [
+            "q",
+            "artist",
+            "file_format",
+            "codec",
+            "lossless",
+            "hires",
+            "score_min",
+            "score_max",
+            "verdict",
+        ]
 
     def search(self, queryset, name, value):
         """Every word must appear in the artist, title, album or path (case-insensitive)."""
@@ -55,7 +71,9 @@ def file_query_from(cleaned: dict, *, sort: str) -> FileQuery:
     name = sort.lstrip("-")
     return FileQuery(
         words=tuple((cleaned.get("q") or "").split()),
+        artist=cleaned.get("artist") or None,
         file_format=cleaned.get("file_format") or None,
+        codec=cleaned.get("codec") or None,
         lossless=cleaned.get("lossless"),
         hires=cleaned.get("hires"),
         score_min=cleaned.get("score_min"),

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from musicquality.regular_files import regular_file_open
@@ -57,10 +58,41 @@ def is_hash_marker(value: str | None) -> bool:
     return value == HASH_FAILED or value.endswith(TOO_LARGE_SUFFIX) or "_" not in value
 
 
-def content_hash_full(*, path: Path) -> str:
-    """SHA-256 hex of every byte of the file."""
-    digest = hashlib.sha256()
+def content_hash_full(*, path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of every byte of the file (SHA-256 unless another ``hashlib`` name)."""
+    digest = hashlib.new(algorithm)
     with regular_file_open(path) as handle:
         while chunk := handle.read(FULL_HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+_SAMPLED_FORM = re.compile(r"^\d+_[0-9a-f]{64}$")
+_HEX = re.compile(r"^[0-9a-f]+$")
+#: Full-content digests another tool may have stored, by their length in hex digits.
+FULL_DIGESTS = {32: "md5", 40: "sha1", 64: "sha256"}
+
+
+def hash_form(value: str | None) -> str | None:
+    """What kind of hash ``value`` is: ``sampled`` (ours and the CLI's ``library_index``
+    form), ``md5``/``sha1``/``sha256`` (hex of the full content), or None (a marker, or a
+    form nothing here can check)."""
+    text = (value or "").strip().lower()
+    if _SAMPLED_FORM.match(text):
+        return "sampled"
+    if _HEX.match(text):
+        return FULL_DIGESTS.get(len(text))
+    return None
+
+
+def content_matches_hash(*, path: Path, stored: str | None) -> bool | None:
+    """Whether the file at ``path`` has the content ``stored`` describes, by recomputing that
+    hash (a sampled one, or a full MD5/SHA-1/SHA-256); None when ``stored`` is of no form
+    that can be checked. Raises ``OSError`` when the file cannot be read."""
+    form = hash_form(stored)
+    if form is None or stored is None:
+        return None
+    expected = stored.strip().lower()
+    if form == "sampled":
+        return content_hash_sampled(path=path) == expected
+    return content_hash_full(path=path, algorithm=form) == expected

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCORING_REVISION = 2
+#: 3: the upgrade priority's availability term gives a lossy-only match 5 points, not 30
+#: (``upgrades.rules.Availability.LOSSY_ONLY``); re-analysing re-runs identify's inputs.
+SCORING_REVISION = 3
 
 LOSSLESS_CODECS = frozenset({"FLAC", "ALAC", "PCM", "APE", "WavPack", "TTA", "DSD", "WMA Lossless"})
 # Codec-equivalent bitrate factors: modern codecs sound as good as MP3 at a higher bitrate.

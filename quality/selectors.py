@@ -402,6 +402,32 @@ def quality_distribution_get() -> QualityDistribution:
     )
 
 
+class ContainerCodec(NamedTuple):
+    file_format: str
+    codec: str
+    file_count: int
+
+
+def container_codec_counts() -> dict[str, list[ContainerCodec]]:
+    """Per container that holds more than one codec among the active files (``m4a``: AAC
+    and ALAC), the files of each codec, most first; containers of one codec are left out."""
+    sql = (
+        "SELECT fq.file_format, COALESCE(fq.codec, '?'), COUNT(*) FROM file_quality fq "
+        f"JOIN library_index li ON li.id = fq.library_file_id WHERE li.{ACTIVE_SQL} "
+        "GROUP BY fq.file_format, fq.codec"
+    )
+    found: dict[str, list[ContainerCodec]] = {}
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql)
+        for file_format, codec, count in cursor.fetchall():
+            found.setdefault(file_format, []).append(ContainerCodec(file_format, codec, count))
+    return {
+        container: sorted(rows, key=lambda row: (-row.file_count, row.codec))
+        for container, rows in found.items()
+        if len(rows) > 1
+    }
+
+
 # --- runs -----------------------------------------------------------------------------------
 
 
@@ -480,6 +506,21 @@ def score_history_of(*, library_file_id: int, limit: int = 20) -> list[QualityHi
 def library_files_by_id(*, ids: set[int]) -> dict[int, LibraryFile]:
     """Active or not, with their analysis: for pages that show a handful of files."""
     return {row.pk: row for row in LibraryFile.objects.select_related("quality").filter(id__in=ids)}
+
+
+#: Paths per ``IN (...)`` query: well below SQLite's limit on bound parameters.
+PATHS_PER_QUERY = 500
+
+
+def library_files_by_path(*, paths: Iterable[str]) -> dict[str, LibraryFile]:
+    """The ``library_index`` rows of these paths, active or not (a path is indexed once)."""
+    wanted = sorted(set(paths))
+    found: dict[str, LibraryFile] = {}
+    for start in range(0, len(wanted), PATHS_PER_QUERY):
+        chunk = wanted[start : start + PATHS_PER_QUERY]
+        rows = LibraryFile.objects.filter(file_path__in=chunk)
+        found.update((row.file_path, row) for row in rows)
+    return found
 
 
 # --- recordings: the files that may hold the same recording as another ---------------------
@@ -821,7 +862,10 @@ class FileQuery:
     """What ``/files/`` asks for (the filter form's cleaned values)."""
 
     words: tuple[str, ...] = ()
+    #: Exactly this artist (case and all): the artist links of the lists.
+    artist: str | None = None
     file_format: str | None = None
+    codec: str | None = None
     lossless: bool | None = None
     hires: bool | None = None
     score_min: float | None = None
@@ -927,6 +971,14 @@ def _file_where(query: FileQuery) -> tuple[list[str], list, bool]:
     search the index answered)."""
     where: list[str] = ["m.active = 1"]
     params: list[str | int | float] = []
+    if query.artist:
+        # the column sorts without case (NOCASE): the first test seeks the index, the
+        # second keeps the exact artist
+        where.append("m.artist = %s AND m.artist = %s COLLATE BINARY")
+        params += [query.artist, query.artist]
+    if query.codec:
+        where.append("m.analysed = 1 AND m.codec = %s")
+        params.append(query.codec)
     if query.file_format:
         where.append("m.file_format = %s")
         params.append(query.file_format)
@@ -952,6 +1004,8 @@ def _file_index_hint(query: FileQuery, *, listed: bool) -> str:
     sort go together (a rare format at one end of the sizes)."""
     if listed:
         return ""  # a few ids from the search index: looked up by id, then sorted
+    if query.artist:
+        return "INDEXED BY idx_summary_artist"  # one artist's files, then sorted
     return "INDEXED BY " + (
         _filter_index(query, library_summary_get())
         or FILE_SORT_INDEXES.get(query.sort, FILE_SORT_INDEXES[DEFAULT_FILE_SORT])
@@ -971,7 +1025,7 @@ class NumberedFiles:
 
     def _filtered(self) -> bool:
         q = self.query
-        return bool(q.words or q.file_format or q.verdict) or any(
+        return bool(q.words or q.artist or q.file_format or q.codec or q.verdict) or any(
             v is not None for v in (q.lossless, q.hires, q.score_min, q.score_max)
         )
 

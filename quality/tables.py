@@ -1,16 +1,22 @@
 """The library table of ``/files/``: one row per active file with its analysed quality."""
 
+from urllib.parse import urlencode
+
 import django_tables2 as tables
+from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
 from musicquality.tables import AppTable
+from quality.badges import file_quality_badge
 from quality.models import LibraryFile
 
 NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
-FILES_PER_PAGE = 25
-MAX_FILES_PER_PAGE = 100
+#: The page sizes a list offers (the first is the default).
+PAGE_SIZES = (50, 100)
+FILES_PER_PAGE = PAGE_SIZES[0]
+MAX_FILES_PER_PAGE = PAGE_SIZES[-1]
 
 
 def per_page_from(value: str | None) -> int:
@@ -22,19 +28,26 @@ def per_page_from(value: str | None) -> int:
     return min(number, MAX_FILES_PER_PAGE) if number >= 1 else FILES_PER_PAGE
 
 
+def artist_filter_url(artist: str) -> str:
+    """``/files/?artist=…``: the files of exactly this artist (``LibraryFileFilter.artist``)."""
+    return f"{reverse('file_list')}?{urlencode({'artist': artist})}"
+
+
 class LibraryFileTable(AppTable):
     artist = tables.Column(default="—")
-    title = tables.Column(
-        default="—", linkify=lambda record: reverse("file_detail", args=[record.pk])
-    )
+    title = tables.Column(default="—", empty_values=())
     album = tables.Column(default="—")
-    file_format = tables.Column(verbose_name="Format")
-    codec = tables.Column(accessor="quality__codec", verbose_name="Codec", default="—")
+    badge = tables.Column(
+        verbose_name="Quality", accessor="quality__codec", orderable=False, empty_values=()
+    )
     bitrate = tables.Column(
         accessor="quality__bitrate", verbose_name="kbps", default="—", attrs=NUMERIC
     )
     sample_rate = tables.Column(
         accessor="quality__sample_rate", verbose_name="Hz", default="—", attrs=NUMERIC
+    )
+    bit_depth = tables.Column(
+        accessor="quality__bit_depth", verbose_name="Bits", default="—", attrs=NUMERIC
     )
     quality_score = tables.Column(
         accessor="quality__quality_score", verbose_name="Score", default="—", attrs=NUMERIC
@@ -44,22 +57,41 @@ class LibraryFileTable(AppTable):
 
     class Meta(AppTable.Meta):
         model = LibraryFile
+        per_page = PAGE_SIZES[0]
         fields = ()
         sequence = (
             "artist",
             "title",
             "album",
-            "file_format",
-            "codec",
+            "badge",
             "bitrate",
             "sample_rate",
+            "bit_depth",
             "quality_score",
             "file_size",
             "file_path",
         )
         order_by = ("artist", "title")
-        attrs = {"id": "files-table"}
+        attrs = {"id": "files-table", "class": "cards"}
         row_attrs = {"data-id": lambda record: record.pk}
+
+    def order_artist(self, queryset, is_descending):
+        """Case-insensitive, as a reader sorts names ("abba" beside "ABBA")."""
+        key = Lower("artist")
+        return queryset.order_by(key.desc() if is_descending else key.asc(), "title"), True
+
+    def render_artist(self, value):
+        return format_html('<a href="{}">{}</a>', artist_filter_url(value), value)
+
+    def render_title(self, value, record):
+        """Every file has a link: an untagged one by its file name."""
+        url = reverse("file_detail", args=[record.pk])
+        if value:
+            return format_html('<a href="{}">{}</a>', url, value)
+        return format_html('<a href="{}" class="untagged">{}</a>', url, record.filename)
+
+    def render_badge(self, record):
+        return format_html('<span class="badge quality">{}</span>', file_quality_badge(record))
 
     def render_file_size(self, value):
         return filesizeformat(value)

@@ -8,9 +8,19 @@ from quality.filters import LibraryFileFilter, file_query_from
 from quality.models import LibraryFile
 from quality.selectors import library_files_page, library_summary_get
 from quality.services.summary import library_summary_check
-from quality.tables import LibraryFileTable, per_page_from
+from quality.tables import PAGE_SIZES, LibraryFileTable, per_page_from
 
-FILTER_PARAMETERS = ("q", "file_format", "lossless", "hires", "score_min", "score_max", "verdict")
+FILTER_PARAMETERS = (
+    "q",
+    "artist",
+    "file_format",
+    "codec",
+    "lossless",
+    "hires",
+    "score_min",
+    "score_max",
+    "verdict",
+)
 
 
 class LibraryFileListView(InvalidFilterIs400Mixin, SingleTableMixin, FilterView):
@@ -23,6 +33,7 @@ class LibraryFileListView(InvalidFilterIs400Mixin, SingleTableMixin, FilterView)
     filterset_class = LibraryFileFilter
     template_name = "quality/file_list.html"
     table_pagination = False
+    extra_context = {"page_sizes": PAGE_SIZES}
 
     def get_queryset(self):
         # The filter set only checks the form and draws it; the rows come from the summary.
@@ -48,6 +59,7 @@ class LibraryFileListView(InvalidFilterIs400Mixin, SingleTableMixin, FilterView)
         context = super().get_context_data(**kwargs)
         filtered = any(self.request.GET.get(name) for name in FILTER_PARAMETERS)
         context["keyset"] = self.keyset
+        context["per_page"] = per_page_from(self.request.GET.get("per_page"))
         context["freshness"] = self.freshness
         context["library_files"] = None if filtered else library_summary_get().totals.files
         return context

@@ -19,33 +19,22 @@ from musicquality.schema import LEGACY_LIBRARY_DDL, LEGACY_MUSIC_TOOLS_DDL
 LIBRARY_INDEX_DB_DDL = ";\n".join(LEGACY_LIBRARY_DDL) + ";"
 MUSIC_TOOLS_DB_DDL = ";\n".join(LEGACY_MUSIC_TOOLS_DDL) + ";"
 
-# The legacy tool's own "migration 002": same table names, another layout (docs/legacy-schema.md).
-MIGRATION_002_DDL = """
-CREATE TABLE IF NOT EXISTS file_quality (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    file_path TEXT NOT NULL UNIQUE,
-    file_hash TEXT,
-    format TEXT,
-    bitrate INTEGER,
-    sample_rate INTEGER,
-    quality_score REAL,
-    analyzed_at TEXT
-);
-CREATE TABLE IF NOT EXISTS dedup_history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    original_path TEXT NOT NULL,
-    kept_path TEXT,
-    reason TEXT,
-    deleted_at TEXT
-);
-CREATE TABLE IF NOT EXISTS upgrade_candidates (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    file_path TEXT NOT NULL,
-    suggested_format TEXT,
-    upgrade_status TEXT DEFAULT 'pending',
-    created_at TEXT
-);
-"""
+# The legacy tool's own "migration 002": same table names, another layout
+# (tests/data/ddl/music_tools_migration_002.sql says where it comes from).
+MIGRATION_002_DDL_FILE = (
+    Path(__file__).resolve().parent / "data" / "ddl" / "music_tools_migration_002.sql"
+)
+MIGRATION_002_DDL = "\n".join(
+    line
+    for line in MIGRATION_002_DDL_FILE.read_text(encoding="utf-8").splitlines()
+    if not line.lstrip().startswith("--")
+)
+MIGRATION_002_SETTINGS = {
+    "migration_002_name": "add_quality_tables",
+    "migration_002_description": (
+        "Add file quality, deduplication history, and upgrade candidate tables"
+    ),
+}
 
 LEGACY_TABLES = ("library_index", "library_stats", "vetting_history")
 
@@ -194,6 +183,52 @@ def music_tools_add_playlist(
             (playlist_id, track_id, added_at, position),
         )
     return playlist_id
+
+
+def music_tools_migration_002_apply(path: Path) -> Path:
+    """Run the Music Tools "migration 002" on a ``music_tools.db`` as the CLI does: its DDL in
+    one transaction, then ``migration_version_002`` (the moment, ``datetime.now()``: local,
+    naive) and the migration's name and description in ``settings``."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.executescript(MIGRATION_002_DDL)
+        now = datetime.datetime.now().isoformat()
+        rows = {"migration_version_002": now, **MIGRATION_002_SETTINGS}
+        conn.executemany(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)",
+            [(key, value, now) for key, value in rows.items()],
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    return path
+
+
+def _row_insert(conn: sqlite3.Connection, table: str, values: dict) -> int:
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cursor = conn.execute(
+        f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values())
+    )
+    return cursor.lastrowid
+
+
+def legacy_deletion_add(conn: sqlite3.Connection, **values) -> int:
+    """A row of the 002 ``dedup_history`` (the NOT NULL columns filled in unless given; every
+    other column takes the migration's default)."""
+    row = {
+        "original_path": "/music/Artist/Song.mp3",
+        "original_hash": legacy_fake_content_hash(1),
+        "kept_path": "/music/Artist/Song.flac",
+        "kept_hash": legacy_fake_content_hash(2),
+    }
+    row.update(values)
+    return _row_insert(conn, "dedup_history", row)
+
+
+def legacy_decision_add(conn: sqlite3.Connection, **values) -> int:
+    """A row of the 002 ``upgrade_candidates`` (``file_path`` given, defaults elsewhere)."""
+    return _row_insert(conn, "upgrade_candidates", values)
 
 
 def table_checksum(path: Path, table: str, *, columns: list[str] | None = None) -> str:

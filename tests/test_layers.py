@@ -46,6 +46,7 @@ PUBLIC = {
         "filters",
         "recordings",
         "summary",
+        "badges",
     },
     "dedup": {"models", "selectors", "services", "rules", "reports"},
     "upgrades": {"models", "selectors", "services", "rules", "filters"},

@@ -2,8 +2,9 @@
 
 Candidates are made by ``identify_upgrades`` only, so the admin cannot add or delete them;
 it lists them (pending first, then by priority), filters and searches them, and sets the
-user's decision through :mod:`upgrades.services`, with an optional note taken on an
-intermediate page.
+user's decision through :mod:`upgrades.services`: one click on a row's Approve / Reject /
+Ignore, or a bulk button for the ticked rows. The intermediate page (with a note) comes only
+when asked for ("with a note…") or for more than :data:`BULK_CONFIRM_ABOVE` candidates.
 """
 
 from __future__ import annotations
@@ -11,17 +12,31 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Value, When
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from musicquality.filters import SearchWordsLimitAdminMixin
-from upgrades.links import file_detail_url
+from quality.badges import file_quality_badge
+from upgrades.links import ROW_DECISIONS, decision_buttons, file_detail_url
 from upgrades.models import JobStatus, UpgradeCandidate, UpgradeJob, UserAction
 from upgrades.rules import PRIORITY_BANDS, priority_band_label
 from upgrades.selectors import upgrade_action_counts
 from upgrades.services import upgrade_candidate_edit, upgrade_candidates_act, upgrade_job_close
+
+#: A bulk change of more candidates than this asks for confirmation first (a slip of "select
+#: all" should not decide hundreds); fewer apply at once, like a row's button.
+BULK_CONFIRM_ABOVE = 20
+_DECISION_ACTIONS: dict[str, tuple[str, str]] = {
+    action.value: (verb, name) for action, verb, name in ROW_DECISIONS
+}
+_DECISION_ACTIONS[UserAction.COMPLETED.value] = ("Mark completed", "mark_completed")
 
 PENDING_FIRST = Case(When(user_action=UserAction.PENDING, then=Value(0)), default=Value(1)).asc()
 
@@ -82,8 +97,8 @@ FILE_FIELDS = (
     "artist",
     "title",
     "album",
-    "duration",
-    "isrc",
+    "length",
+    "isrc_code",
     "current_format",
     "current_bitrate",
     "current_quality_score",
@@ -92,8 +107,8 @@ UPGRADE_FIELDS = (
     "recommended_format",
     "potential_quality_gain",
     "priority_score",
-    "available_on_service",
-    "service_quality",
+    "priority_why",
+    "service",
     "checked_at",
     "identified_at",
     "last_updated",
@@ -119,17 +134,18 @@ class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
     form = UpgradeCandidateForm
     change_list_template = "upgrades/admin/change_list.html"
     list_display = (
+        "decide",
+        "action",
         "artist",
         "title",
-        "current_format",
-        "bitrate",
-        "current_quality_score",
-        "priority_score",
+        "quality",
+        "score",
+        "priority",
+        "why",
         "availability",
-        "user_action",
-        "quality_link",
     )
     list_display_links = ("artist", "title")
+    list_select_related = ("library_file__quality",)
     list_filter = ("user_action", "current_format", "available_on_service", PriorityBandFilter)
     search_fields = ("artist", "title", "isrc", "file_path")
     list_per_page = 50
@@ -150,15 +166,75 @@ class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="duration")
+    def length(self, obj: UpgradeCandidate) -> str:
+        """``3:25`` rather than the stored seconds (``205.41224489795918``)."""
+        if obj.duration is None:
+            return "—"
+        minutes, seconds = divmod(round(obj.duration), 60)
+        return f"{minutes}:{seconds:02d}"
+
+    @admin.display(description="ISRC")
+    def isrc_code(self, obj: UpgradeCandidate) -> str:
+        return obj.isrc or "—"
+
+    @admin.display(description="decide")
+    def decide(self, obj: UpgradeCandidate) -> str:
+        return format_html(
+            '<span class="decide-buttons">{}</span>',
+            decision_buttons(candidate_id=obj.pk, current=obj.user_action),
+        )
+
+    @admin.display(description="action", ordering="user_action")
+    def action(self, obj: UpgradeCandidate) -> str:
+        return format_html(
+            '<span class="user-action action-{}">{}</span>', obj.user_action, obj.user_action
+        )
+
+    @admin.display(description="quality", ordering="current_format")
+    def quality(self, obj: UpgradeCandidate) -> str:
+        return format_html(
+            '<a href="{}" class="badge quality" title="the file\'s page">{}</a>',
+            file_detail_url(obj.library_file_id),
+            file_quality_badge(obj.library_file),
+        )
+
+    @admin.display(description="score", ordering="current_quality_score")
+    def score(self, obj: UpgradeCandidate) -> str:
+        return f"{obj.current_quality_score:.1f}"
+
+    @admin.display(description="prio", ordering="priority_score")
+    def priority(self, obj: UpgradeCandidate) -> str:
+        return f"{obj.priority_score:.1f}"
+
+    @admin.display(description="why")
+    def why(self, obj: UpgradeCandidate) -> str:
+        """Compact: the three parts' points, the words on hover (and on the change page)."""
+        parts = obj.priority_parts
+        listening = parts.listening.value if parts.listening is not None else "?"
+        return format_html(
+            '<span class="why" title="{}">{} + {} + {}</span>',
+            obj.priority_why,
+            f"{parts.gap_points:g}",
+            parts.availability.value,
+            listening,
+        )
+
     @admin.display(description="bitrate", ordering="current_bitrate")
     def bitrate(self, obj: UpgradeCandidate) -> str:
         return f"{obj.current_bitrate} kbps" if obj.current_bitrate else "–"
 
-    @admin.display(description="availability", ordering="available_on_service")
+    @admin.display(description="service", ordering="available_on_service")
     def availability(self, obj: UpgradeCandidate) -> str:
-        if obj.service_quality:
-            return f"{obj.available_on_service} ({obj.service_quality})"
-        return obj.available_on_service or "unknown"
+        return obj.service_label
+
+    @admin.display(description="service")
+    def service(self, obj: UpgradeCandidate) -> str:
+        return obj.service_label
+
+    @admin.display(description="why this priority")
+    def priority_why(self, obj: UpgradeCandidate) -> str:
+        return obj.priority_why
 
     @admin.display(description="quality")
     def quality_link(self, obj: UpgradeCandidate) -> str:
@@ -172,8 +248,84 @@ class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
         )
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "action_counts": upgrade_action_counts()}
+        extra_context = {
+            **(extra_context or {}),
+            "action_counts": upgrade_action_counts(),
+            "bulk_decisions": ROW_DECISIONS,
+            "bulk_confirm_above": BULK_CONFIRM_ABOVE,
+        }
         return super().changelist_view(request, extra_context=extra_context)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:candidate_id>/decide/",
+                wrap(self.decide_view),
+                name="upgrades_upgradecandidate_decide",
+            ),
+            path(
+                "decide-selected/",
+                wrap(self.decide_selected_view),
+                name="upgrades_upgradecandidate_decide_selected",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _back(self, request) -> str:
+        """Where the decision came from (the changelist with its filters, or the candidates
+        page), else the changelist."""
+        back = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return back
+        return reverse("admin:upgrades_upgradecandidate_changelist")
+
+    def _decision_of(self, request) -> str:
+        if not self.has_change_permission(request):
+            raise PermissionDenied("changing upgrade candidates needs the change permission")
+        action = request.POST.get("user_action") or request.POST.get("with_note", "")
+        if action not in _DECISION_ACTIONS:
+            raise PermissionDenied(
+                f"user_action {action!r} is not a decision: use one of "
+                + ", ".join(_DECISION_ACTIONS)
+            )
+        return action
+
+    @method_decorator(require_POST)
+    def decide_view(self, request, candidate_id: int):
+        """One click on a row: set that candidate's decision, back to the list."""
+        action = self._decision_of(request)
+        candidate = get_object_or_404(UpgradeCandidate, pk=candidate_id)
+        result = upgrade_candidates_act(candidate_ids=[candidate.pk], action=action)
+        name = f"{candidate.artist or '(no artist)'} – {candidate.title}"
+        if result.changed:
+            self.message_user(request, f"{name}: {action}.", messages.SUCCESS)
+        else:
+            self.message_user(request, f"{name} was already {action}.", messages.INFO)
+        return redirect(self._back(request))
+
+    @method_decorator(require_POST)
+    def decide_selected_view(self, request):
+        """The bulk bar: the ticked rows (or all the filtered ones, "select all"), applied at
+        once up to :data:`BULK_CONFIRM_ABOVE`, else (or with a note) after the confirmation
+        page, whose post comes back here with ``apply``."""
+        action = self._decision_of(request)
+        if request.POST.get("select_across") == "1":
+            queryset = self.get_changelist_instance(request).get_queryset(request)
+        else:
+            ids = [v for v in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME) if v.isdigit()]
+            queryset = UpgradeCandidate.objects.filter(pk__in=ids)
+        if not queryset.exists():
+            self.message_user(
+                request,
+                "Tick the candidates to decide first (nothing was changed).",
+                messages.WARNING,
+            )
+            return redirect(self._back(request))
+        verb, _ = _DECISION_ACTIONS[action]
+        confirm = "with_note" in request.POST or queryset.count() > BULK_CONFIRM_ABOVE
+        response = self._decide(request, queryset, action, verb, confirmed=not confirm)
+        return response or redirect(self._back(request))
 
     @admin.action(description="Approve selected candidates", permissions=["change"])
     def approve(self, request, queryset):
@@ -191,9 +343,10 @@ class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
     def mark_completed(self, request, queryset):
         return self._decide(request, queryset, UserAction.COMPLETED, "Mark completed")
 
-    def _decide(self, request, queryset, action: str, verb: str):
-        """First call: a confirmation page with a note field; its post applies the action."""
-        form = ActionNoteForm(request.POST if "apply" in request.POST else None)
+    def _decide(self, request, queryset, action: str, verb: str, *, confirmed: bool = False):
+        """A confirmation page with a note field, whose post applies the action; at once when
+        ``confirmed`` (a bulk change small enough, without a note)."""
+        form = ActionNoteForm(request.POST if "apply" in request.POST or confirmed else None)
         if form.is_bound and form.is_valid():
             try:
                 result = upgrade_candidates_act(
@@ -219,6 +372,8 @@ class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
             verb=verb,
             form=form,
             user_action=action,
+            action_name=request.POST.get("action") or _DECISION_ACTIONS[action][1],
+            next=self._back(request),
         )
 
 

@@ -59,11 +59,29 @@ SERVICE_NONE = "none"
 
 
 class Availability(enum.Enum):
-    """Whether a streaming service has the track, with its docs/formulas.md points."""
+    """Whether a streaming service has the track, with its docs/formulas.md points.
+
+    ``LOSSY_ONLY``: found, but only on services that sell lossy audio (spotify, youtube,
+    soundcloud): such a match cannot deliver the lossless copy an upgrade needs, so it scores
+    below "unknown" (where a lossless copy may still exist) and above "not found".
+    """
 
     AVAILABLE = 30
     UNKNOWN = 15
+    LOSSY_ONLY = 5
     NOT_FOUND = 0
+
+    @property
+    def label(self) -> str:
+        return AVAILABILITY_LABELS[self]
+
+
+AVAILABILITY_LABELS = {
+    Availability.AVAILABLE: "available",
+    Availability.UNKNOWN: "unknown",
+    Availability.LOSSY_ONLY: "available, but only lossy",
+    Availability.NOT_FOUND: "not found",
+}
 
 
 class Listening(enum.Enum):
@@ -73,10 +91,56 @@ class Listening(enum.Enum):
     IN_PLAYLIST = 15
     NO_PLAYLIST = 5
 
+    @property
+    def label(self) -> str:
+        return LISTENING_LABELS[self]
+
+
+LISTENING_LABELS = {
+    Listening.RECENT_PLAYLIST: "in a playlist that gained a track in the last 30 days",
+    Listening.IN_PLAYLIST: "in a playlist",
+    Listening.NO_PLAYLIST: "in no playlist",
+}
+
 
 def quality_gap(*, current_score: float, target_score: float = TARGET_SCORE) -> float:
     """0–50 points: how far the file is below a lossless copy, proportionally."""
     return 50.0 * max(0.0, target_score - current_score) / target_score
+
+
+@dataclass(frozen=True)
+class PriorityParts:
+    """The terms of a priority (docs/formulas.md), what the "why" of every page shows.
+
+    ``listening`` is None when the stored priority is not this rule's sum of the stored
+    inputs (:func:`priority_parts_stored`: written under an older rule, re-run
+    ``identify_upgrades``).
+    """
+
+    gap: float
+    availability: Availability
+    listening: Listening | None
+
+    @property
+    def total(self) -> float:
+        listening = self.listening.value if self.listening is not None else 0
+        return round(self.gap + self.availability.value + listening, 1)
+
+    @property
+    def gap_points(self) -> float:
+        return round(self.gap, 1)
+
+
+def priority_parts(
+    *,
+    current_score: float,
+    availability: Availability,
+    listening: Listening,
+    target_score: float = TARGET_SCORE,
+) -> PriorityParts:
+    """The one priority rule, as its parts: gap, availability, user factor."""
+    gap = quality_gap(current_score=current_score, target_score=target_score)
+    return PriorityParts(gap=gap, availability=availability, listening=listening)
 
 
 def upgrade_priority(
@@ -87,8 +151,59 @@ def upgrade_priority(
     target_score: float = TARGET_SCORE,
 ) -> float:
     """docs/formulas.md: gap + availability + user factor, 0–100, one decimal."""
-    gap = quality_gap(current_score=current_score, target_score=target_score)
-    return round(gap + availability.value + listening.value, 1)
+    return priority_parts(
+        current_score=current_score,
+        availability=availability,
+        listening=listening,
+        target_score=target_score,
+    ).total
+
+
+def priority_why(parts: PriorityParts, *, service: str) -> str:
+    """The compact "why" of a priority: ``gap 30.8 + on tidal (lossless) 30 + in a playlist 15``
+    (``service`` from :func:`service_label`); the terms are :class:`PriorityParts`'."""
+    listening = (
+        f"{parts.listening.label} {parts.listening.value}"
+        if parts.listening is not None
+        else "user factor unknown (older rule: run identify_upgrades)"
+    )
+    availability = {
+        Availability.AVAILABLE: f"on {service}",
+        Availability.LOSSY_ONLY: f"only lossy, on {service}",
+        Availability.UNKNOWN: "availability unknown",
+        Availability.NOT_FOUND: "on no service",
+    }[parts.availability]
+    return f"gap {parts.gap_points:g} + {availability} {parts.availability.value} + {listening}"
+
+
+def availability_stored(*, service: str | None, quality: str | None) -> Availability:
+    """The availability a stored ``available_on_service`` / ``service_quality`` pair stands
+    for (the inverse of :func:`availability_decide`)."""
+    if not service or service == SERVICE_UNKNOWN:
+        return Availability.UNKNOWN
+    if service == SERVICE_NONE:
+        return Availability.NOT_FOUND
+    return _availability_of_quality(quality or service_quality(service))
+
+
+def priority_parts_stored(
+    *,
+    current_score: float,
+    service: str | None,
+    quality: str | None,
+    priority: float,
+) -> PriorityParts:
+    """The parts of a stored candidate's priority, from its stored score and service: gap
+    and availability by the rule; the user factor is the one whose points make the stored
+    sum (the points are 20, 15 and 5, far apart beside the one-decimal rounding), or None
+    when none does (the priority was written by an older rule)."""
+    availability = availability_stored(service=service, quality=quality)
+    gap = quality_gap(current_score=current_score)
+    for listening in Listening:
+        parts = PriorityParts(gap=gap, availability=availability, listening=listening)
+        if parts.total == round(priority, 1):
+            return parts
+    return PriorityParts(gap=gap, availability=availability, listening=None)
 
 
 def potential_quality_gain(*, current_score: float, target_score: float = TARGET_SCORE) -> float:
@@ -259,14 +374,31 @@ class AvailabilityVerdict:
 
 def availability_decide(*, checked: bool, services: Iterable[str]) -> AvailabilityVerdict:
     """``unknown`` when there is no streaming DB or nothing to match on (``checked`` False);
-    else the best service that has the track, or ``none``."""
+    else the best service that has the track (``LOSSY_ONLY`` when the best sells only lossy
+    audio), or ``none``."""
     if not checked:
         return AvailabilityVerdict(Availability.UNKNOWN, SERVICE_UNKNOWN, None)
     services = list(services)
     if not services:
         return AvailabilityVerdict(Availability.NOT_FOUND, SERVICE_NONE, None)
     service = best_service(services)
-    return AvailabilityVerdict(Availability.AVAILABLE, service, service_quality(service))
+    quality = service_quality(service)
+    return AvailabilityVerdict(_availability_of_quality(quality), service, quality)
+
+
+def _availability_of_quality(quality: str) -> Availability:
+    """A service selling only lossy audio cannot deliver the upgrade (``LOSSY_ONLY``); one of
+    unknown quality still counts as available."""
+    return Availability.LOSSY_ONLY if quality == "lossy" else Availability.AVAILABLE
+
+
+def service_label(service: str | None, quality: str | None = None) -> str:
+    """``tidal (lossless)``: a service always shown with what it sells, everywhere."""
+    if not service:
+        return SERVICE_UNKNOWN
+    if service in (SERVICE_UNKNOWN, SERVICE_NONE):
+        return "not checked" if service == SERVICE_UNKNOWN else "not found"
+    return f"{service} ({quality or service_quality(service)})"
 
 
 def listening_from_playlists(
@@ -330,3 +462,63 @@ def note_appended(existing: str | None, addition: str | None, *, when: str) -> s
         return existing
     line = f"[{when[:10]}] {addition.strip()}"
     return f"{existing.rstrip()}\n{line}" if existing and existing.strip() else line
+
+
+# --- albums -----------------------------------------------------------------------------
+
+LOSSLESS_SERVICE_QUALITIES = ("hi-res lossless", "lossless")
+
+
+def album_best_service(services: Iterable[tuple[str | None, str | None]]) -> tuple[str, int] | None:
+    """The service to buy an album from: of the services selling lossless that have the
+    album's tracks (one ``(service, quality)`` per candidate track), the one that has the
+    most of them, then the better quality, then the name; with the number of tracks. None
+    when no track is on a lossless service."""
+    counts: dict[str, int] = {}
+    for service, quality in services:
+        if service and (quality or service_quality(service)) in LOSSLESS_SERVICE_QUALITIES:
+            counts[service] = counts.get(service, 0) + 1
+    if not counts:
+        return None
+    best = min(counts, key=lambda s: (-counts[s], _SERVICE_QUALITY_RANK[service_quality(s)], s))
+    return best, counts[best]
+
+
+# --- the Music Tools decisions (import_legacy_history) ---------------------------------------
+
+#: The Music Tools migration 002 ``upgrade_status`` values understood (normalised: lower case,
+#: ``_`` for spaces and dashes) and the ``user_action`` each becomes (docs/legacy-history.md).
+#: ``pending`` (the CLI's default) is no decision.
+LEGACY_UPGRADE_STATUSES: dict[str, str] = {
+    "pending": "pending",
+    "new": "pending",
+    "identified": "pending",
+    "approved": "approved",
+    "wanted": "approved",
+    "queued": "approved",
+    "in_progress": "approved",
+    "searching": "approved",
+    "purchased": "approved",
+    "downloading": "approved",
+    "rejected": "rejected",
+    "declined": "rejected",
+    "skipped": "rejected",
+    "skip": "rejected",
+    "not_available": "rejected",
+    "unavailable": "rejected",
+    "upgraded": "completed",
+    "completed": "completed",
+    "complete": "completed",
+    "done": "completed",
+    "replaced": "completed",
+    "ignored": "ignored",
+    "ignore": "ignored",
+    "dismissed": "ignored",
+}
+
+
+def legacy_upgrade_status_map(value: str | None) -> str | None:
+    """The ``user_action`` a legacy ``upgrade_status`` stands for, or None for a value not
+    in :data:`LEGACY_UPGRADE_STATUSES` (the decision is then not taken over, only its notes)."""
+    key = "_".join((value or "").strip().lower().replace("-", " ").split())
+    return LEGACY_UPGRADE_STATUSES.get(key)

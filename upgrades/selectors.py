@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from quality.models import FileQuality, active_q, inactive_q
+from quality.models import FileQuality, LibraryFile, active_q, inactive_q
 from upgrades import rules
 from upgrades.models import JobStatus, UpgradeCandidate, UpgradeJob, UserAction
 
@@ -213,6 +213,94 @@ def upgrade_candidates_count() -> int:
 
 def upgrade_candidate_of_file(*, library_file_id: int) -> UpgradeCandidate | None:
     return UpgradeCandidate.objects.filter(library_file_id=library_file_id).first()
+
+
+@dataclass(frozen=True)
+class AlbumCandidates:
+    """An album's candidates (issue 17: collectors buy albums), for the album view."""
+
+    artist: str
+    album: str
+    to_upgrade: int
+    held: int
+    priority_sum: float
+    best_service: str | None
+    best_service_tracks: int
+
+    @property
+    def best_service_label(self) -> str:
+        return rules.service_label(self.best_service) if self.best_service else "—"
+
+
+def upgrade_albums(*, user_action: str = UserAction.PENDING) -> list[AlbumCandidates]:
+    """The candidates with ``user_action`` per album (artist + album as tagged; candidates
+    without an album are left out), summed priority first: tracks to upgrade of tracks held
+    (active files of that artist and album) and the best lossless service
+    (:func:`upgrades.rules.album_best_service`)."""
+    rows = (
+        UpgradeCandidate.objects.filter(user_action=user_action)
+        .exclude(album__isnull=True)
+        .exclude(album="")
+        .values_list("artist", "album", "priority_score", "available_on_service", "service_quality")
+    )
+    grouped: dict[tuple[str, str], list[tuple]] = {}
+    for artist, album, priority, service, quality in rows:
+        grouped.setdefault((artist, album or ""), []).append((priority, service, quality))
+    if not grouped:
+        return []
+    albums = {album for _, album in grouped}
+    held = {
+        (row["artist"] or "", row["album"]): row["n"]
+        for row in LibraryFile.objects.filter(active_q(), album__in=albums)
+        .order_by()
+        .values("artist", "album")
+        .annotate(n=Count("id"))
+    }
+    found = []
+    for (artist, album), tracks in grouped.items():
+        best = rules.album_best_service((service, quality) for _, service, quality in tracks)
+        found.append(
+            AlbumCandidates(
+                artist=artist,
+                album=album,
+                to_upgrade=len(tracks),
+                held=max(held.get((artist, album), 0), len(tracks)),
+                priority_sum=round(sum(priority for priority, _, _ in tracks), 1),
+                best_service=best[0] if best else None,
+                best_service_tracks=best[1] if best else 0,
+            )
+        )
+    return sorted(found, key=lambda a: (-a.priority_sum, a.artist.casefold(), a.album.casefold()))
+
+
+def upgrade_album_candidate_ids(*, artist: str, album: str, user_action: str) -> list[int]:
+    return list(
+        UpgradeCandidate.objects.filter(
+            artist=artist, album=album, user_action=user_action
+        ).values_list("id", flat=True)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateDecision:
+    """What the import of the Music Tools decisions needs of a candidate."""
+
+    id: int
+    file_path: str
+    user_action: str | None
+    action_at: datetime.datetime | None
+    notes: str | None
+
+
+def upgrade_candidates_by_path(*, paths: Iterable[str]) -> dict[str, CandidateDecision]:
+    """The candidates of these file paths (one per file), with their decision."""
+    wanted = sorted(set(paths))
+    found: dict[str, CandidateDecision] = {}
+    for start in range(0, len(wanted), 500):
+        rows = UpgradeCandidate.objects.filter(file_path__in=wanted[start : start + 500])
+        for row in rows.values_list("id", "file_path", "user_action", "action_at", "notes"):
+            found[row[1]] = CandidateDecision(*row)
+    return found
 
 
 def upgrade_candidates_open_of(*, library_file_ids: Iterable[int]) -> dict[int, int]:

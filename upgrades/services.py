@@ -17,12 +17,20 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
+from musicquality.legacy_history import (
+    LegacyDecision,
+    imported_keys,
+    imported_note,
+    legacy_row_key,
+    legacy_timestamp_normalise,
+)
 from musicquality.parallel import chunks_map_started, default_workers
 from quality.recordings import Candidate
 from quality.selectors import recording_groups_list
@@ -41,6 +49,8 @@ from upgrades.selectors import (
     EligibleFile,
     KnownCandidate,
     lossless_alac_counts,
+    upgrade_album_candidate_ids,
+    upgrade_candidates_by_path,
     upgrade_candidates_known,
     upgrade_candidates_outgrown,
     upgrade_candidates_pending_of,
@@ -551,6 +561,12 @@ def upgrade_candidates_act(
     return ActionResult(action=action, changed=len(changed), unchanged=len(ids) - len(changed))
 
 
+def upgrade_album_act(*, artist: str, album: str, action: str) -> ActionResult:
+    """Set the decision on every pending candidate of one album (the album view's button)."""
+    ids = upgrade_album_candidate_ids(artist=artist, album=album, user_action=UserAction.PENDING)
+    return upgrade_candidates_act(candidate_ids=ids, action=action)
+
+
 def upgrade_candidate_edit(
     *, candidate: UpgradeCandidate, user_action: str, notes: str | None
 ) -> UpgradeCandidate:
@@ -736,3 +752,169 @@ def upgrade_candidates_export(*, user_action: str, out: TextIO) -> int:
         writer.writerow(["" if value is None else value for value in row])
         count += 1
     return count
+
+
+# --- the Music Tools decisions (import_legacy_history) ---------------------------------------
+
+
+class DecisionStatus(StrEnum):
+    DECIDED = "decision to import"
+    NOTES = "notes to import"
+    CONFLICT = "conflict: musicquality's decision kept"
+    ALREADY = "already imported"
+    NO_DECISION = "no decision (pending, no notes)"
+    NOT_CANDIDATE = "in the library, not a candidate"
+    NOT_IN_LIBRARY = "no longer in the library"
+
+
+#: The statuses that write to a candidate (its notes, and for DECIDED its decision).
+DECISION_WRITES = (DecisionStatus.DECIDED, DecisionStatus.NOTES, DecisionStatus.CONFLICT)
+
+
+@dataclass(frozen=True)
+class DecisionImport:
+    """One legacy decision and what it does to the candidate of its file (if any)."""
+
+    legacy: LegacyDecision
+    status: DecisionStatus
+    key: str
+    candidate_id: int | None = None
+    user_action: str | None = None
+    """The decision the candidate gets (DECIDED), or the one it keeps (CONFLICT)."""
+    action_at: str | None = None
+    note: str = ""
+    """The dated line appended to the candidate's notes."""
+
+
+@dataclass
+class DecisionImportPlan:
+    items: list[DecisionImport] = field(default_factory=list)
+    written: int = 0
+    """Candidates written by ``--apply`` (0 in a dry run)."""
+    changed_since: int = 0
+    """Candidates left alone by ``--apply`` because they changed after the plan was made."""
+
+    def with_status(self, status: DecisionStatus) -> list[DecisionImport]:
+        return [item for item in self.items if item.status == status]
+
+    @property
+    def to_write(self) -> list[DecisionImport]:
+        return [item for item in self.items if item.status in DECISION_WRITES]
+
+
+def _decision_key(legacy: LegacyDecision) -> str:
+    return legacy_row_key(
+        "upgrade_candidates",
+        legacy.file_path,
+        legacy.upgrade_status,
+        legacy.identified_at,
+        legacy.upgraded_at,
+        legacy.notes,
+    )
+
+
+def _decision_moment(legacy: LegacyDecision) -> str | None:
+    """When the user decided: ``upgraded_at``, else ``last_checked``, else ``identified_at``."""
+    for value in (legacy.upgraded_at, legacy.last_checked, legacy.identified_at):
+        moment = legacy_timestamp_normalise(value)
+        if moment is not None:
+            return moment
+    return None
+
+
+def upgrade_decisions_import_plan(
+    *, decisions: Sequence[LegacyDecision], source: Path, library_paths: set[str]
+) -> DecisionImportPlan:
+    """What importing the Music Tools decisions would do (read-only).
+
+    Each legacy row goes to the candidate musicquality identified for the same ``file_path``:
+    its status becomes ``user_action`` (``rules.LEGACY_UPGRADE_STATUSES``) with ``action_at``
+    from the legacy row, unless the candidate already has a decision other than ``pending``
+    (a conflict: the decision stays, the legacy one is noted). Its notes are appended on a
+    dated line that marks the import. A legacy row without a candidate is only listed
+    (``library_paths``: the files still in the library).
+    """
+    candidates = upgrade_candidates_by_path(paths={d.file_path for d in decisions if d.file_path})
+    already = {key for candidate in candidates.values() for key in imported_keys([candidate.notes])}
+    planned: dict[int, str | None] = {}
+    plan = DecisionImportPlan()
+    for legacy in decisions:
+        key = _decision_key(legacy)
+        candidate = candidates.get(legacy.file_path or "")
+        if candidate is None:
+            status = (
+                DecisionStatus.NOT_CANDIDATE
+                if legacy.file_path in library_paths
+                else DecisionStatus.NOT_IN_LIBRARY
+            )
+            plan.items.append(DecisionImport(legacy, status, key))
+            continue
+        if key in already:
+            plan.items.append(DecisionImport(legacy, DecisionStatus.ALREADY, key, candidate.id))
+            continue
+        action = rules.legacy_upgrade_status_map(legacy.upgrade_status)
+        current = planned.get(candidate.id, candidate.user_action)
+        decided = action not in (None, UserAction.PENDING)
+        if not decided and not (legacy.notes or "").strip():
+            plan.items.append(DecisionImport(legacy, DecisionStatus.NO_DECISION, key, candidate.id))
+            continue
+        when = _decision_moment(legacy)
+        what = f"upgrade_candidates #{legacy.id} of {source}"
+        text = f"status {legacy.upgrade_status!r}"
+        if not decided:
+            status, kept = DecisionStatus.NOTES, current
+            if action is None:
+                text += " (not a decision musicquality knows: not taken over)"
+        elif current in (None, UserAction.PENDING) or current == action:
+            status, kept = DecisionStatus.DECIDED, action
+            text += f" -> {action}"
+        else:
+            status, kept = DecisionStatus.CONFLICT, current
+            text += f" -> {action}: conflict, musicquality's decision {current} kept"
+        if legacy.notes and legacy.notes.strip():
+            text += f"; legacy notes: {' '.join(legacy.notes.split())}"
+        note = f"{imported_note(what=what, key=key)}: {text}"
+        planned[candidate.id] = kept
+        plan.items.append(DecisionImport(legacy, status, key, candidate.id, kept, when, note))
+    return plan
+
+
+def upgrade_decisions_import_apply(*, plan: DecisionImportPlan) -> DecisionImportPlan:
+    """Write the decisions and notes of ``plan`` in one transaction. A candidate whose
+    decision or notes changed since the plan was read (triage meanwhile) is left alone."""
+    by_candidate: dict[int, list[DecisionImport]] = {}
+    for item in plan.to_write:
+        if item.candidate_id is not None:
+            by_candidate.setdefault(item.candidate_id, []).append(item)
+    stamp = utc_now_iso()
+    written = changed_since = 0
+    with transaction.atomic(using=DB):
+        current = {
+            row[0]: row[1:]
+            for row in UpgradeCandidate.objects.filter(pk__in=list(by_candidate)).values_list(
+                "id", "user_action", "notes"
+            )
+        }
+        for candidate_id, items in by_candidate.items():
+            if candidate_id not in current:
+                changed_since += 1
+                continue
+            action, notes = current[candidate_id]
+            if imported_keys([notes]) & {item.key for item in items}:
+                changed_since += 1
+                continue
+            values: dict[str, object] = {"last_updated": stamp}
+            for item in items:
+                if item.status == DecisionStatus.DECIDED:
+                    if action not in (None, UserAction.PENDING, item.user_action):
+                        continue  # decided in musicquality since the plan: kept
+                    if action != item.user_action:
+                        values["user_action"] = action = item.user_action
+                        values["action_at"] = item.action_at or stamp
+                notes = rules.note_appended(notes, item.note, when=item.action_at or stamp)
+            values["notes"] = notes
+            UpgradeCandidate.objects.filter(pk=candidate_id).update(**values)
+            written += 1
+    plan.written, plan.changed_since = written, changed_since
+    logger.info("imported Music Tools decisions into %d upgrade candidates", written)
+    return plan

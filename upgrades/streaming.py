@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from musicquality.legacy_history import sql_text
 from musicquality.library_db import open_readonly
 from quality.services.tags import isrc_normalise
 from upgrades.rules import (
@@ -99,20 +100,6 @@ class StreamingCatalog:
             if tracks:
                 return TrackMatch(checked=True, matched_by="name", tracks=tracks)
         return TrackMatch(checked=True, matched_by=None, tracks=())
-
-
-def sql_text(value: object) -> str | None:
-    """A value of a column meant to hold text, as text. SQLite lets any column hold a BLOB
-    (a tool that bound bytes): UTF-8 bytes are read as text, other bytes as no value, and
-    numbers spelled out, so that a bad row can only fail to match, never stop the run."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    return str(value)
 
 
 def streaming_db_path() -> Path | None:

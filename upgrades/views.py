@@ -1,8 +1,10 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from musicquality.filters import InvalidFilterIs400Mixin
 from upgrades.filters import QUERY_1_DEFAULTS, UpgradeCandidateFilter
@@ -11,11 +13,13 @@ from upgrades.selectors import (
     RECENT_ACQUISITION_DAYS,
     upgrade_acquisitions_recent,
     upgrade_action_counts,
+    upgrade_albums,
     upgrade_availability_counts,
     upgrade_candidates_top,
     upgrade_shopping_list,
 )
-from upgrades.tables import UpgradeCandidateTable
+from upgrades.services import upgrade_album_act
+from upgrades.tables import UpgradeAlbumTable, UpgradeCandidateTable
 
 
 class CandidateListView(LoginRequiredMixin, InvalidFilterIs400Mixin, SingleTableMixin, FilterView):
@@ -29,7 +33,15 @@ class CandidateListView(LoginRequiredMixin, InvalidFilterIs400Mixin, SingleTable
     table_pagination = {"per_page": 25}
 
     def get_queryset(self):
-        return UpgradeCandidate.objects.order_by("-priority_score", "id")
+        return UpgradeCandidate.objects.select_related("library_file__quality").order_by(
+            "-priority_score", "id"
+        )
+
+    def get_table_kwargs(self):
+        """The one-click decisions only for those who may change candidates."""
+        if self.request.user.has_perm("upgrades.change_upgradecandidate"):
+            return {}
+        return {"exclude": ("decide",)}
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -51,3 +63,25 @@ def dashboard(request):
         "acquired_days": RECENT_ACQUISITION_DAYS,
     }
     return render(request, "upgrades/dashboard.html", context)
+
+
+@login_required
+def albums(request):
+    """``/upgrades/albums/``: the pending candidates per album, since collectors buy albums."""
+    table = UpgradeAlbumTable(upgrade_albums(), request=request)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(request, "upgrades/albums.html", {"table": table})
+
+
+@require_POST
+@permission_required("upgrades.change_upgradecandidate", raise_exception=True)
+def album_approve(request):
+    """Approve every pending candidate of one album in one click."""
+    artist, album = request.POST.get("artist", ""), request.POST.get("album", "")
+    result = upgrade_album_act(artist=artist, album=album, action=UserAction.APPROVED)
+    messages.success(
+        request,
+        f"{album} ({artist or 'no artist'}): {result.changed} "
+        f"candidate{'s' if result.changed != 1 else ''} approved.",
+    )
+    return redirect("upgrades:albums")

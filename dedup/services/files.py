@@ -182,6 +182,55 @@ def quarantine_path_check(recovery_path: str | None, *, session_id: str) -> Path
     return resolved
 
 
+# --- the Music Tools backup folder (imported history) -----------------------------------------
+
+
+def restore_root_check(root: Path) -> None:
+    """Refuse a ``--restore-root`` that is not a folder, that overlaps the quarantine (its
+    files belong to our own rows), or that holds a library root (any library file could
+    then be taken for a backup). One inside a library root is allowed: the CLI may have kept
+    its backups in a music folder."""
+    if not root.is_dir():
+        raise DedupRefused(
+            f"--restore-root {root} is not a folder: give the folder the Music Tools CLI kept "
+            "its deleted files in"
+        )
+    real_root = real_path(root)
+    quarantine = real_path(quarantine_dir())
+    if real_root.is_relative_to(quarantine) or quarantine.is_relative_to(real_root):
+        raise DedupRefused(
+            f"--restore-root {root} overlaps the quarantine folder {quarantine_dir()} (after "
+            "resolving symbolic links): give the Music Tools backup folder itself"
+        )
+    for library_root in library_roots():
+        if real_path(library_root).is_relative_to(real_root):
+            raise DedupRefused(
+                f"--restore-root {root} holds the library root {library_root}: give the Music "
+                "Tools backup folder itself, not a folder around your music"
+            )
+
+
+def restore_path_check(recovery_path: str | None, *, root: Path) -> Path:
+    """The real path of an imported row's file, refused unless it lies strictly inside
+    ``root`` once ``..`` and symbolic links are resolved, and is not itself a link.
+
+    As for the quarantine, the path comes from a database row (and, before that, from the
+    CLI's): only the folder the user names on the command line is trusted.
+    """
+    if not recovery_path:
+        raise DedupRefused("history row has no recovery_path: nothing to recover")
+    if os.path.islink(recovery_path):
+        raise DedupRefused(f"{recovery_path} is a symbolic link: refused")
+    base = real_path(root)
+    resolved = real_path(recovery_path)
+    if resolved == base or not resolved.is_relative_to(base):
+        raise DedupRefused(
+            f"{recovery_path} is outside --restore-root {root} (after resolving symbolic "
+            "links): refused"
+        )
+    return resolved
+
+
 @contextlib.contextmanager
 def quarantine_lock() -> Iterator[None]:
     """One dedupe/recover/purge at a time: a second run must not 'resume' the first's moves.

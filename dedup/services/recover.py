@@ -6,32 +6,43 @@ refused (the path comes from a database row, which is not trusted to point somew
 The order (move, re-index, then ``can_recover = 0``) makes a re-run after an interruption
 finish the job: a row still marked recoverable whose file is already back at the target is
 simply re-indexed and closed.
+
+Rows imported from the Music Tools deletion log (``import_legacy_history``) have their file in
+the CLI's backup folder, not in the quarantine: such a row is recovered only with
+``restore_root`` (``recover --restore-root DIR``), and its ``recovery_path`` must lie inside
+that folder; every other row stays confined to the quarantine, whatever ``restore_root`` says.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from dedup.legacy import is_imported
 from dedup.models import DedupHistory
 from dedup.selectors import PENDING_NOTE_PREFIX, dedup_history_for_recovery
 from dedup.services.files import (
     DedupRefused,
     empty_dirs_remove,
     file_move,
+    fsync_dir,
     library_root_of,
+    partial_remove,
     path_inside,
     quarantine_dir,
     quarantine_lock,
     quarantine_overlap_check,
     quarantine_path_check,
     real_path,
+    restore_path_check,
+    restore_root_check,
 )
 from dedup.services.notes import note_append
-from quality.hashing import content_hash_sampled
+from quality.hashing import content_hash_full, content_hash_sampled, content_matches_hash
 from quality.services.analysis import file_quality_refresh
 from quality.services.scanning import library_file_index
 
@@ -89,21 +100,29 @@ class RecoveryPlanItem:
     target: Path | None
     problem: str | None = None
     already_back: bool = False
-    """The file is at its target already (an interrupted recovery): it is only re-indexed."""
+    """The file is at its target already (an interrupted recovery): it is only re-indexed
+    (and a copy left at the source by a move killed midway is removed)."""
 
 
 def dedup_history_recovery_plan(
-    *, ids: list[int] | None = None, session: str | None = None, to: Path | None = None
+    *,
+    ids: list[int] | None = None,
+    session: str | None = None,
+    to: Path | None = None,
+    restore_root: Path | None = None,
 ) -> list[RecoveryPlanItem]:
     """What :func:`dedup_history_recover` would do with these rows (read-only): the same
-    checks (quarantine overlap, ``recovery_path`` in its session folder, target inside the
-    roots or ``to`` and outside the quarantine, nothing overwritten, content unchanged)."""
+    checks (quarantine overlap, ``recovery_path`` in its session folder, or for an imported
+    row in ``restore_root``, target inside the roots or ``to`` and outside the quarantine,
+    nothing overwritten, content unchanged)."""
     quarantine_overlap_check()
+    if restore_root is not None:
+        restore_root_check(restore_root)
     items = []
     for history in dedup_history_for_recovery(ids=ids, session=session):
         target: Path | None = None
         try:
-            source = _recoverable_source(history)
+            source = _recoverable_source(history, restore_root=restore_root)
             target = recovery_target(history, to=to)
             already_back = _already_back(history, source=source, target=target)
         except DedupRefused as error:
@@ -123,38 +142,89 @@ def _reindex(target: Path) -> tuple[int, bool]:
     return library_file.id, quality is not None
 
 
-def _recoverable_source(history: DedupHistory) -> Path:
-    """The quarantined file of a row that may be recovered; DedupRefused says why not."""
+def _recoverable_source(history: DedupHistory, *, restore_root: Path | None) -> Path:
+    """The quarantined file of a row that may be recovered (for an imported row, its file in
+    ``restore_root``); DedupRefused says why not."""
     if (history.notes or "").startswith(PENDING_NOTE_PREFIX):
         raise DedupRefused("its move was interrupted: run `manage.py dedupe --resume` first")
     if not history.can_recover:
         raise DedupRefused("not recoverable (already recovered or purged): see its notes")
+    if is_imported(history.notes):
+        if restore_root is None:
+            raise DedupRefused(
+                "imported from Music Tools: its file is in the CLI's backup folder; give that "
+                "folder with `manage.py recover ID --restore-root DIR`"
+            )
+        return restore_path_check(history.recovery_path, root=restore_root)
     return quarantine_path_check(history.recovery_path, session_id=history.deletion_session_id)
+
+
+def _content_unchanged(history: DedupHistory, *, path: Path) -> bool:
+    """Whether ``path`` holds the deleted file: its sampled hash, or for an imported row the
+    hash the CLI recorded (sampled or a full digest, ``quality.hashing.content_matches_hash``)."""
+    if is_imported(history.notes):
+        return content_matches_hash(path=path, stored=history.file_content_hash) is True
+    return content_hash_sampled(path=path) == history.file_content_hash
+
+
+def _move_interrupted(history: DedupHistory, *, source: Path, target: Path) -> bool:
+    """Whether a recovery was killed inside ``file_move``, after the file reached ``target``
+    and before ``source`` was unlinked: one file under two names (the hard link), or a
+    finished, verified copy with the same bytes. Only the unlink is then left to do."""
+    if os.path.islink(target) or not target.is_file():
+        return False
+    if os.path.samefile(source, target):
+        return _content_unchanged(history, path=target)
+    return (
+        source.stat().st_size == target.stat().st_size
+        and content_hash_full(path=source) == content_hash_full(path=target)
+        and _content_unchanged(history, path=target)
+    )
 
 
 def _already_back(history: DedupHistory, *, source: Path, target: Path) -> bool:
     """Whether the file is already at ``target`` (a recovery interrupted after its move);
     otherwise check that it can move there. DedupRefused says why not."""
     if source.is_file():
+        if _move_interrupted(history, source=source, target=target):
+            return True
         if os.path.lexists(target):
             raise DedupRefused(
                 f"{target} already exists: it is never overwritten (move it away, or restore "
                 "elsewhere with `manage.py recover ID --to DIR`)"
             )
-        if content_hash_sampled(path=source) != history.file_content_hash:
+        if not _content_unchanged(history, path=source):
             raise DedupRefused(f"quarantined file {source} changed since it was moved: left there")
         return False
-    if target.is_file() and content_hash_sampled(path=target) == history.file_content_hash:
+    if target.is_file() and _content_unchanged(history, path=target):
         return True
     raise DedupRefused(f"quarantined file {source} is missing")
 
 
-def _history_recover(history: DedupHistory, *, to: Path | None) -> RecoveryOutcome:
-    source = _recoverable_source(history)
+def _partial_remove(target: Path) -> None:
+    """Remove what a cross-filesystem copy killed before its rename left next to ``target``;
+    a name too long to carry the partial suffix cannot have one."""
+    try:
+        partial_remove(target)
+    except OSError as error:
+        if error.errno != errno.ENAMETOOLONG:
+            raise
+
+
+def _history_recover(
+    history: DedupHistory, *, to: Path | None, restore_root: Path | None
+) -> RecoveryOutcome:
+    source = _recoverable_source(history, restore_root=restore_root)
     target = recovery_target(history, to=to)
-    if not _already_back(history, source=source, target=target):
+    if _already_back(history, source=source, target=target):
+        if source.is_file():  # killed inside file_move: finish it
+            source.unlink()
+            fsync_dir(source.parent)
+    else:
         file_move(src=source, dst=target)
-        empty_dirs_remove(start=source.parent, stop=quarantine_dir())
+        if not is_imported(history.notes):  # the CLI's backup folder is not ours to tidy
+            empty_dirs_remove(start=source.parent, stop=quarantine_dir())
+    _partial_remove(target)
     try:
         library_file_id, analysed = _reindex(target)
         note = f"recovered to {target} (library_index id {library_file_id})"
@@ -181,11 +251,15 @@ def dedup_history_recover(
     ids: list[int] | None = None,
     session: str | None = None,
     to: Path | None = None,
+    restore_root: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[RecoveryOutcome]:
     """Recover the files of the given history rows (or of a whole session); never raises
-    for one file, each outcome says what happened. ``progress(done, total)`` after each."""
+    for one file, each outcome says what happened. ``progress(done, total)`` after each.
+    ``restore_root``: the Music Tools backup folder, for rows imported from its log."""
     quarantine_overlap_check()
+    if restore_root is not None:
+        restore_root_check(restore_root)
     rows = dedup_history_for_recovery(ids=ids, session=session)
     outcomes = [
         RecoveryOutcome(
@@ -198,7 +272,7 @@ def dedup_history_recover(
             if progress is not None:
                 progress(done, len(rows))
             try:
-                outcomes.append(_history_recover(history, to=to))
+                outcomes.append(_history_recover(history, to=to, restore_root=restore_root))
             except (DedupRefused, OSError) as error:
                 logger.warning("not recovered: history row %s: %s", history.id, error)
                 outcomes.append(

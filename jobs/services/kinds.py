@@ -449,8 +449,8 @@ def _recover_run(arguments: dict, reporter: Reporter) -> JobOutcome:
             f"nothing recovered: {failed[0].detail}" if failed else "no such history rows"
         )
     return JobOutcome(
-        message=f"{len(recovered)} files recovered, {len(failed)} not"
-        + (f" (first: {failed[0].detail})" if failed else ""),
+        message=f"{len(recovered)} file{'s' if len(recovered) != 1 else ''} recovered, "
+        f"{len(failed)} not" + (f" (first: {failed[0].detail})" if failed else ""),
         result={
             "recovered": len(recovered),
             "not_recovered": len(failed),

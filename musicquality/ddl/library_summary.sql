@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS summary_file (
     active INTEGER NOT NULL,
     file_size INTEGER NOT NULL,
     file_format TEXT NOT NULL,
-    artist TEXT NOT NULL,
+    artist TEXT NOT NULL COLLATE NOCASE,
     title TEXT NOT NULL,
     album TEXT NOT NULL,
     file_path TEXT NOT NULL,

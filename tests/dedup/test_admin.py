@@ -91,7 +91,8 @@ def test_per_session_summary(admin_client, rows):
     assert (sessions[SESSION_A].recoverable, sessions[SESSION_A].exact) == (1, 1)
     assert (sessions[SESSION_B].files, sessions[SESSION_B].gb_freed) == (1, 0.5)
     text = response.content.decode()
-    assert "Dedupe sessions" in text and "4.00 GB" in text and "0.50 GB" in text
+    # one unit rule (filesizeformat) for freed space, as on /dedup/
+    assert "Dedupe sessions" in text and "4.0\xa0GB" in text and "512.0\xa0MB" in text
     assert f"?session={SESSION_B}" in text
 
 
@@ -135,3 +136,48 @@ def test_the_recover_action_moves_files_back(admin_client, dedup_library):
     assert "2 files recovered" in text
     assert lib.path("a2").exists() and lib.path("a3").exists()
     assert not DedupHistory.objects.filter(can_recover=True).exists()
+
+
+def test_the_row_page_recovers_one_file_after_naming_where_it_goes(admin_client, dedup_library):
+    from dedup.services.dedupe import dedupe_apply, dedupe_plan
+
+    dedupe_apply(groups=dedupe_plan(min_confidence=0.9).groups)
+    history = DedupHistory.objects.order_by("id").first()
+    row_page = admin_client.get(reverse("admin:dedup_deduphistory_change", args=[history.id]))
+    recover_url = reverse("admin:dedup_deduphistory_recover", args=[history.id])
+    assert recover_url in row_page.content.decode()
+    # the list shows the path relative to the library root, the full path on hover
+    listing = admin_client.get(reverse(CHANGELIST)).content.decode()
+    assert f'title="{history.file_path}"' in listing and recover_url in listing
+    confirm = admin_client.get(recover_url)
+    text = confirm.content.decode()
+    assert f'<strong class="target-path">{history.file_path}</strong>' in text
+    from pathlib import Path
+
+    assert not Path(history.file_path).exists()  # a page view moves nothing
+    done = admin_client.post(recover_url, follow=True)
+    messages = " ".join(str(m) for m in done.context["messages"])
+    assert f"1 file recovered: {history.file_path}" in messages
+    assert DedupHistory.objects.get(id=history.id).can_recover is False
+    assert Path(history.file_path).exists()
+
+
+def test_the_row_recover_page_is_refused_without_permission(viewer, rows):
+    recover_url = reverse("admin:dedup_deduphistory_recover", args=[rows[0].id])
+    assert viewer.get(recover_url).status_code == 403
+    assert viewer.post(recover_url).status_code == 403
+    assert DedupHistory.objects.get(id=rows[0].id).can_recover is True
+
+
+def test_imported_rows_are_marked_and_filtered(admin_client, rows):
+    """Rows ``import_legacy_history`` wrote (notes start with the marker) are one filter away."""
+    dedup_history_make(
+        title="From the CLI",
+        notes="imported from Music Tools dedup_history #3 of /x/mt.db (key 0123456789abcdef)",
+    )
+    url = reverse(CHANGELIST)
+    assert listed(admin_client.get(url, {"imported": "yes"})) == {"From the CLI"}
+    assert "From the CLI" not in listed(admin_client.get(url, {"imported": "no"}))
+    assert len(listed(admin_client.get(url, {"imported": "no"}))) == len(rows)
+    page = admin_client.get(url)
+    assert b"imported from Music Tools" in page.content  # the filter's choice

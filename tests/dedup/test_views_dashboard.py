@@ -63,7 +63,7 @@ def test_dashboard_sessions_filter_by_reason(superuser_client, small_library):
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
 def test_dashboard_duplicate_pairs_with_links_to_both_files(superuser_client, small_library):
-    response = superuser_client.get(reverse("dedup_dashboard"))
+    response = superuser_client.get(reverse("dedup_pairs"))
     pairs = [row.record for row in response.context["pairs_table"].paginated_rows]
     assert len(pairs) == EXPECTED["pairs"]
     pair = pairs[0]
@@ -94,7 +94,7 @@ def test_dashboard_pairs_in_the_order_django_tables2_would_sort_them(
     shown = [
         row.record
         for row in superuser_client.get(
-            reverse("dedup_dashboard"), {"min_diff": "0.5", "p-sort": order}
+            reverse("dedup_pairs"), {"min_diff": "0.5", "p-sort": order}
         )
         .context["pairs_table"]
         .paginated_rows
@@ -112,16 +112,18 @@ def test_every_sortable_pair_column_is_sorted_by_the_selector():
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
 def test_dashboard_pair_threshold_from_the_form(superuser_client, small_library):
-    context = superuser_client.get(reverse("dedup_dashboard"), {"min_diff": "0.5"}).context
+    context = superuser_client.get(reverse("dedup_pairs"), {"min_diff": "0.5"}).context
     assert context["pair_count"] == 2
-    context = superuser_client.get(reverse("dedup_dashboard"), {"min_diff": "abc"}).context
+    context = superuser_client.get(reverse("dedup_pairs"), {"min_diff": "abc"}).context
     assert context["pair_count"] == 1  # an invalid value falls back to the report's 20
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
 def test_dashboard_of_an_empty_database(superuser_client):
     response = superuser_client.get(reverse("dedup_dashboard"))
-    assert response.context["reasons"] == [] and response.context["pair_count"] == 0
+    assert response.context["reasons"] == [] and response.context["group_cards"] == []
+    assert 'id="no-groups"' in response.content.decode()
+    assert superuser_client.get(reverse("dedup_pairs")).context["pair_count"] == 0
     assert response.context["per_day_chart"].is_empty
 
 
@@ -142,7 +144,7 @@ def test_every_pair_exactly_once_while_files_are_added_between_pages(
             )  # fmt: skip
             file_quality_make(file, quality_score=float(rng.choice([10, 40, 70, 95])))
     expected = {(p.id1, p.id2) for p in duplicate_pairs_with_quality_gap(min_diff=0)}
-    url = reverse("dedup_dashboard") + "?" + urlencode({"min_diff": "0", "p-sort": order})
+    url = reverse("dedup_pairs") + "?" + urlencode({"min_diff": "0", "p-sort": order})
     seen: list[tuple[int, int]] = []
     pages = 0
     for _round in range(100):
@@ -156,7 +158,29 @@ def test_every_pair_exactly_once_while_files_are_added_between_pages(
         group = rng.randrange(12)
         file = library_file_make(title=f"Song {group}", metadata_hash=f"{group:032x}")
         file_quality_make(file, quality_score=float(rng.randint(0, 100)))
-        url = reverse("dedup_dashboard") + html.unescape(found.group(1))
+        url = reverse("dedup_pairs") + html.unescape(found.group(1))
     assert len(seen) == len(set(seen)), "a pair shown twice"
     assert expected <= set(seen), "a pair never shown"
     assert pages >= 3, "the pairs never took more than two pages"
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_dashboard_lists_groups_keeper_first_and_marked_with_the_rule(
+    superuser_client, small_library
+):
+    from dedup.selectors import duplicate_groups_suggested
+
+    response = superuser_client.get(reverse("dedup_dashboard"))
+    report = duplicate_groups_suggested()
+    cards = response.context["group_cards"]
+    assert [card.group.number for card in cards] == [g.number for g in report.groups][:25]
+    html = response.content.decode()
+    assert "pairs-table" not in html and 'href="/dedup/pairs/"' in html
+    for card in cards:
+        group = card.group
+        section = html.split(f'id="dup-group-{group.number}"', 1)[1].split("</table>", 1)[0]
+        rows = section.split("<tr ")[1:]  # the header row is a bare <tr>
+        assert f'data-id="{group.keeper.id}" data-role="keep"' in rows[0]
+        assert "keeper-mark" in rows[0]
+        assert all("keeper-mark" not in row for row in rows[1:])
+        assert card.keeper_rule in section

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from django.template.defaultfilters import filesizeformat
 
 from quality.versions import ANALYZER_VERSION
 from tests.conftest import manage_env, run_manage
@@ -60,8 +61,22 @@ def test_overview_numbers_match_the_database(page, synthetic_site):
         "JOIN library_index li ON li.id = fq.library_file_id WHERE li.is_active = 1 "
         "GROUP BY fq.file_format ORDER BY COUNT(*) DESC",
     )
-    rows = page.locator("#formats tbody tr")
+    rows = page.locator("#formats tbody tr:not(.codec-split)")
     assert rows.count() == len(expected)
+    # a container of several codecs (m4a: AAC and ALAC) has a row per codec
+    split = query(
+        site,
+        "SELECT fq.file_format, fq.codec, COUNT(*) FROM file_quality fq "
+        "JOIN library_index li ON li.id = fq.library_file_id WHERE li.is_active = 1 "
+        "AND fq.file_format IN (SELECT f.file_format FROM file_quality f "
+        "JOIN library_index l ON l.id = f.library_file_id WHERE l.is_active = 1 "
+        "GROUP BY f.file_format HAVING COUNT(DISTINCT f.codec) > 1) "
+        "GROUP BY fq.file_format, fq.codec",
+    )
+    assert page.locator("#formats tr.codec-split").count() == len(split)
+    for fmt, codec, count in split:
+        row = page.locator(f"#formats tr.codec-split[data-format='{fmt}'][data-codec='{codec}']")
+        assert number(row.locator("td").nth(1).inner_text()) == count
     for index, (fmt, count, avg, lossless, hires) in enumerate(expected):
         cells = rows.nth(index).locator("td").all_inner_texts()
         assert cells[0] == fmt
@@ -126,8 +141,8 @@ def test_files_table_sorts_and_filters(page, synthetic_site):
     assert count > 0
     # A filtered page is never counted (issue 16): one page of rows, "Next" while more match.
     assert page.locator("#result-count").count() == 0
-    assert page.locator("#files-table tbody tr").count() == min(count, 25)  # one page
-    assert page.locator("nav.keyset a.next").count() == (1 if count > 25 else 0)
+    assert page.locator("#files-table tbody tr").count() == min(count, 50)  # one page
+    assert page.locator("nav.keyset a.next").count() == (1 if count > 50 else 0)
     screenshot(page, "files-filtered")
 
 
@@ -138,12 +153,12 @@ def test_file_detail_from_the_table(page, synthetic_site):
     groups = find_duplicates_groups(site)
     recording = next(g for g in groups if g["matched_by"] == "metadata_hash")
     file_id = recording["keeper"]["library_id"]
-    members = {
-        member["library_id"]
+    holding = [
+        g
         for g in groups
-        for member in (g["keeper"], *g["others"])
         if file_id in {g["keeper"]["library_id"], *(o["library_id"] for o in g["others"])}
-    }
+    ]
+    members = {member["library_id"] for g in holding for member in (g["keeper"], *g["others"])}
     [(path, score)] = query(
         site,
         "SELECT li.file_path, fq.quality_score FROM library_index li "
@@ -157,8 +172,17 @@ def test_file_detail_from_the_table(page, synthetic_site):
     assert float(page.inner_text("#quality-score")) == score
     others = members - {file_id}
     assert others
-    shown = page.locator("#duplicates tbody tr").all_inner_texts()
-    assert len(shown) == len(others)
+    # every member of each group holding the file, the file itself included, keeper first
+    rows = page.locator("#duplicates tbody tr[data-id]")
+    assert rows.count() == sum(1 + len(g["others"]) for g in holding)
+    shown = rows.all_inner_texts()
+    firsts = {
+        page.locator(f"#duplicates tbody tr[data-group='{n}']").first.get_attribute("data-id")
+        for n in range(1, len(holding) + 1)
+    }
+    assert firsts == {str(g["keeper"]["library_id"]) for g in holding}
+    assert page.locator("#duplicates tr.keeper .keeper-mark").count() == len(holding)
+    assert page.locator("#duplicates tr.current").count() == len(holding)
     [(other_path,)] = query(
         site, "SELECT file_path FROM library_index WHERE id = ?", (min(others),)
     )
@@ -194,7 +218,7 @@ def test_dedup_dashboard_numbers_match_the_database(page, synthetic_site):
         cells = shown[reason]
         assert number(cells[1]) == count
         assert float(cells[2]) == round(avg, 1)
-        assert float(cells[3]) == round(size / 1024**3, 3)
+        assert cells[3] == filesizeformat(size)
     [(sessions,)] = query(site, "SELECT count(DISTINCT deletion_session_id) FROM dedup_history")
     assert page.locator("#sessions-table tbody tr").count() == min(sessions, 10)  # one page
     [(pairs,)] = query(  # Appendix B query 4, files still in the library
@@ -206,8 +230,10 @@ def test_dedup_dashboard_numbers_match_the_database(page, synthetic_site):
         "WHERE li1.id < li2.id AND li1.is_active = 1 AND li2.is_active = 1 "
         "AND ABS(fq1.quality_score - fq2.quality_score) > 20",
     )
-    assert number(page.inner_text("#pair-count")) == pairs
     screenshot(page, "dedup")
+    page.click("#pairs-link")  # query 4 is its own labelled view
+    assert page.url.endswith("/dedup/pairs/")
+    assert number(page.inner_text("#pair-count")) == pairs
     page.locator("#pairs-table tbody tr").first.locator("td").nth(2).locator("a").click()
     assert re.search(r"/files/\d+/$", page.url)
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from musicquality.urls import handler500 as site_handler500
 from musicquality.urls import urlpatterns as site_urlpatterns
 
 
@@ -10,3 +11,5 @@ def failing_view(request):
 
 
 urlpatterns = [path("failing/", failing_view), *site_urlpatterns]
+
+handler500 = site_handler500

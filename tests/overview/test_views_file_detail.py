@@ -13,15 +13,58 @@ def test_file_detail_context(superuser_client, small_library):
     detail = response.context["detail"]
     assert detail.library_file == small_library.mp3_128
     assert detail.quality.quality_score == 32.7
-    duplicates = {d.library_file.pk: (d.same_content, d.same_metadata) for d in detail.duplicates}
-    assert duplicates == {
-        small_library.flac_hires.pk: (False, True),
-        small_library.mp3_copy.pk: (True, False),
-    }
+    rows = [
+        (d.group, d.library_file.pk, d.is_keeper, d.is_current, d.same_content, d.same_metadata)
+        for d in detail.duplicates
+    ]
+    mp3, copy, flac = (
+        small_library.mp3_128.pk,
+        small_library.mp3_copy.pk,
+        small_library.flac_hires.pk,
+    )
+    # each group of dedup.rules with its keeper first and marked, this file included and marked:
+    # the exact copies keep this MP3, the recording keeps the hi-res FLAC
+    keepers = {group.keeper.id for group in detail.duplicate_groups}
+    assert keepers == {mp3, flac}
+    assert sorted(rows) == sorted(
+        [
+            (1 if detail.duplicate_groups[0].keeper.id == mp3 else 2, mp3, True, True, True, True),
+            (
+                1 if detail.duplicate_groups[0].keeper.id == mp3 else 2,
+                copy,
+                False,
+                False,
+                True,
+                False,
+            ),
+            (
+                1 if detail.duplicate_groups[0].keeper.id == flac else 2,
+                flac,
+                True,
+                False,
+                False,
+                True,
+            ),
+            (
+                1 if detail.duplicate_groups[0].keeper.id == flac else 2,
+                mp3,
+                False,
+                True,
+                True,
+                True,
+            ),
+        ]
+    )
+    for number in (1, 2):
+        group_rows = [row for row in rows if row[0] == number]
+        assert group_rows[0][2] and not any(row[2] for row in group_rows[1:])
     assert [h.pk for h in detail.history] == [small_library.history[0].pk]
     assert detail.candidate == small_library.candidate
     html = response.content.decode()
     assert small_library.mp3_128.file_path in html and "72.3" in html
+    keeper_row = html.split(f'<tr data-group="{rows[0][0]}" class="keeper', 1)[1].split("</tr>")[0]
+    assert "keeper-mark" in keeper_row
+    assert "this file" in html and "Group 2" in html
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)

@@ -67,8 +67,9 @@ def test_a_slow_page_raises_query_time_above_100ms_until_the_window_passes(
     assert 'data-alert="query_time_above_100ms" data-raised="1"' in page
 
     # fast pages alone do not clear it while the slow one is in the window...
-    for _ in range(3):
-        client.get(reverse("home"))
+    # (one overview: its next-step cards make it some 15 fast queries, enough to outweigh a
+    # few slow ones in the p95 if it were loaded several times)
+    client.get(reverse("home"))
     assert "query_time_above_100ms" in client.get(reverse("health")).json()["alerts"]
     # ...it clears once the slow request is older than the window
     window = datetime.timedelta(minutes=settings.ALERT_WINDOW_MINUTES)

@@ -65,7 +65,7 @@ def test_overview_of_an_empty_library(client, admin_user):
     assert "never: run" in response.content.decode()
 
 
-PUBLIC_URL_NAMES = {"login", "logout", "health", "metrics"}  # metrics: its own access rule
+PUBLIC_URL_NAMES = {"login", "logout", "health", "metrics", "favicon"}  # metrics: its own rule
 
 
 def site_page_urls() -> list[str]:
@@ -145,3 +145,42 @@ def test_overview_counts_verdicts_and_the_verification_backlog(superuser_client,
     assert overview.verification_backlog == EXPECTED["files"] - 2
     html = superuser_client.get(reverse("home")).content.decode()
     assert 'href="/files/?verdict=lossy_source"' in html
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_next_step_cards_link_to_lists_with_the_same_counts(superuser_client, small_library):
+    from tests.overview.test_views_file_detail import verification_make
+
+    verification_make(small_library.flac, verdict="damaged")
+    response = superuser_client.get(reverse("home"))
+    steps = {step.key: step for step in response.context["next_steps"]}
+    assert {"upgrades", "duplicates", "damaged"} <= set(steps)
+    html = response.content.decode()
+    for step in steps.values():
+        assert f'href="{step.url}" id="next-{step.key}" data-count="{step.count}"' in html
+    changelist = superuser_client.get(steps["upgrades"].url)
+    assert changelist.context["cl"].result_count == steps["upgrades"].count == 1
+    dedup = superuser_client.get(steps["duplicates"].url.split("#")[0])
+    assert len(dedup.context["groups"].groups) == steps["duplicates"].count > 0
+    files = superuser_client.get(steps["damaged"].url)
+    assert files.context["table"].paginator.count == steps["damaged"].count == 1
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_histogram_bars_and_format_rows_link_to_the_filtered_file_list(
+    superuser_client, small_library
+):
+    from tests.factories import file_quality_make, library_file_make
+
+    alac = library_file_make(file_format="m4a")
+    file_quality_make(alac, codec="ALAC", is_lossless=True, bit_depth=16, quality_score=85.0)
+    response = superuser_client.get(reverse("home"))
+    chart = response.context["score_chart"]
+    for bar in chart.bars:
+        listed = superuser_client.get(bar.url).context["table"].paginator.count
+        assert listed == bar.value, bar.label
+    html = response.content.decode()
+    # m4a holds AAC (the fixture's) and ALAC: one row each, linking to that codec's files
+    assert 'data-format="m4a" data-codec="ALAC"' in html and 'data-codec="AAC"' in html
+    alac_only = superuser_client.get("/files/", {"file_format": "m4a", "codec": "ALAC"})
+    assert [row.record.pk for row in alac_only.context["table"].paginated_rows] == [alac.pk]

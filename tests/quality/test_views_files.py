@@ -217,3 +217,52 @@ def test_a_search_with_quotes_operators_or_other_scripts_is_text(superuser_clien
     assert expected is None or found == expected
     with connections["library"].cursor() as cursor:
         cursor.execute("SELECT count(*) FROM summary_search")  # still there
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_file_list_badges_bit_depth_and_untagged_links(superuser_client):
+    from tests.factories import file_quality_make, library_file_make
+
+    flac = library_file_make(artist="Hi", title="Res", file_format="flac")
+    file_quality_make(
+        flac, codec="FLAC", is_lossless=True, bit_depth=24, sample_rate=96000, bitrate_mode=None
+    )
+    untagged = library_file_make(artist=None, title=None, filename="track07.mp3")
+    file_quality_make(untagged, codec="MP3", bitrate=320, bitrate_mode="CBR")
+    html = superuser_client.get(reverse("file_list")).content.decode()
+    assert '<span class="badge quality">FLAC 24/96</span>' in html
+    assert '<span class="badge quality">MP3 320 CBR</span>' in html
+    assert '<th class="num orderable">' in html and ">Bits<" in html
+    assert '<td class="num">24</td>' in html
+    detail = reverse("file_detail", args=[untagged.pk])
+    assert f'<a href="{detail}" class="untagged">track07.mp3</a>' in html
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_file_list_artist_sort_ignores_case_and_links_to_that_artist_only(superuser_client):
+    from tests.factories import library_file_make
+
+    upper = library_file_make(artist="ABBA", title="b")
+    lower = library_file_make(artist="abba", title="a")
+    beatles = library_file_make(artist="Beatles", title="c")
+    band = library_file_make(artist="ABBA Tribute Band", title="d")
+    ids = listed_ids(superuser_client.get(reverse("file_list"), {"sort": "artist"}))
+    # "abba" and "ABBA" sort together, before "ABBA Tribute Band"; plain ORDER BY put "abba" last
+    assert ids == [lower.pk, upper.pk, band.pk, beatles.pk]  # then by title
+    html = superuser_client.get(reverse("file_list")).content.decode()
+    assert '<a href="/files/?artist=ABBA">ABBA</a>' in html
+    exact = superuser_client.get(reverse("file_list"), {"artist": "ABBA"})
+    assert listed_ids(exact) == [upper.pk]
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_file_list_pages_of_50_or_100(superuser_client):
+    from tests.factories import library_file_make
+
+    for n in range(120):
+        library_file_make(artist=f"A{n:03d}")
+    first = superuser_client.get(reverse("file_list"))
+    assert len(listed_ids(first)) == 50
+    html = first.content.decode()
+    assert 'id="page-sizes"' in html and "per_page=100" in html
+    assert len(listed_ids(superuser_client.get(reverse("file_list"), {"per_page": "100"}))) == 100

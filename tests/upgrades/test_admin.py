@@ -43,8 +43,8 @@ def test_changelist_shows_pending_first_then_priority_and_counts(curator_client)
     assert 'data-action="pending">pending: <strong>2</strong>' in page
     assert 'data-action="approved">approved: <strong>1</strong>' in page
     assert f'href="/files/{mid.library_file_id}/"' in page
-    assert "97 kbps" in page
-    for column in ("current_format", "current_quality_score", "priority_score", "availability"):
+    assert "MP3 97 CBR" in page  # the file's badge (quality.badges)
+    for column in ("decide", "action", "quality", "score", "priority", "why", "availability"):
         assert f"column-{column}" in page
 
 
@@ -210,6 +210,114 @@ def test_no_add_or_delete_in_the_admin(curator_client):
     candidates_make([10.0])
     assert curator_client.get(f"{CHANGELIST}add/").status_code == 403
     assert 'value="delete_selected"' not in curator_client.get(CHANGELIST).content.decode()
+
+
+def test_the_why_of_a_priority_on_the_list_the_change_page_and_the_file_page(curator_client):
+    [candidate] = candidates_make([32.7])
+    # no streaming database: availability unknown (15), no playlist (5), gap 30.8
+    assert candidate.priority_score == 50.8
+    why = "gap 30.8 + availability unknown 15 + in no playlist 5"
+    assert why in curator_client.get(CHANGELIST).content.decode()
+    change = curator_client.get(f"{CHANGELIST}{candidate.pk}/change/").content.decode()
+    assert why in change
+    file_page = curator_client.get(f"/files/{candidate.library_file_id}/").content.decode()
+    assert why in file_page
+
+
+DECIDE_SELECTED = f"{CHANGELIST}decide-selected/"
+
+
+def test_one_click_on_a_row_decides_that_candidate_with_csrf(curator_client):
+    first, second = candidates_make([10.0, 30.0])
+    page = curator_client.get(CHANGELIST, {"user_action__exact": "pending"})
+    html = page.content.decode()
+    decide = f"{CHANGELIST}{second.pk}/decide/"
+    assert f'formaction="{decide}" name="user_action" value="approved"' in html
+    assert (
+        'name="next" value="/admin/upgrades/upgradecandidate/?user_action__exact=pending"' in html
+    )
+    # no token, no change
+    assert curator_client.post(decide, {"user_action": "approved"}).status_code == 403
+    response = curator_client.post(
+        decide,
+        {
+            "user_action": "approved",
+            "csrfmiddlewaretoken": csrf_token_from(page),
+            "next": "/admin/upgrades/upgradecandidate/?user_action__exact=pending",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/upgrades/upgradecandidate/?user_action__exact=pending"
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert (second.user_action, first.user_action) == ("approved", "pending")
+    assert second.action_at
+    shown = curator_client.get(response["Location"]).content.decode()
+    assert f"Artist {1}" not in rows_in(curator_client.get(response["Location"]))
+    assert "Artist 1 – Song 1: approved." in shown
+    # a GET or another value changes nothing
+    assert curator_client.get(decide).status_code == 405
+    token = csrf_token_from(page)
+    refused = curator_client.post(decide, {"user_action": "deleted", "csrfmiddlewaretoken": token})
+    assert refused.status_code == 403
+
+
+def test_bulk_bar_applies_at_once_below_the_threshold(curator_client):
+    candidates = candidates_make([10.0, 20.0, 30.0, 40.0])
+    token = csrf_token_from(curator_client.get(CHANGELIST))
+    response = curator_client.post(
+        DECIDE_SELECTED,
+        {
+            "user_action": "rejected",
+            "_selected_action": [c.pk for c in candidates[:3]],
+            "csrfmiddlewaretoken": token,
+        },
+    )
+    assert response.status_code == 302
+    actions = [c.user_action for c in UpgradeCandidate.objects.order_by("current_quality_score")]
+    assert actions == ["rejected", "rejected", "rejected", "pending"]
+
+
+def test_bulk_bar_confirms_above_the_threshold_or_for_a_note(curator_client):
+    from upgrades.admin import BULK_CONFIRM_ABOVE
+
+    candidates = candidates_make([float(n) for n in range(BULK_CONFIRM_ABOVE + 1)])
+    ids = [c.pk for c in candidates]
+    token = csrf_token_from(curator_client.get(CHANGELIST))
+    confirm = curator_client.post(
+        DECIDE_SELECTED,
+        {"user_action": "ignored", "_selected_action": ids, "csrfmiddlewaretoken": token},
+    )
+    assert confirm.status_code == 200 and "upgrade-action-confirmation" in confirm.content.decode()
+    assert not UpgradeCandidate.objects.exclude(user_action="pending").exists()
+    applied = curator_client.post(
+        DECIDE_SELECTED,
+        {
+            "user_action": "ignored",
+            "_selected_action": ids,
+            "apply": "yes",
+            "note": "later",
+            "csrfmiddlewaretoken": csrf_token_from(confirm),
+        },
+    )
+    assert applied.status_code == 302
+    assert UpgradeCandidate.objects.filter(user_action="ignored").count() == len(ids)
+    # one candidate, with a note: the confirmation page, for the note
+    note = curator_client.post(
+        DECIDE_SELECTED,
+        {"with_note": "approved", "_selected_action": ids[:1], "csrfmiddlewaretoken": token},
+    )
+    assert note.status_code == 200 and 'name="note"' in note.content.decode()
+
+
+def test_the_change_page_shows_duration_and_isrc_as_people_write_them(curator_client):
+    [candidate] = candidates_make([32.7])
+    UpgradeCandidate.objects.filter(pk=candidate.pk).update(
+        duration=205.41224489795918, isrc="USRC17607839"
+    )
+    html = curator_client.get(f"{CHANGELIST}{candidate.pk}/change/").content.decode()
+    assert "3:25" in html and "205.41224489795918" not in html
+    assert ">ISRC:<" in html and "Isrc" not in html
 
 
 def test_a_pending_job_is_marked_failed_through_the_confirmation_page(superuser_client):

@@ -272,6 +272,68 @@ def test_a_fake_lossless_file_is_a_candidate_a_genuine_one_never():
     assert not rules.is_upgrade_candidate(is_lossless=True, score=85, threshold=90, verdict=None)
 
 
+@pytest.mark.parametrize("service", ["spotify", "youtube", "soundcloud", "YouTube_Music"])
+def test_a_lossy_only_match_never_gets_the_available_points(service):
+    verdict = rules.availability_decide(checked=True, services=[service])
+    assert verdict.availability is Availability.LOSSY_ONLY
+    assert verdict.service_quality == "lossy"
+    assert Availability.NOT_FOUND.value < Availability.LOSSY_ONLY.value
+    assert Availability.LOSSY_ONLY.value < Availability.UNKNOWN.value
+    for listening in Listening:
+        parts = rules.priority_parts(
+            current_score=32.7, availability=verdict.availability, listening=listening
+        )
+        assert parts.availability.value != Availability.AVAILABLE.value
+        # read back from what identify stores, it is lossy-only again
+        stored = rules.priority_parts_stored(
+            current_score=32.7,
+            service=verdict.service,
+            quality=verdict.service_quality,
+            priority=parts.total,
+        )
+        assert stored.availability is Availability.LOSSY_ONLY
+
+
+def test_a_lossless_service_beside_a_lossy_one_is_available():
+    verdict = rules.availability_decide(checked=True, services=["spotify", "bandcamp"])
+    assert (verdict.availability, verdict.service) == (Availability.AVAILABLE, "bandcamp")
+
+
+@pytest.mark.parametrize("score", [0.0, 12.3, 32.7, 49.99, 50.0, 69.9, 84.94])
+@pytest.mark.parametrize("availability", list(Availability))
+@pytest.mark.parametrize("listening", list(Listening))
+def test_priority_parts_sum_to_the_stored_priority(score, availability, listening):
+    stored = rules.upgrade_priority(
+        current_score=score, availability=availability, listening=listening
+    )
+    service, quality = {
+        Availability.AVAILABLE: ("tidal", "lossless"),
+        Availability.UNKNOWN: ("unknown", None),
+        Availability.LOSSY_ONLY: ("spotify", "lossy"),
+        Availability.NOT_FOUND: ("none", None),
+    }[availability]
+    parts = rules.priority_parts_stored(
+        current_score=score, service=service, quality=quality, priority=stored
+    )
+    assert (parts.availability, parts.listening) == (availability, listening)
+    assert parts.total == stored
+    assert round(parts.gap + parts.availability.value + parts.listening.value, 1) == stored
+
+
+def test_a_priority_of_an_older_rule_has_no_user_factor():
+    # scoring revision 2 gave a spotify match 30 points: 30.8 + 30 + 5 = 65.8
+    parts = rules.priority_parts_stored(
+        current_score=32.7, service="spotify", quality="lossy", priority=65.8
+    )
+    assert parts.listening is None
+
+
+def test_service_label_names_the_quality():
+    assert rules.service_label("tidal", "lossless") == "tidal (lossless)"
+    assert rules.service_label("spotify") == "spotify (lossy)"
+    assert rules.service_label("none") == "not found"
+
+
 @pytest.mark.parametrize(
     ("matched_by", "seconds", "track_ms", "expected"),
     [

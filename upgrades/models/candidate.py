@@ -5,6 +5,7 @@ from django.db import models
 
 from musicquality.fields import IsoTimestampField
 from quality.models import LibraryFile
+from upgrades.rules import PriorityParts, priority_parts_stored, priority_why, service_label
 
 
 class UserAction(models.TextChoices):
@@ -76,3 +77,21 @@ class UpgradeCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.artist} – {self.title} ({self.current_format})"
+
+    @property
+    def priority_parts(self) -> PriorityParts:
+        """The stored priority's parts, by the rule (``upgrades.rules.priority_parts_stored``)."""
+        return priority_parts_stored(
+            current_score=self.current_quality_score,
+            service=self.available_on_service,
+            quality=self.service_quality,
+            priority=self.priority_score,
+        )
+
+    @property
+    def priority_why(self) -> str:
+        return priority_why(self.priority_parts, service=self.service_label)
+
+    @property
+    def service_label(self) -> str:
+        return service_label(self.available_on_service, self.service_quality)

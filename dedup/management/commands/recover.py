@@ -12,7 +12,8 @@ class Command(LibraryCommand):
     help = (
         "Move quarantined files back (by dedup_history id, or a whole --session), re-index "
         "and re-analyse them. Dry run unless --apply. Never overwrites an existing file: use "
-        "--to DIR to restore elsewhere."
+        "--to DIR to restore elsewhere. Rows imported from the Music Tools deletion log are "
+        "recovered from the CLI's backup folder given with --restore-root DIR."
     )
     requires_schema_v2 = True
 
@@ -23,6 +24,12 @@ class Command(LibraryCommand):
             "--to",
             metavar="DIR",
             help="restore under DIR (same sub-path as in the library) instead of the original path",
+        )
+        parser.add_argument(
+            "--restore-root",
+            metavar="DIR",
+            help="the folder the Music Tools CLI kept its deleted files in: rows imported by "
+            "import_legacy_history are recovered from there (and only from there)",
         )
         parser.add_argument(
             "--apply",
@@ -36,14 +43,22 @@ class Command(LibraryCommand):
             raise CommandError(
                 "give dedup_history ids or --session UUID (see the admin's dedup history)"
             )
-        to = Path(os.path.abspath(Path(options["to"]).expanduser())) if options["to"] else None
+        to = _folder(options["to"])
         if to is not None and to.exists() and not to.is_dir():
             raise CommandError(f"--to {to} is not a folder: give a folder to restore into")
+        restore_root = _folder(options["restore_root"])
+        if restore_root is not None and not restore_root.is_dir():
+            raise CommandError(
+                f"--restore-root {restore_root} is not a folder: give the folder the Music Tools "
+                "CLI kept its deleted files in"
+            )
         if not options["apply"]:
-            self._dry_run(ids=ids, session=session, to=to)
+            self._dry_run(ids=ids, session=session, to=to, restore_root=restore_root)
             return
         try:
-            outcomes = dedup_history_recover(ids=ids, session=session, to=to)
+            outcomes = dedup_history_recover(
+                ids=ids, session=session, to=to, restore_root=restore_root
+            )
         except DedupRefused as error:
             raise CommandError(str(error)) from None
         if not outcomes:
@@ -69,9 +84,11 @@ class Command(LibraryCommand):
             self.style.SUCCESS(f"{recovered} recovered, {len(outcomes) - recovered} not recovered")
         )
 
-    def _dry_run(self, *, ids, session, to) -> None:
+    def _dry_run(self, *, ids, session, to, restore_root) -> None:
         try:
-            items = dedup_history_recovery_plan(ids=ids, session=session, to=to)
+            items = dedup_history_recovery_plan(
+                ids=ids, session=session, to=to, restore_root=restore_root
+            )
         except DedupRefused as error:
             raise CommandError(str(error)) from None
         for item in items:
@@ -87,3 +104,7 @@ class Command(LibraryCommand):
         self.stdout.write(
             self.style.NOTICE("Dry run: nothing changed. Run again with --apply to recover.")
         )
+
+
+def _folder(value: str | None) -> Path | None:
+    return Path(os.path.abspath(Path(value).expanduser())) if value else None

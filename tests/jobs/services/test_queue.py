@@ -141,7 +141,7 @@ def test_a_dedupe_job_quarantines_the_users_choice_by_the_protocol(music_files):
     recovered = job_create(kind=JobKind.RECOVER, arguments={"session": history.deletion_session_id})
     assert recovered.status == JobStatus.DONE, recovered.message
     assert music_files["flac"].is_file()
-    assert recovered.message == "1 files recovered, 0 not"
+    assert recovered.message == "1 file recovered, 0 not"
 
 
 def test_a_dedupe_choice_outside_a_current_group_fails_and_moves_nothing(music_files):

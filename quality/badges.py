@@ -1,0 +1,107 @@
+"""The quality badge of a file ("FLAC 24/96", "ALAC 16/44.1", "MP3 V0", "MP3 320 CBR",
+"AAC 256"): one pure function of the analysed values, so every page names a file's quality
+the same way (file list, file page, duplicate groups, upgrade candidates).
+
+What the analysis stores is the codec, the bitrate and its mode, the sample rate and the bit
+depth; it keeps no encoder settings. A VBR MP3 is therefore named by the LAME ``-V`` preset
+whose published average bitrate is nearest to the file's (:data:`LAME_VBR_AVERAGE_KBPS`):
+the names collectors use, read from the bitrate the file really has.
+"""
+
+from __future__ import annotations
+
+from quality.score import LOSSLESS_CODECS
+
+#: LAME's table of average bitrates per ``-V`` preset (its documentation's "VBR" column).
+LAME_VBR_AVERAGE_KBPS = {
+    0: 245,
+    1: 225,
+    2: 190,
+    3: 175,
+    4: 165,
+    5: 130,
+    6: 115,
+    7: 100,
+    8: 85,
+    9: 65,
+}
+
+#: The bitrates encoders are asked for: a measured average within
+#: :data:`NOMINAL_TOLERANCE` of one is shown as it ("AAC 256" for a file averaging 249 kbps).
+NOMINAL_KBPS = (32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+NOMINAL_TOLERANCE = 0.06
+
+#: PCM is named by its container, as collectors do ("WAV 16/44.1", "AIFF 24/96").
+_PCM_CONTAINERS = {"wav": "WAV", "aif": "AIFF", "aiff": "AIFF", "w64": "W64"}
+#: DSD's sample rate is a multiple of 44.1 kHz: DSD64 = 2.8224 MHz.
+_DSD_BASE_RATE = 44_100
+
+
+def sample_rate_khz(sample_rate: int) -> str:
+    """44100 → ``44.1``, 96000 → ``96``, 88200 → ``88.2``."""
+    return f"{sample_rate / 1000:.1f}".removesuffix(".0")
+
+
+def nominal_kbps(kbps: int) -> int:
+    """The asked-for bitrate a measured average stands for, or the average itself."""
+    nearest = min(NOMINAL_KBPS, key=lambda n: abs(n - kbps))
+    return nearest if abs(nearest - kbps) <= NOMINAL_TOLERANCE * nearest else kbps
+
+
+def lame_vbr_preset(kbps: int) -> int:
+    """The LAME ``-V`` preset whose average bitrate is nearest (ties: the better preset)."""
+    return min(LAME_VBR_AVERAGE_KBPS, key=lambda v: (abs(LAME_VBR_AVERAGE_KBPS[v] - kbps), v))
+
+
+def quality_badge(
+    *,
+    file_format: str | None,
+    codec: str | None = None,
+    is_lossless: bool | None = None,
+    bitrate: int | None = None,
+    bitrate_mode: str | None = None,
+    sample_rate: int | None = None,
+    bit_depth: int | None = None,
+) -> str:
+    """The badge text of one file. Without an analysis (``codec`` None) it is the
+    container's name in capitals; lossless is named by codec, depth and rate; lossy by codec
+    and bitrate (MP3 also by mode: ``V0``, ``320 CBR``, ``256 ABR``)."""
+    container = (file_format or "").strip().lower()
+    if not codec:
+        return container.upper() or "unknown"
+    if codec == "DSD" and sample_rate:
+        return f"DSD{round(sample_rate / _DSD_BASE_RATE)}"
+    if is_lossless or codec in LOSSLESS_CODECS:
+        name = _PCM_CONTAINERS.get(container, "PCM") if codec == "PCM" else codec
+        if bit_depth and sample_rate:
+            return f"{name} {bit_depth}/{sample_rate_khz(sample_rate)}"
+        if sample_rate:
+            return f"{name} {sample_rate_khz(sample_rate)} kHz"
+        return name
+    if not bitrate:
+        return codec
+    if codec == "MP3":
+        if bitrate_mode == "VBR":
+            return f"MP3 V{lame_vbr_preset(bitrate)}"
+        if bitrate_mode == "CBR":
+            return f"MP3 {bitrate} CBR"
+        if bitrate_mode == "ABR":
+            return f"MP3 {nominal_kbps(bitrate)} ABR"
+    return f"{codec} {nominal_kbps(bitrate)}"
+
+
+def file_quality_badge(library_file) -> str:
+    """The badge of a ``LibraryFile``, from its ``quality`` row when it has one (pass files
+    fetched with ``select_related("quality")``)."""
+    quality = getattr(library_file, "quality", None)
+    if quality is None:
+        return quality_badge(file_format=library_file.file_format)
+    return quality_badge(
+        file_format=library_file.file_format,
+        codec=quality.codec,
+        is_lossless=quality.is_lossless,
+        bitrate=quality.bitrate,
+        bitrate_mode=quality.bitrate_mode,
+        sample_rate=quality.sample_rate,
+        bit_depth=quality.bit_depth,
+    )
