@@ -161,9 +161,23 @@ def test_next_step_cards_link_to_lists_with_the_same_counts(superuser_client, sm
     changelist = superuser_client.get(steps["upgrades"].url)
     assert changelist.context["cl"].result_count == steps["upgrades"].count == 1
     dedup = superuser_client.get(steps["duplicates"].url.split("#")[0])
-    assert len(dedup.context["groups"].groups) == steps["duplicates"].count > 0
-    files = superuser_client.get(steps["damaged"].url)
-    assert files.context["table"].paginator.count == steps["damaged"].count == 1
+    assert dedup.context["groups"].groups == steps["duplicates"].count > 0
+    assert files_listed(superuser_client, steps["damaged"].url) == steps["damaged"].count == 1
+
+
+def files_listed(client, url: str) -> int:
+    """How many files ``/files/`` lists at ``url``, every page followed (a filtered page is
+    never counted: issue 16)."""
+    url += ("&" if "?" in url else "?") + "per_page=100"
+    listed = 0
+    for _ in range(100):
+        response = client.get(url)
+        listed += len(response.context["table"].rows)
+        page = response.context["keyset"]
+        if not page.next_url:
+            return listed
+        url = "/files/" + page.next_url
+    raise AssertionError("no last page")
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
@@ -177,10 +191,10 @@ def test_histogram_bars_and_format_rows_link_to_the_filtered_file_list(
     response = superuser_client.get(reverse("home"))
     chart = response.context["score_chart"]
     for bar in chart.bars:
-        listed = superuser_client.get(bar.url).context["table"].paginator.count
+        listed = files_listed(superuser_client, bar.url)
         assert listed == bar.value, bar.label
     html = response.content.decode()
     # m4a holds AAC (the fixture's) and ALAC: one row each, linking to that codec's files
     assert 'data-format="m4a" data-codec="ALAC"' in html and 'data-codec="AAC"' in html
     alac_only = superuser_client.get("/files/", {"file_format": "m4a", "codec": "ALAC"})
-    assert [row.record.pk for row in alac_only.context["table"].paginated_rows] == [alac.pk]
+    assert [row.record.pk for row in alac_only.context["table"].rows] == [alac.pk]
