@@ -150,7 +150,7 @@ def library_lock_wait(*, job_id: int) -> Iterator[None]:
 class JobReporter:
     """A service's progress listener that writes into the job's row (and may cancel it)."""
 
-    INTERVAL = 0.25
+    INTERVAL = 0.1
     """Seconds between two writes of the row: a few per second, whatever the service's pace."""
 
     def __init__(self, job_id: int, *, listener: Callable[[int, int | None], None] | None = None):

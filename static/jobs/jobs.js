@@ -1,11 +1,11 @@
 // Live progress of the jobs on a page: every element with data-job-url (the job's
-// /api/jobs/<id>/ address) is refreshed once a second while its job is queued or running;
+// /api/jobs/<id>/ address) is refreshed twice a second while its job is queued or running;
 // when a job ends, the page reloads so that it shows the outcome as the server renders it.
 // Without JavaScript the page shows the same state on reload.
 (function () {
   "use strict";
   var FINISHED = ["done", "failed", "cancelled"];
-  var INTERVAL_MS = 1000;
+  var INTERVAL_MS = 500;
 
   function show(element, job) {
     element.dataset.status = job.status;

@@ -28,7 +28,7 @@ from tests.jobs.helpers import music_make
 
 pytestmark = pytest.mark.slow
 
-LINKS = 2500
+LINKS = 10_000
 POLL_SECONDS = 0.1
 
 
