@@ -5,6 +5,7 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from tests.conftest import LIBRARY_DBS
 from tests.factories import file_quality_make, library_file_make
+from tests.quality.helpers import file_list_walk
 from tests.ui_fixtures import EXPECTED
 
 
@@ -166,18 +167,8 @@ def test_next_step_cards_link_to_lists_with_the_same_counts(superuser_client, sm
 
 
 def files_listed(client, url: str) -> int:
-    """How many files ``/files/`` lists at ``url``, every page followed (a filtered page is
-    never counted: issue 16)."""
-    url += ("&" if "?" in url else "?") + "per_page=100"
-    listed = 0
-    for _ in range(100):
-        response = client.get(url)
-        listed += len(response.context["table"].rows)
-        page = response.context["keyset"]
-        if not page.next_url:
-            return listed
-        url = "/files/" + page.next_url
-    raise AssertionError("no last page")
+    """How many files ``/files/`` lists at ``url``, every page followed."""
+    return len(file_list_walk(client, url + ("&" if "?" in url else "?") + "per_page=100"))
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import html
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import av
@@ -45,3 +47,32 @@ def pcm_int16(path: Path) -> np.ndarray:
 def interleaved_int16(data: np.ndarray) -> np.ndarray:
     """(channels, samples) float in [-1, 1] -> interleaved int16 (rounded, clipped)."""
     return np.ascontiguousarray(to_int(data, 16).T).reshape(-1).astype(np.int16)
+
+
+# --- the /files/ list, read as a user follows it ---------------------------------------------
+
+NEXT_LINK = re.compile(r'<a href="(\?[^"]*)" class="next"')
+
+
+def listed_ids(response) -> list[int]:
+    """The ids of the files one ``/files/`` page lists, in its order."""
+    return [row.record.pk for row in response.context["table"].paginated_rows]
+
+
+def file_list_walk(client, url: str, *, between: Callable[[], None] | None = None) -> list[int]:
+    """Every id on every page of the ``/files/`` list at ``url``, following "Next" from that
+    page (a filtered list is never counted: issue 16); ``between`` runs between two pages."""
+    from django.urls import reverse
+
+    ids: list[int] = []
+    for _ in range(200):
+        response = client.get(url)
+        assert response.status_code == 200
+        ids += listed_ids(response)
+        found = NEXT_LINK.search(response.content.decode())
+        if not found:
+            return ids
+        if between:
+            between()
+        url = reverse("file_list") + html.unescape(found.group(1))
+    raise AssertionError("no last page")

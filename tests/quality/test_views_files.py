@@ -12,10 +12,7 @@ from django.urls import reverse
 from musicquality.fields import utc_now_iso
 from tests.conftest import LIBRARY_DBS
 from tests.factories import file_quality_make, library_file_make
-
-
-def listed_ids(response) -> list[int]:
-    return [row.record.pk for row in response.context["table"].paginated_rows]
+from tests.quality.helpers import NEXT_LINK, file_list_walk, listed_ids
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
@@ -74,25 +71,6 @@ def test_file_list_filters_by_verdict(superuser_client, small_library):
 
 # --- pages by position (keyset), search through the index -------------------------------------
 
-NEXT_LINK = re.compile(r'<a href="(\?[^"]*)" class="next"')
-
-
-def _walk(client, query: dict, between=None) -> list[int]:
-    """Every id on every page, following "Next" from the first page."""
-    ids: list[int] = []
-    url = reverse("file_list") + "?" + urlencode(query)
-    for _ in range(200):
-        response = client.get(url)
-        assert response.status_code == 200
-        ids += listed_ids(response)
-        found = NEXT_LINK.search(response.content.decode())
-        if not found:
-            return ids
-        if between:
-            between()
-        url = reverse("file_list") + html.unescape(found.group(1))
-    raise AssertionError("no last page")
-
 
 @pytest.mark.django_db(databases=LIBRARY_DBS, transaction=True)
 @pytest.mark.parametrize("sort", ["", "-quality_score", "quality_score", "title", "-file_size"])
@@ -123,7 +101,8 @@ def test_every_file_exactly_once_while_files_are_added_between_pages(
         added.append(cursor.lastrowid)
 
     try:
-        ids = _walk(superuser_client, {"per_page": 7, "sort": sort}, insert_between_pages)
+        url = reverse("file_list") + "?" + urlencode({"per_page": 7, "sort": sort})
+        ids = file_list_walk(superuser_client, url, between=insert_between_pages)
     finally:
         writer.close()
     assert len(ids) == len(set(ids)), "a file shown twice"
