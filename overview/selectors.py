@@ -21,6 +21,7 @@ from quality.distribution import FormatRow, QualityDistribution
 from quality.models import AudioVerification, FileQuality, LibraryFile
 from quality.score import AudioEvidence, score_total
 from quality.selectors import (
+    ContainerCodec,
     ScanRun,
     evidence_of,
     file_quality_of,
@@ -56,6 +57,8 @@ class LibraryOverview:
     verification_backlog: int = 0
     verdicts: dict[str, int] = field(default_factory=dict)
     freshness: SummaryFreshness = field(default_factory=lambda: SummaryFreshness(exact=True))
+    #: containers holding several codecs (``m4a``: AAC, ALAC): the files of each
+    codecs_by_container: dict[str, list[ContainerCodec]] = field(default_factory=dict)
 
     @property
     def verified(self) -> int:
@@ -134,6 +137,7 @@ def library_overview_get() -> LibraryOverview:
         verification_backlog=summary.verification_backlog,
         verdicts=summary.verdicts,
         freshness=freshness,
+        codecs_by_container=summary.codecs_by_container,
     )
 
 

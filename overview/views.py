@@ -25,7 +25,6 @@ from overview.selectors import (
 )
 from quality.distribution import score_bin_filter
 from quality.score import reference_scores
-from quality.selectors import container_codec_counts
 
 
 def home(request):
@@ -36,7 +35,7 @@ def home(request):
     context = {
         "overview": overview,
         "next_steps": next_steps_get(overview=overview),
-        "codecs_by_container": container_codec_counts(),
+        "codecs_by_container": overview.codecs_by_container,
         "score_chart": bar_chart(
             items=overview.score_bins, title="Files per quality score", urls=bin_urls
         ),

@@ -59,7 +59,7 @@ from quality.recordings import (
     recording_links,
 )
 from quality.score import AudioEvidence, quality_score_parts
-from quality.summary import NO_NUMBER, SCORE_UNITS, SEARCH_COLUMNS, Bucket
+from quality.summary import CODEC_SEPARATOR, NO_NUMBER, SCORE_UNITS, SEARCH_COLUMNS, Bucket
 from quality.versions import ANALYZER_VERSION, VERIFIER_VERSION
 
 DB = "library"
@@ -408,24 +408,32 @@ class ContainerCodec(NamedTuple):
     file_count: int
 
 
-def container_codec_counts() -> dict[str, list[ContainerCodec]]:
-    """Per container that holds more than one codec among the active files (``m4a``: AAC
-    and ALAC), the files of each codec, most first; containers of one codec are left out."""
-    sql = (
-        "SELECT fq.file_format, COALESCE(fq.codec, '?'), COUNT(*) FROM file_quality fq "
-        f"JOIN library_index li ON li.id = fq.library_file_id WHERE li.{ACTIVE_SQL} "
-        "GROUP BY fq.file_format, fq.codec"
-    )
+def codecs_by_container(rows: Iterable[ContainerCodec]) -> dict[str, list[ContainerCodec]]:
+    """Per container that holds more than one codec (``m4a``: AAC and ALAC), the files of
+    each codec, most first; containers of one codec are left out."""
     found: dict[str, list[ContainerCodec]] = {}
-    with connections[DB].cursor() as cursor:
-        cursor.execute(sql)
-        for file_format, codec, count in cursor.fetchall():
-            found.setdefault(file_format, []).append(ContainerCodec(file_format, codec, count))
+    for row in rows:
+        found.setdefault(row.file_format, []).append(row)
     return {
         container: sorted(rows, key=lambda row: (-row.file_count, row.codec))
         for container, rows in found.items()
         if len(rows) > 1
     }
+
+
+def container_codec_counts() -> dict[str, list[ContainerCodec]]:
+    """:func:`codecs_by_container` counted over every active analysed file (the full
+    recomputation the summary's codec buckets are tested against; the overview reads
+    :attr:`LibrarySummary.codecs_by_container`)."""
+    sql = (
+        "SELECT coalesce(fq.file_format, ''), coalesce(nullif(fq.codec, ''), '?'), COUNT(*) "
+        "FROM file_quality fq "
+        f"JOIN library_index li ON li.id = fq.library_file_id WHERE li.{ACTIVE_SQL} "
+        "GROUP BY 1, 2"
+    )
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql)
+        return codecs_by_container(ContainerCodec(*row) for row in cursor.fetchall())
 
 
 # --- runs -----------------------------------------------------------------------------------
@@ -798,6 +806,15 @@ class LibrarySummary:
     @property
     def verdicts(self) -> dict[str, int]:
         return {verdict: self.files_in(Bucket.verdict(verdict)) for verdict in Verdict.values}
+
+    @property
+    def codecs_by_container(self) -> dict[str, list[ContainerCodec]]:
+        rows = []
+        for bucket, (files, _size, _units) in self.counts.items():
+            if files and bucket.startswith(Bucket.CODEC):
+                quality_format, _, codec = bucket[len(Bucket.CODEC) :].rpartition(CODEC_SEPARATOR)
+                rows.append(ContainerCodec(quality_format, codec or "?", files))
+        return codecs_by_container(rows)
 
     @property
     def distribution(self) -> QualityDistribution:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from quality.distribution import SCORE_BIN_WIDTH, SCORE_BINS
 
 #: Bump when the summary's tables or rules change: the summary is then rebuilt.
-SUMMARY_LAYOUT = "1"
+SUMMARY_LAYOUT = "2"  # 2: the codec:<format>|<codec> buckets
 SCORE_UNITS = 1_000_000
 #: A sort key's value for "no value" (not analysed): below every real one.
 NO_NUMBER = -1
@@ -61,6 +61,10 @@ def score_units(score: float) -> int:
     return round(score * SCORE_UNITS)
 
 
+#: Between the format and the codec in a codec bucket's name (no file extension holds it).
+CODEC_SEPARATOR = "|"
+
+
 class Bucket:
     """Names of the ``summary_count`` rows."""
 
@@ -75,6 +79,7 @@ class Bucket:
     HIRES = "hires:"
     BIN = "bin:"
     VERDICT = "verdict:"
+    CODEC = "codec:"  # + the analysis's format, "|", its codec ('' when unknown)
 
     @staticmethod
     def format(quality_format: str) -> str:
@@ -96,6 +101,10 @@ class Bucket:
     def verdict(verdict: str) -> str:
         return Bucket.VERDICT + verdict
 
+    @staticmethod
+    def codec(quality_format: str, codec: str) -> str:
+        return f"{Bucket.CODEC}{quality_format}{CODEC_SEPARATOR}{codec}"
+
 
 class Contribution(NamedTuple):
     bucket: str
@@ -111,7 +120,7 @@ _VERDICT, _FORMAT, _SCORE = (
     _INDEX["quality_format"],
     _INDEX["quality_score"],
 )
-_LOSSLESS, _HIRES = _INDEX["lossless"], _INDEX["hires"]
+_LOSSLESS, _HIRES, _CODEC = _INDEX["lossless"], _INDEX["hires"], _INDEX["codec"]
 
 
 def file_buckets(row: Sequence) -> list[Contribution]:
@@ -134,6 +143,7 @@ def file_buckets(row: Sequence) -> list[Contribution]:
         quality_format, score = row[_FORMAT], row[_SCORE]
         found.append(Contribution(Bucket.FORMAT + quality_format, 1, 0, round(score * SCORE_UNITS)))
         found.append(Contribution(_BIN_NAMES[score_bin(score)], 1, 0, 0))
+        found.append(Contribution(Bucket.codec(quality_format, row[_CODEC]), 1, 0, 0))
         if row[_LOSSLESS]:
             found.append(Contribution(Bucket.LOSSLESS + quality_format, 1, 0, 0))
         if row[_HIRES]:

@@ -17,6 +17,7 @@ from quality.selectors import (
     FileQuery,
     active_files_totals,
     analysis_backlog_count,
+    container_codec_counts,
     library_files_page,
     library_summary_get,
     quality_distribution_get,
@@ -88,6 +89,7 @@ def assert_summary_is_the_library(*, words: tuple[str, ...] = ()) -> None:
         (r.file_format, r.file_count, r.lossless_count, r.hires_count) for r in mine.formats
     ] == [(r.file_format, r.file_count, r.lossless_count, r.hires_count) for r in full.formats]
     assert [r.avg_score for r in mine.formats] == pytest.approx([r.avg_score for r in full.formats])
+    assert summary.codecs_by_container == container_codec_counts()
     ((last,),) = _rows(
         "SELECT max(analyzed_at) FROM file_quality WHERE library_file_id IN "
         "(SELECT id FROM library_index)"
