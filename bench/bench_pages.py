@@ -142,6 +142,14 @@ def pages(session: Session, out: Path, files: int) -> list[str]:
         "/api/duplicates/",
         "/upgrades/",
         "/upgrades/candidates/",
+        "/upgrades/candidates/?page=150",
+        "/upgrades/albums/",
+        "/upgrades/albums/?sort=artist&page=300",
+        "/dedup/pairs/",
+        "/admin/upgrades/upgradecandidate/",
+        "/admin/upgrades/upgradecandidate/?user_action__exact=pending",
+        "/admin/upgrades/upgradecandidate/?p=2000",
+        "/admin/dedup/deduphistory/",
     ]
     found = []
     for path in candidates:

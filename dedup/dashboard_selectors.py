@@ -13,11 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connections
-from django.db.models import Avg, Count
-from django.db.models.functions import Substr
 
 from dedup.models import DedupHistory
-from musicquality.aggregates import Total
 from musicquality.keyset import (
     KeysetPage,
     keyset_condition,
@@ -27,6 +24,7 @@ from musicquality.keyset import (
 )
 from quality.models import LibraryFile
 from quality.services.summary import library_summary_check
+from quality.summary import SCORE_UNITS
 
 RECENT_DAYS = 30
 DEFAULT_MIN_SCORE_DIFF = 20.0
@@ -71,22 +69,40 @@ def recent_cutoff(*, now: datetime.datetime, days: int = RECENT_DAYS) -> datetim
     return now - datetime.timedelta(days=days)
 
 
+def _summary_rows(sql: str, params: Sequence = ()) -> list[tuple]:
+    """Rows of the trigger-kept deletion summary (docs/summary.md), built first if needed."""
+    library_summary_check()
+    with connections["library"].cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.fetchall()
+
+
+def _day(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).date().isoformat()
+
+
 def deletions_by_reason(*, since: datetime.datetime) -> list[ReasonRow]:
+    """The report's query 2 from the deletion summary: every file removed on the day of
+    ``since`` (UTC) or later, per reason, most first (pending moves included, as in the
+    report's query)."""
     labels = dict(DedupHistory._meta.get_field("deletion_reason").flatchoices)
-    rows = (
-        DedupHistory.objects.filter(deleted_at__gte=since)
-        .values("deletion_reason")
-        .annotate(
-            count=Count("id"),
-            avg_quality_deleted=Avg("quality_score"),
-            bytes_freed=Total("file_size"),
-        )
-        .order_by("-count", "deletion_reason")
+    rows = _summary_rows(
+        "SELECT reason, sum(files), sum(scored), sum(score_units), sum(bytes) "
+        "FROM summary_deletion WHERE day >= %s GROUP BY reason",
+        [_day(since)],
     )
-    return [
-        ReasonRow(label=labels.get(row["deletion_reason"], row["deletion_reason"]), **row)
-        for row in rows
+    found = [
+        ReasonRow(
+            deletion_reason=reason,
+            label=labels.get(reason, reason),
+            count=files,
+            avg_quality_deleted=units / SCORE_UNITS / scored if scored else None,
+            bytes_freed=int(size),
+        )
+        for reason, files, scored, units, size in rows
+        if files
     ]
+    return sorted(found, key=lambda row: (-row.count, row.deletion_reason))
 
 
 def deletions_per_day(*, now: datetime.datetime, days: int = RECENT_DAYS) -> list[tuple[str, int]]:
@@ -94,13 +110,10 @@ def deletions_per_day(*, now: datetime.datetime, days: int = RECENT_DAYS) -> lis
     today = now.astimezone(datetime.UTC).date()
     first = today - datetime.timedelta(days=days - 1)
     counts = dict(
-        DedupHistory.objects.filter(
-            deleted_at__gte=datetime.datetime.combine(first, datetime.time(), datetime.UTC)
+        _summary_rows(
+            "SELECT day, sum(files) FROM summary_deletion WHERE day >= %s GROUP BY day",
+            [first.isoformat()],
         )
-        .annotate(day=Substr("deleted_at", 1, 10))
-        .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
     )
     return [
         (day.isoformat(), counts.get(day.isoformat(), 0))

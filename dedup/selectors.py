@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import OperationalError, connections
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet
+from django.db.models import Q
 
-from dedup.models import DedupHistory, DuplicateDecision
+from dedup.models import DedupHistory, DeletionReason, DuplicateDecision
 from dedup.rules import (
     Candidate,
     DecisionFile,
@@ -22,7 +22,7 @@ from dedup.rules import (
     duplicate_groups_build,
     group_keeper_rule,
 )
-from musicquality.aggregates import Total
+from musicquality.fields import iso_timestamp_parse
 from musicquality.legacy_history import IMPORTED_NOTE_PREFIX, imported_keys
 from musicquality.library_cache import library_cached
 from quality.badges import quality_badge
@@ -36,6 +36,7 @@ from quality.selectors import (
     recording_candidates_around,
 )
 from quality.services.summary import library_summary_check
+from quality.summary import SCORE_UNITS
 
 logger = logging.getLogger(__name__)
 
@@ -348,7 +349,11 @@ def candidate_badge(candidate: Candidate, codec: str | None, bitrate_mode: str |
 
 
 def dedup_history_count() -> int:
-    return DedupHistory.objects.count()
+    """``dedup_history``'s rows, from the deletion summary (no count of the history)."""
+    library_summary_check()
+    with connections["library"].cursor() as cursor:
+        cursor.execute("SELECT coalesce(sum(files), 0) FROM summary_deletion")
+        return cursor.fetchone()[0]
 
 
 def dedup_history_of_file(*, library_file: LibraryFile) -> list[DedupHistory]:
@@ -419,29 +424,54 @@ class DedupSessionSummary:
         return self.bytes_freed / 1024**3
 
 
-def dedup_sessions_totals(*, rows: QuerySet[DedupHistory] | None = None) -> QuerySet:
-    """One row per ``deletion_session_id`` of ``rows`` with its totals, newest first.
+def dedup_sessions_totals(
+    *,
+    deletion_reason: str | None = None,
+    matched_by: str | None = None,
+    can_recover: bool | None = None,
+) -> list[dict]:
+    """One row per dedupe session with its totals over the history rows that match the
+    filters, newest first, from the trigger-kept deletion summary (docs/summary.md): a few
+    rows per session, whatever the history's length. ``started_at`` and ``finished_at`` are
+    the session's first and last deletion.
 
     A file counts once it left the library: pending rows (an interrupted move) are not
-    counted.
+    counted; a session with none left out.
     """
-    rows = DedupHistory.objects.all() if rows is None else rows
-    done = ~Q(notes__startswith=PENDING_NOTE_PREFIX) | Q(notes__isnull=True)
-    return (
-        rows.filter(done)
-        .order_by()
-        .values("deletion_session_id")
-        .annotate(
-            started_at=Min("deleted_at"),
-            finished_at=Max("deleted_at"),
-            files=Count("id"),
-            bytes_freed=Total("file_size"),
-            avg_score=Avg("quality_score"),
-            recoverable=Count("id", filter=Q(can_recover=True)),
-            exact=Count("id", filter=Q(deletion_reason="exact_duplicate")),
+    where: list[str] = ["d.done = 1"]
+    params: list[str | int] = []
+    for column, value in (("reason", deletion_reason), ("matched_by", matched_by)):
+        if value:
+            where.append(f"d.{column} = %s")
+            params.append(value)
+    if can_recover is not None:
+        where.append("d.can_recover = %s")
+        params.append(int(can_recover))
+    library_summary_check()
+    with connections["library"].cursor() as cursor:
+        cursor.execute(
+            "SELECT d.session, s.first_at, s.last_at, sum(d.files), sum(d.bytes), "
+            "sum(d.scored), sum(d.score_units), "
+            "sum(CASE WHEN d.can_recover = 1 THEN d.files ELSE 0 END), "
+            "sum(CASE WHEN d.reason = %s THEN d.files ELSE 0 END) "
+            "FROM summary_deletion d JOIN summary_deletion_session s ON s.session = d.session "
+            f"WHERE {' AND '.join(where)} GROUP BY d.session ORDER BY s.last_at DESC, d.session",
+            [DeletionReason.EXACT_DUPLICATE, *params],
         )
-        .order_by("-finished_at")
-    )
+        rows = cursor.fetchall()
+    return [
+        {
+            "deletion_session_id": session,
+            "started_at": iso_timestamp_parse(first_at) or first_at,
+            "finished_at": iso_timestamp_parse(last_at) or last_at,
+            "files": files,
+            "bytes_freed": size,
+            "avg_score": units / SCORE_UNITS / scored if scored else None,
+            "recoverable": recoverable,
+            "exact": exact,
+        }
+        for session, first_at, last_at, files, size, scored, units, recoverable, exact in rows
+    ]
 
 
 def dedup_sessions_summary(*, limit: int | None = None) -> list[DedupSessionSummary]:

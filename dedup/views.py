@@ -45,8 +45,16 @@ def dashboard(request):
     what dedup runs removed lately, per session. The report's query 4 (pairs) is
     ``/dedup/pairs/``."""
     now = timezone.now()
-    session_filter = DedupSessionFilter(request.GET, queryset=DedupHistory.objects.all())
-    sessions_table = DedupSessionTable(dedup_sessions_totals(rows=session_filter.qs), prefix="s-")
+    session_filter = DedupSessionFilter(request.GET, queryset=DedupHistory.objects.none())
+    narrowed = session_filter.form.cleaned_data if session_filter.is_valid() else {}
+    sessions_table = DedupSessionTable(
+        dedup_sessions_totals(
+            deletion_reason=narrowed.get("deletion_reason") or None,
+            matched_by=narrowed.get("matched_by") or None,
+            can_recover=narrowed.get("can_recover"),
+        ),
+        prefix="s-",
+    )
     RequestConfig(request, paginate={"per_page": 10}).configure(sessions_table)
     groups = duplicate_groups_snapshot()
     groups_page = AppPaginator(groups.report.groups, DASHBOARD_GROUPS_PER_PAGE).get_page(

@@ -122,7 +122,7 @@ def library_error_as_command_error(error: Exception, *, path: Path) -> CommandEr
 def _database_error_text(error: Exception, *, library_path) -> str:
     """Name the database a missing table belongs in (the app's own, or the library)."""
     message = str(error)
-    table = message.removeprefix("no such table: ").strip()
+    table = message.removeprefix("no such table: ").strip().removeprefix("main.")
     for model in apps.get_models():
         if message.startswith("no such table: ") and model._meta.db_table == table:
             alias = router.db_for_write(model)

@@ -31,7 +31,8 @@ def missing_table_in(error: BaseException) -> str | None:
     message = str(error)
     if not message.startswith("no such table: "):
         return None
-    table = message.removeprefix("no such table: ").strip()
+    # "main.dedup_history" when a trigger's statement names it
+    table = message.removeprefix("no such table: ").strip().removeprefix("main.")
     return table if table in NEEDED_TABLES else None
 
 

@@ -57,7 +57,154 @@ SUMMARY_TABLES = (
     "summary_pair",
     "summary_state",
     "summary_search",
+    "summary_deletion",
+    "summary_deletion_session",
+    "summary_upgrade",
+    "summary_upgrade_album",
 )
+
+
+def _deletion_key(row: str) -> str:
+    """``summary_deletion``'s key of a ``dedup_history`` row (``NEW`` or ``OLD``): done is
+    0 while the notes start with 'PENDING:' (``dedup.selectors.PENDING_NOTE_PREFIX``),
+    matched as Django's ``startswith`` is on SQLite, with LIKE."""
+    return (
+        f"substr({row}.deleted_at, 1, 10), {row}.deletion_session_id, {row}.deletion_reason, "
+        f"coalesce({row}.matched_by, ''), coalesce({row}.can_recover, -1), "
+        f"coalesce({row}.notes NOT LIKE 'PENDING:%', 1)"
+    )
+
+
+_DELETION_KEY_COLUMNS = "day, session, reason, matched_by, can_recover, done"
+
+
+def _deletion_add(row: str) -> str:
+    return f"""INSERT INTO summary_deletion ({_DELETION_KEY_COLUMNS}, files, bytes, scored, score_units)
+    VALUES ({_deletion_key(row)}, 1, CAST({row}.file_size AS REAL),
+        {row}.quality_score IS NOT NULL,
+        coalesce(CAST(round({row}.quality_score * 1000000) AS INTEGER), 0))
+    ON CONFLICT ({_DELETION_KEY_COLUMNS}) DO UPDATE SET files = files + 1,
+        bytes = bytes + excluded.bytes, scored = scored + excluded.scored,
+        score_units = score_units + excluded.score_units;
+    INSERT INTO summary_deletion_session (session, first_at, last_at)
+    VALUES ({row}.deletion_session_id, {row}.deleted_at, {row}.deleted_at)
+    ON CONFLICT (session) DO UPDATE SET first_at = min(first_at, excluded.first_at),
+        last_at = max(last_at, excluded.last_at);"""
+
+
+def _deletion_remove(row: str) -> str:
+    return f"""UPDATE summary_deletion SET files = files - 1,
+        bytes = bytes - CAST({row}.file_size AS REAL),
+        scored = scored - ({row}.quality_score IS NOT NULL),
+        score_units = score_units
+            - coalesce(CAST(round({row}.quality_score * 1000000) AS INTEGER), 0)
+    WHERE ({_DELETION_KEY_COLUMNS}) = ({_deletion_key(row)});
+    DELETE FROM summary_deletion
+    WHERE ({_DELETION_KEY_COLUMNS}) = ({_deletion_key(row)}) AND files <= 0;"""
+
+
+def _deletion_session_recount(row: str, *, moved: str = "1") -> str:
+    """A row left its session (``moved``: an SQL condition saying it did): the session's
+    first and last times again, from its rows (through ``idx_dedup_session``), only when the
+    row held one of them; the session's row goes with its last history row."""
+    session = f"{row}.deletion_session_id"
+    return f"""DELETE FROM summary_deletion_session WHERE session = {session}
+        AND NOT EXISTS (SELECT 1 FROM dedup_history WHERE deletion_session_id = {session});
+    UPDATE summary_deletion_session SET
+        first_at = (SELECT min(deleted_at) FROM dedup_history WHERE deletion_session_id = {session}),
+        last_at = (SELECT max(deleted_at) FROM dedup_history WHERE deletion_session_id = {session})
+    WHERE session = {session} AND {moved}
+        AND ({row}.deleted_at <= first_at OR {row}.deleted_at >= last_at);"""
+
+
+def _priority_units(row: str) -> str:
+    return f"CAST(round({row}.priority_score * 1000000) AS INTEGER)"
+
+
+def _upgrade_add(row: str) -> str:
+    return f"""INSERT INTO summary_upgrade (user_action, service, candidates)
+    VALUES (coalesce({row}.user_action, ''), coalesce({row}.available_on_service, ''), 1)
+    ON CONFLICT (user_action, service) DO UPDATE SET candidates = candidates + 1;
+    INSERT INTO summary_upgrade_album (user_action, artist, album, candidates, priority_units)
+    SELECT coalesce({row}.user_action, ''), {row}.artist, {row}.album, 1, {_priority_units(row)}
+    WHERE {row}.album IS NOT NULL AND {row}.album != ''
+    ON CONFLICT (user_action, artist, album) DO UPDATE SET candidates = candidates + 1,
+        priority_units = priority_units + excluded.priority_units;"""
+
+
+def _upgrade_remove(row: str) -> str:
+    key = f"(coalesce({row}.user_action, ''), coalesce({row}.available_on_service, ''))"
+    album = f"(coalesce({row}.user_action, ''), {row}.artist, {row}.album)"
+    return f"""UPDATE summary_upgrade SET candidates = candidates - 1
+    WHERE (user_action, service) = {key};
+    DELETE FROM summary_upgrade WHERE (user_action, service) = {key} AND candidates <= 0;
+    UPDATE summary_upgrade_album SET candidates = candidates - 1,
+        priority_units = priority_units - {_priority_units(row)}
+    WHERE (user_action, artist, album) = {album};
+    DELETE FROM summary_upgrade_album
+    WHERE (user_action, artist, album) = {album} AND candidates <= 0;"""
+
+
+#: Fill the trigger-kept summary tables from what they count (a rebuild; the triggers keep
+#: them from then on).
+SUMMARY_HISTORY_FILL = (
+    f"""INSERT INTO summary_deletion ({_DELETION_KEY_COLUMNS}, files, bytes, scored, score_units)
+    SELECT {_deletion_key("h")}, count(*), total(h.file_size), count(h.quality_score),
+        coalesce(sum(CAST(round(h.quality_score * 1000000) AS INTEGER)), 0)
+    FROM dedup_history h GROUP BY 1, 2, 3, 4, 5, 6""",
+    """INSERT INTO summary_deletion_session (session, first_at, last_at)
+    SELECT deletion_session_id, min(deleted_at), max(deleted_at) FROM dedup_history GROUP BY 1""",
+    """INSERT INTO summary_upgrade (user_action, service, candidates)
+    SELECT coalesce(user_action, ''), coalesce(available_on_service, ''), count(*)
+    FROM upgrade_candidates GROUP BY 1, 2""",
+    f"""INSERT INTO summary_upgrade_album (user_action, artist, album, candidates, priority_units)
+    SELECT coalesce(c.user_action, ''), c.artist, c.album, count(*), sum({_priority_units("c")})
+    FROM upgrade_candidates c WHERE c.album IS NOT NULL AND c.album != '' GROUP BY 1, 2, 3""",
+)
+
+
+#: Triggers on two tables of ours (never on the Music Tools tables) that keep
+#: ``summary_deletion``, ``summary_deletion_session``, ``summary_upgrade`` and
+#: ``summary_upgrade_album`` equal to what
+#: they count, whoever writes (docs/summary.md). Created and dropped with the summary tables.
+SUMMARY_TRIGGERS = {
+    "summary_deletion_insert": f"""CREATE TRIGGER IF NOT EXISTS summary_deletion_insert
+AFTER INSERT ON dedup_history BEGIN
+    {_deletion_add("NEW")}
+END""",
+    "summary_deletion_delete": f"""CREATE TRIGGER IF NOT EXISTS summary_deletion_delete
+AFTER DELETE ON dedup_history BEGIN
+    {_deletion_remove("OLD")}
+    {_deletion_session_recount("OLD")}
+END""",
+    "summary_deletion_update": f"""CREATE TRIGGER IF NOT EXISTS summary_deletion_update
+AFTER UPDATE OF deleted_at, deletion_session_id, deletion_reason, matched_by, can_recover,
+    notes, file_size, quality_score ON dedup_history BEGIN
+    {_deletion_remove("OLD")}
+    {_deletion_add("NEW")}
+    {
+        _deletion_session_recount(
+            "OLD",
+            moved="(OLD.deleted_at IS NOT NEW.deleted_at "
+            "OR OLD.deletion_session_id IS NOT NEW.deletion_session_id)",
+        )
+    }
+END""",
+    "summary_upgrade_insert": f"""CREATE TRIGGER IF NOT EXISTS summary_upgrade_insert
+AFTER INSERT ON upgrade_candidates BEGIN
+    {_upgrade_add("NEW")}
+END""",
+    "summary_upgrade_delete": f"""CREATE TRIGGER IF NOT EXISTS summary_upgrade_delete
+AFTER DELETE ON upgrade_candidates BEGIN
+    {_upgrade_remove("OLD")}
+END""",
+    "summary_upgrade_update": f"""CREATE TRIGGER IF NOT EXISTS summary_upgrade_update
+AFTER UPDATE OF user_action, available_on_service, artist, album, priority_score
+    ON upgrade_candidates BEGIN
+    {_upgrade_remove("OLD")}
+    {_upgrade_add("NEW")}
+END""",
+}
 
 V2_TABLES_DDL = {
     "file_quality": """CREATE TABLE IF NOT EXISTS file_quality (

@@ -18,12 +18,14 @@ from collections.abc import Callable
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.template import Context
 from django.template.base import render_value_in_context
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django_tables2.data import TableListData
-from django_tables2.rows import BoundRow
+from django_tables2.data import TableData, TableListData
+from django_tables2.rows import BoundRow, BoundRows
 from django_tables2.utils import signature
 
 # Render function -> the parameters it takes, or None when it takes **kwargs.
@@ -58,21 +60,61 @@ MAX_PER_PAGE = 100
 """The largest page a list shows, whatever ``?per_page=`` asks for."""
 
 
+COUNT_CAP = 5000
+"""Rows a list counts at most before it says "more than" (plus those up to the page after
+the one asked for): counting every row of a filter that no index answers grows with the
+library (bench/RESULTS.md, "Pages at 500,000 files")."""
+
+
 class AppPaginator(Paginator):
     """A paginator that takes any page size and page number from a query string without
     failing: a size below 1 is the table's default, one above :data:`MAX_PER_PAGE` is cut
-    to it, and a page past either end is the nearest page."""
+    to it, and a page past either end is the nearest page.
+
+    A queryset (or anything with ``count_upto(limit)``) is counted no further than
+    :data:`COUNT_CAP` rows or the page after the one asked for, whichever is more:
+    :attr:`count_capped` then says the count is a lower bound (:attr:`count_text`: "more
+    than 5,000"), and the last page number offered is the next page, so *Next* always
+    leads on."""
 
     def __init__(self, object_list, per_page, *args, default_per_page: int = 25, **kwargs):
         size = per_page if per_page and per_page >= 1 else default_per_page
         super().__init__(object_list, min(size, MAX_PER_PAGE), *args, **kwargs)
+        self.count_capped = False
+        self._asked = 1
 
     def validate_number(self, number):
         try:
             number = int(number)
         except (TypeError, ValueError):
             number = 1
+        self._asked = max(number, 1)
         return min(max(number, 1), self.num_pages)
+
+    @cached_property
+    def count(self) -> int:
+        source = self.object_list
+        if isinstance(source, BoundRows):  # a table's rows: what they are made of
+            source = source.data
+        if isinstance(source, TableData):
+            source = source.data
+        counter = getattr(source, "count_upto", None)
+        if counter is None and isinstance(source, QuerySet):
+            queryset = source
+            counter = lambda limit: queryset[:limit].count()  # noqa: E731
+        if counter is None:
+            return super().count
+        bound = max(COUNT_CAP, (self._asked + 1) * self.per_page)
+        found = counter(bound + 1)
+        self.count_capped = found > bound
+        return found
+
+    @property
+    def count_text(self) -> str:
+        """The count as a page shows it."""
+        if self.count_capped:
+            return f"more than {self.count - 1:,}"
+        return f"{self.count:,}"
 
 
 class AppTable(tables.Table):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import Count, Q, QuerySet
 
 from quality.models import FileQuality, LibraryFile, active_q, inactive_q
+from quality.services.summary import library_summary_check
+from quality.summary import SCORE_UNITS
 from upgrades import rules
 from upgrades.models import JobStatus, UpgradeCandidate, UpgradeJob, UserAction
 
@@ -174,25 +177,34 @@ def upgrade_candidates_replaced() -> list[Replacement]:
     return replacements
 
 
+def _upgrade_summary() -> list[tuple[str, str, int]]:
+    """``(user_action, service, candidates)`` from the trigger-kept summary of
+    ``upgrade_candidates`` (docs/summary.md; '' for NULL): a few rows, whatever the number
+    of candidates."""
+    library_summary_check()
+    with connections["library"].cursor() as cursor:
+        cursor.execute("SELECT user_action, service, candidates FROM summary_upgrade")
+        return cursor.fetchall()
+
+
 def upgrade_action_counts() -> dict[str, int]:
     """Candidates per ``user_action``, every action present (0 when none); a NULL action
     counts as pending, the column's default."""
     counts = dict.fromkeys(UserAction.values, 0)
-    rows = UpgradeCandidate.objects.order_by().values("user_action").annotate(n=Count("id"))
-    for row in rows:
-        action = row["user_action"] or UserAction.PENDING
-        counts[action] = counts.get(action, 0) + row["n"]
+    for action, _service, candidates in _upgrade_summary():
+        action = action or UserAction.PENDING
+        counts[action] = counts.get(action, 0) + candidates
     return counts
 
 
 def upgrade_availability_counts(*, user_action: str | None = None) -> list[tuple[str, int]]:
     """Candidates per ``available_on_service``, most first."""
-    queryset = UpgradeCandidate.objects.all()
-    if user_action is not None:
-        queryset = queryset.filter(user_action=user_action)
-    rows = queryset.order_by().values("available_on_service").annotate(n=Count("id"))
-    counts = [(row["available_on_service"] or "unknown", row["n"]) for row in rows]
-    return sorted(counts, key=lambda item: (-item[1], item[0]))
+    totals: dict[str, int] = {}
+    for action, service, candidates in _upgrade_summary():
+        if user_action is None or action == user_action:
+            service = service or "unknown"
+            totals[service] = totals.get(service, 0) + candidates
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
 
 
 def upgrade_candidates_top(*, limit: int = 10) -> QuerySet:
@@ -208,7 +220,7 @@ def upgrade_candidates_with_action(*, user_action: str) -> QuerySet:
 
 
 def upgrade_candidates_count() -> int:
-    return UpgradeCandidate.objects.count()
+    return sum(candidates for _action, _service, candidates in _upgrade_summary())
 
 
 def upgrade_candidate_of_file(*, library_file_id: int) -> UpgradeCandidate | None:
@@ -232,45 +244,109 @@ class AlbumCandidates:
         return rules.service_label(self.best_service) if self.best_service else "—"
 
 
-def upgrade_albums(*, user_action: str = UserAction.PENDING) -> list[AlbumCandidates]:
-    """The candidates with ``user_action`` per album (artist + album as tagged; candidates
-    without an album are left out), summed priority first: tracks to upgrade of tracks held
-    (active files of that artist and album) and the best lossless service
+#: Sort name of ``/upgrades/albums/`` (``-`` for descending) -> the ``summary_upgrade_album``
+#: ORDER BY, each read through one of its indexes; the default is the summed priority.
+ALBUM_SORTS: dict[str, str] = {
+    "priority_sum": "priority_units, artist COLLATE NOCASE, album COLLATE NOCASE",
+    "-priority_sum": ("priority_units DESC, artist COLLATE NOCASE DESC, album COLLATE NOCASE DESC"),
+    "artist": "artist COLLATE NOCASE, album COLLATE NOCASE",
+    "-artist": "artist COLLATE NOCASE DESC, album COLLATE NOCASE DESC",
+    "album": "album COLLATE NOCASE, artist COLLATE NOCASE",
+    "-album": "album COLLATE NOCASE DESC, artist COLLATE NOCASE DESC",
+    "to_upgrade": "candidates, priority_units",
+    "-to_upgrade": "candidates DESC, priority_units DESC",
+}
+DEFAULT_ALBUM_SORT = "-priority_sum"
+
+
+class UpgradeAlbums:
+    """The albums with candidates of one ``user_action`` (artist + album as tagged;
+    candidates without an album left out), in one of :data:`ALBUM_SORTS`, read a page at a
+    time from the trigger-kept ``summary_upgrade_album`` (docs/summary.md): a paginator
+    slices it, and only the albums of that page get their tracks held (active files of that
+    artist and album) and their best lossless service
     (:func:`upgrades.rules.album_best_service`)."""
-    rows = (
-        UpgradeCandidate.objects.filter(user_action=user_action)
-        .exclude(album__isnull=True)
-        .exclude(album="")
-        .values_list("artist", "album", "priority_score", "available_on_service", "service_quality")
-    )
-    grouped: dict[tuple[str, str], list[tuple]] = {}
-    for artist, album, priority, service, quality in rows:
-        grouped.setdefault((artist, album or ""), []).append((priority, service, quality))
-    if not grouped:
-        return []
-    albums = {album for _, album in grouped}
+
+    def __init__(self, *, user_action: str = UserAction.PENDING, order_by: str = ""):
+        self.user_action = user_action
+        self.order_by = order_by if order_by in ALBUM_SORTS else DEFAULT_ALBUM_SORT
+
+    def _rows(self, sql: str, params: list) -> list[tuple]:
+        library_summary_check()
+        with connections["library"].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def count_upto(self, limit: int) -> int:
+        """How many albums, counting no further than ``limit``."""
+        ((count,),) = self._rows(
+            "SELECT count(*) FROM (SELECT 1 FROM summary_upgrade_album "
+            "WHERE user_action = %s LIMIT %s)",
+            [self.user_action, limit],
+        )
+        return count
+
+    def __len__(self) -> int:
+        ((count,),) = self._rows(
+            "SELECT count(*) FROM summary_upgrade_album WHERE user_action = %s",
+            [self.user_action],
+        )
+        return count
+
+    def __getitem__(self, index: slice) -> list[AlbumCandidates]:
+        if not isinstance(index, slice):
+            raise TypeError("UpgradeAlbums is read by pages: slice it")
+        start, stop = index.start or 0, index.stop
+        rows = self._rows(
+            "SELECT artist, album, candidates, priority_units FROM summary_upgrade_album "
+            f"WHERE user_action = %s ORDER BY {ALBUM_SORTS[self.order_by]} LIMIT %s OFFSET %s",
+            [self.user_action, -1 if stop is None else max(stop - start, 0), start],
+        )
+        return albums_detail(
+            user_action=self.user_action,
+            albums=[(artist, album, n, units / SCORE_UNITS) for artist, album, n, units in rows],
+        )
+
+
+def albums_detail(
+    *, user_action: str, albums: Sequence[tuple[str, str, int, float]]
+) -> list[AlbumCandidates]:
+    """(artist, album, candidates, summed priority) -> the album rows of the album view:
+    tracks held and the best lossless service, read for these albums only, in two queries
+    (the candidates through ``idx_upgrade_artist_title``, the files through
+    ``idx_artist_album``)."""
+    wanted = {(artist, album) for artist, album, _, _ in albums}
+    artists = {artist for artist, _ in wanted}
+    services: dict[tuple[str, str | None], list[tuple[str | None, str | None]]] = {}
+    for artist, album, service, quality in UpgradeCandidate.objects.filter(
+        user_action=user_action, artist__in=artists, album__in={album for _, album in wanted}
+    ).values_list("artist", "album", "available_on_service", "service_quality"):
+        if (artist, album) in wanted:
+            services.setdefault((artist, album), []).append((service, quality))
     held = {
-        (row["artist"] or "", row["album"]): row["n"]
-        for row in LibraryFile.objects.filter(active_q(), album__in=albums)
+        (row["artist"], row["album"]): row["n"]
+        for row in LibraryFile.objects.filter(
+            active_q(), artist__in=artists, album__in={album for _, album in wanted}
+        )
         .order_by()
         .values("artist", "album")
         .annotate(n=Count("id"))
     }
     found = []
-    for (artist, album), tracks in grouped.items():
-        best = rules.album_best_service((service, quality) for _, service, quality in tracks)
+    for artist, album, to_upgrade, priority_sum in albums:
+        best = rules.album_best_service(services.get((artist, album), ()))
         found.append(
             AlbumCandidates(
                 artist=artist,
                 album=album,
-                to_upgrade=len(tracks),
-                held=max(held.get((artist, album), 0), len(tracks)),
-                priority_sum=round(sum(priority for priority, _, _ in tracks), 1),
+                to_upgrade=to_upgrade,
+                held=max(held.get((artist, album), 0), to_upgrade),
+                priority_sum=round(priority_sum, 1),
                 best_service=best[0] if best else None,
                 best_service_tracks=best[1] if best else 0,
             )
         )
-    return sorted(found, key=lambda a: (-a.priority_sum, a.artist.casefold(), a.album.casefold()))
+    return found
 
 
 def upgrade_album_candidate_ids(*, artist: str, album: str, user_action: str) -> list[int]:

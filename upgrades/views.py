@@ -7,13 +7,14 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from musicquality.filters import InvalidFilterIs400Mixin
+from musicquality.tables import PresortedListData
 from upgrades.filters import QUERY_1_DEFAULTS, UpgradeCandidateFilter
 from upgrades.models import UpgradeCandidate, UserAction
 from upgrades.selectors import (
     RECENT_ACQUISITION_DAYS,
+    UpgradeAlbums,
     upgrade_acquisitions_recent,
     upgrade_action_counts,
-    upgrade_albums,
     upgrade_availability_counts,
     upgrade_candidates_top,
     upgrade_shopping_list,
@@ -68,7 +69,8 @@ def dashboard(request):
 @login_required
 def albums(request):
     """``/upgrades/albums/``: the pending candidates per album, since collectors buy albums."""
-    table = UpgradeAlbumTable(upgrade_albums(), request=request)
+    albums = UpgradeAlbums(order_by=request.GET.get("sort", ""))
+    table = UpgradeAlbumTable(PresortedListData(albums), request=request, order_by=albums.order_by)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(request, "upgrades/albums.html", {"table": table})
 

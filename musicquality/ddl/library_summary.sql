@@ -99,3 +99,56 @@ CREATE VIRTUAL TABLE IF NOT EXISTS summary_search USING fts5(
     artist, title, album, file_path,
     content='summary_file', content_rowid='id', tokenize='trigram'
 );
+-- summary_deletion: dedup_history counted per day, session, reason, match, recoverability and
+-- whether the move finished (done is 0 while the row's notes start with 'PENDING:'), and
+-- summary_deletion_session: each session's first and last deletion. dedup_history is written
+-- only by this app (dedupe, recover, purge, the history import, the admin), so triggers on it
+-- (musicquality.schema.SUMMARY_TRIGGERS) keep both exact for every writer; /dedup/'s chart,
+-- reasons and sessions read a few dozen rows instead of the history. Scores are summed as
+-- integer millionths (no drift), sizes as REAL (exact below 2**53; no overflow can fail the
+-- writer).
+CREATE TABLE IF NOT EXISTS summary_deletion (
+    day TEXT NOT NULL,
+    session TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    matched_by TEXT NOT NULL,
+    can_recover INTEGER NOT NULL,
+    done INTEGER NOT NULL,
+    files INTEGER NOT NULL,
+    bytes REAL NOT NULL,
+    scored INTEGER NOT NULL,
+    score_units INTEGER NOT NULL,
+    PRIMARY KEY (day, session, reason, matched_by, can_recover, done)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS summary_deletion_session (
+    session TEXT PRIMARY KEY,
+    first_at TEXT NOT NULL,
+    last_at TEXT NOT NULL
+) WITHOUT ROWID;
+-- summary_upgrade: upgrade_candidates counted per user_action ('' for NULL) and service
+-- ('' for none), kept by triggers the same way.
+CREATE TABLE IF NOT EXISTS summary_upgrade (
+    user_action TEXT NOT NULL,
+    service TEXT NOT NULL,
+    candidates INTEGER NOT NULL,
+    PRIMARY KEY (user_action, service)
+) WITHOUT ROWID;
+-- summary_upgrade_album: upgrade_candidates per user_action ('' for NULL), artist and album as
+-- tagged (candidates without an album are left out), with their summed priority in integer
+-- millionths: /upgrades/albums/ reads one page of albums through an index of its sort.
+CREATE TABLE IF NOT EXISTS summary_upgrade_album (
+    user_action TEXT NOT NULL,
+    artist TEXT NOT NULL,
+    album TEXT NOT NULL,
+    candidates INTEGER NOT NULL,
+    priority_units INTEGER NOT NULL,
+    PRIMARY KEY (user_action, artist, album)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_summary_upgrade_album_priority
+    ON summary_upgrade_album(user_action, priority_units, artist COLLATE NOCASE, album COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS idx_summary_upgrade_album_artist
+    ON summary_upgrade_album(user_action, artist COLLATE NOCASE, album COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS idx_summary_upgrade_album_album
+    ON summary_upgrade_album(user_action, album COLLATE NOCASE, artist COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS idx_summary_upgrade_album_tracks
+    ON summary_upgrade_album(user_action, candidates, priority_units);

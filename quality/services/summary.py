@@ -30,7 +30,12 @@ from django.conf import settings
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
-from musicquality.schema import SUMMARY_DDL, SUMMARY_TABLES
+from musicquality.schema import (
+    SUMMARY_DDL,
+    SUMMARY_HISTORY_FILL,
+    SUMMARY_TABLES,
+    SUMMARY_TRIGGERS,
+)
 from quality.selectors import FACTS_SQL, facts_sql_params
 from quality.summary import (
     FACT_COLUMNS,
@@ -134,11 +139,15 @@ def summary_state_read(cursor) -> SummaryState | None:
 
 
 def summary_tables_create(cursor) -> None:
-    for statement in SUMMARY_DDL:
+    for statement in (*SUMMARY_DDL, *SUMMARY_TRIGGERS.values()):
         cursor.execute(statement)
 
 
 def summary_tables_drop(cursor) -> None:
+    """The triggers first: a trigger left without its table would fail every write of
+    ``dedup_history`` and ``upgrade_candidates``."""
+    for trigger in SUMMARY_TRIGGERS:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     for table in reversed(SUMMARY_TABLES):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
@@ -279,6 +288,8 @@ def summary_build(cursor) -> int:
     )
     cursor.execute("INSERT INTO summary_search (summary_search) VALUES ('rebuild')")
     cursor.execute(ALL_PAIRS_SQL)
+    for statement in SUMMARY_HISTORY_FILL:
+        cursor.execute(statement)
     cursor.execute(
         "INSERT INTO summary_state (id, layout, analyzer_version, verifier_version, generation, "
         "built_at) VALUES (1, %s, %s, %s, %s, %s)",

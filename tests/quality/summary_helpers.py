@@ -9,10 +9,19 @@ against the report's query 4.
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connections
+from django.db.models import Avg, Count, Max, Min, Q
+from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from dedup.dashboard_selectors import deletions_by_reason, deletions_per_day
+from dedup.models import DedupHistory
+from dedup.selectors import PENDING_NOTE_PREFIX, dedup_history_count, dedup_sessions_totals
+from musicquality.aggregates import Total
 from quality.selectors import (
     FileQuery,
     active_files_totals,
@@ -25,6 +34,14 @@ from quality.selectors import (
     verification_backlog_count,
 )
 from quality.services.summary import library_summary_differences
+from quality.summary import SCORE_UNITS
+from upgrades.models import UpgradeCandidate, UserAction
+from upgrades.selectors import (
+    UpgradeAlbums,
+    upgrade_action_counts,
+    upgrade_availability_counts,
+    upgrade_candidates_count,
+)
 
 # Appendix B query 4 as the report writes it, at threshold 0, limited to active files.
 REPORT_QUERY_4 = """
@@ -103,3 +120,132 @@ def assert_summary_is_the_library(*, words: tuple[str, ...] = ()) -> None:
         assert search_summary(word) == search_reference(word), word
     pairs = sorted(_rows("SELECT id1, id2, score1, score2, score_diff FROM summary_pair"))
     assert pairs == sorted(_rows(REPORT_QUERY_4))
+    assert_history_summaries_are_the_tables()
+
+
+# --- the trigger-kept summaries of dedup_history and upgrade_candidates ---------------------
+
+
+def sessions_reference(**filters) -> list[dict]:
+    """``dedup_sessions_totals`` recomputed with the ORM over every history row: done rows
+    (notes not starting with the pending prefix) matching the filters, per session; a
+    session's first and last deletion over all its rows."""
+    rows = DedupHistory.objects.filter(
+        ~Q(notes__startswith=PENDING_NOTE_PREFIX) | Q(notes__isnull=True)
+    )
+    if filters.get("deletion_reason"):
+        rows = rows.filter(deletion_reason=filters["deletion_reason"])
+    if filters.get("matched_by"):
+        rows = rows.filter(matched_by=filters["matched_by"])
+    if filters.get("can_recover") is not None:
+        rows = rows.filter(can_recover=filters["can_recover"])
+    totals = (
+        rows.order_by()
+        .values("deletion_session_id")
+        .annotate(
+            files=Count("id"),
+            bytes_freed=Total("file_size"),
+            avg_score=Avg("quality_score"),
+            recoverable=Count("id", filter=Q(can_recover=True)),
+            exact=Count("id", filter=Q(deletion_reason="exact_duplicate")),
+        )
+    )
+    bounds = {
+        row["deletion_session_id"]: (row["first"], row["last"])
+        for row in DedupHistory.objects.order_by()
+        .values("deletion_session_id")
+        .annotate(first=Min("deleted_at"), last=Max("deleted_at"))
+    }
+    found = [
+        {
+            **row,
+            "started_at": bounds[row["deletion_session_id"]][0],
+            "finished_at": bounds[row["deletion_session_id"]][1],
+        }
+        for row in totals
+    ]
+    return sorted(found, key=lambda row: row["deletion_session_id"])
+
+
+def assert_history_summaries_are_the_tables() -> None:
+    """/dedup/'s chart, reasons, sessions and /upgrades/' counts equal their recomputation."""
+    now = timezone.now()
+    first_day = (now - datetime.timedelta(days=29)).date().isoformat()
+    per_day = dict(
+        DedupHistory.objects.annotate(day=Substr("deleted_at", 1, 10))
+        .filter(day__gte=first_day)
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    assert {day: n for day, n in deletions_per_day(now=now) if n} == per_day
+    since = now - datetime.timedelta(days=7)
+    reasons = (
+        DedupHistory.objects.annotate(day=Substr("deleted_at", 1, 10))
+        .filter(day__gte=since.date().isoformat())
+        .values("deletion_reason")
+        .annotate(n=Count("id"), size=Total("file_size"), avg=Avg("quality_score"))
+    )
+    mine = {row.deletion_reason: row for row in deletions_by_reason(since=since)}
+    assert set(mine) == {row["deletion_reason"] for row in reasons}
+    for row in reasons:
+        got = mine[row["deletion_reason"]]
+        assert (got.count, got.bytes_freed) == (row["n"], int(row["size"]))
+        assert got.avg_quality_deleted == pytest.approx(row["avg"])
+    assert dedup_history_count() == DedupHistory.objects.count()
+    for filters in (
+        {},
+        {"deletion_reason": "exact_duplicate"},
+        {"matched_by": "content_hash", "can_recover": True},
+        {"can_recover": False},
+    ):
+        mine_sessions = sorted(
+            dedup_sessions_totals(**filters), key=lambda row: row["deletion_session_id"]
+        )
+        reference = sessions_reference(**filters)
+        assert [
+            {k: v for k, v in row.items() if k not in ("avg_score",)} for row in mine_sessions
+        ] == [{k: v for k, v in row.items() if k not in ("avg_score",)} for row in reference], (
+            filters
+        )
+        assert [row["avg_score"] for row in mine_sessions] == pytest.approx(
+            [row["avg_score"] for row in reference]
+        )
+    actions = dict.fromkeys(UserAction.values, 0)
+    for row in UpgradeCandidate.objects.values("user_action").annotate(n=Count("id")):
+        actions[row["user_action"] or UserAction.PENDING] += row["n"]
+    assert upgrade_action_counts() == actions
+    services = (
+        UpgradeCandidate.objects.filter(user_action=UserAction.PENDING)
+        .values("available_on_service")
+        .annotate(n=Count("id"))
+    )
+    assert sorted(upgrade_availability_counts(user_action=UserAction.PENDING)) == sorted(
+        (row["available_on_service"] or "unknown", row["n"]) for row in services
+    )
+    assert upgrade_candidates_count() == UpgradeCandidate.objects.count()
+    albums: dict[tuple, list] = {}
+    for action, artist, album, priority in (
+        UpgradeCandidate.objects.exclude(album__isnull=True)
+        .exclude(album="")
+        .values_list("user_action", "artist", "album", "priority_score")
+    ):
+        entry = albums.setdefault((action or "", artist, album), [0, 0.0])
+        entry[0] += 1
+        entry[1] += priority
+    kept = {
+        (action, artist, album): (n, units / SCORE_UNITS)
+        for action, artist, album, n, units in _rows(
+            "SELECT user_action, artist, album, candidates, priority_units "
+            "FROM summary_upgrade_album"
+        )
+    }
+    assert set(kept) == set(albums)
+    for key, (n, priority) in albums.items():
+        assert kept[key][0] == n and kept[key][1] == pytest.approx(priority, abs=1e-5), key
+    pending = UpgradeAlbums(user_action=UserAction.PENDING)
+    listed = pending[0:None]
+    assert len(pending) == len(listed) == sum(1 for key in albums if key[0] == "pending")
+    assert [album.priority_sum for album in listed] == sorted(
+        (album.priority_sum for album in listed), reverse=True
+    )

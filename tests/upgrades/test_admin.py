@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.db.models import Case, Value, When
 from django.test import Client
 
 from tests.conftest import LIBRARY_DBS
@@ -341,3 +342,30 @@ def test_a_pending_job_is_marked_failed_through_the_confirmation_page(superuser_
     statuses = dict(UpgradeJob.objects.values_list("candidate_id", "job_status"))
     assert statuses == {first.pk: "failed", second.pk: "cancelled"}
     assert UpgradeJob.objects.get(candidate_id=first.pk).error_message == "sold out"
+
+
+def test_pending_first_pages_hold_every_candidate_once_in_order(curator_client):
+    """The default order is read as two indexed queries (pending, then the others): walked
+    page by page across the boundary, every candidate comes once, in the order the ORM's
+    CASE ordering gives."""
+    made = candidates_make([float(n % 60) for n in range(130)])
+    decided = [c.id for c in made[::3]]
+    upgrade_candidates_act(candidate_ids=decided[:20], action="approved")
+    upgrade_candidates_act(candidate_ids=decided[20:], action="ignored")
+    expected = [
+        c.artist
+        for c in UpgradeCandidate.objects.order_by(
+            Case(When(user_action="pending", then=Value(0)), default=Value(1)),
+            "-priority_score",
+            "id",
+        )
+    ]
+    shown = []
+    for page in (1, 2, 3):
+        response = curator_client.get(CHANGELIST, {"p": page})
+        assert response.status_code == 200
+        shown += rows_in(response)
+    assert shown == expected and len(shown) == 130
+    # a column header's order pages as Django does
+    by_title = rows_in(curator_client.get(CHANGELIST, {"o": "3"}))
+    assert len(by_title) == 50

@@ -94,3 +94,37 @@ def test_album_best_service_rule():
         "qobuz",
         1,
     )
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("", ["Pastel Blues", "Blue Train", "Kind of Blue"]),  # summed priority, highest first
+        ("artist", ["Blue Train", "Kind of Blue", "Pastel Blues"]),  # case-insensitive
+        ("-artist", ["Pastel Blues", "Kind of Blue", "Blue Train"]),
+        ("album", ["Blue Train", "Kind of Blue", "Pastel Blues"]),
+        ("to_upgrade", ["Kind of Blue", "Blue Train", "Pastel Blues"]),
+        ("priority_sum", ["Kind of Blue", "Blue Train", "Pastel Blues"]),
+        ("no-such-sort", ["Pastel Blues", "Blue Train", "Kind of Blue"]),
+    ],
+)
+def test_albums_sort_through_the_summary(curator_client, sort, expected):
+    album_make("Nina", "Pastel Blues", [10.0, 20.0, 30.0])
+    album_make("miles", "Kind of Blue", [60.0])
+    album_make("coltrane", "Blue Train", [5.0, 50.0])
+    upgrade_candidates_identify(streaming_db=None)
+    response = curator_client.get("/upgrades/albums/", {"sort": sort} if sort else {})
+    assert response.status_code == 200
+    albums = [row.record.album for row in response.context["table"].paginated_rows]
+    assert albums == expected
+
+
+def test_albums_page_by_page(curator_client):
+    for n in range(55):
+        album_make(f"Artist {n:02d}", f"Album {n:02d}", [float(n)])
+    upgrade_candidates_identify(streaming_db=None)
+    seen = []
+    for page in (1, 2):
+        response = curator_client.get("/upgrades/albums/", {"sort": "album", "page": page})
+        seen += [row.record.album for row in response.context["table"].paginated_rows]
+    assert seen == [f"Album {n:02d}" for n in range(55)]

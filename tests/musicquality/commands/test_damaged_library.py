@@ -46,8 +46,9 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def damaged(tmp_path_factory) -> Path:
-    """A migrated library of 3,000 rows, backed up, then 20 pages in its middle overwritten
-    (the header and the schema page intact, as a failing disk or an interrupted copy does)."""
+    """A migrated library of 3,000 rows, backed up, then 20 pages of ``library_index``
+    overwritten (the header and the schema page intact, as a failing disk or an interrupted
+    copy does)."""
     folder = tmp_path_factory.mktemp("damaged")
     env = manage_env(folder)
     path = legacy_library_create(folder / "library_index.db", [legacy_row(i) for i in range(3000)])
@@ -58,10 +59,20 @@ def damaged(tmp_path_factory) -> Path:
     checkpoint(path)
     (folder / "library_index.db-wal").unlink(missing_ok=True)
     (folder / "library_index.db-shm").unlink(missing_ok=True)
+    # 20 of library_index's own pages (SQLite's dbstat says which), from a third of the way in
+    conn = sqlite3.connect(path)
+    table_pages = [
+        row[0]
+        for row in conn.execute(
+            "SELECT pageno FROM dbstat WHERE name = 'library_index' ORDER BY pageno"
+        )
+    ]
+    conn.close()
     data = bytearray(path.read_bytes())
-    pages = len(data) // PAGE_SIZE
-    for page in range(pages // 3, pages // 3 + 20):
-        data[page * PAGE_SIZE : (page + 1) * PAGE_SIZE] = b"\xde\xad\xbe\xef" * (PAGE_SIZE // 4)
+    start = len(table_pages) // 3
+    for page in table_pages[start : start + 20]:
+        offset = (page - 1) * PAGE_SIZE  # SQLite numbers pages from 1
+        data[offset : offset + PAGE_SIZE] = b"\xde\xad\xbe\xef" * (PAGE_SIZE // 4)
     path.write_bytes(bytes(data))
     (folder / "music").mkdir()
     return folder
@@ -177,7 +188,9 @@ def test_the_fixture_is_really_damaged(damaged):
     conn = sqlite3.connect(f"file:{damaged / 'library_index.db'}?mode=ro&immutable=1", uri=True)
     try:
         with pytest.raises(sqlite3.DatabaseError, match="malformed"):
-            conn.execute("SELECT COUNT(*), SUM(length(file_path)) FROM library_index").fetchall()
+            conn.execute(
+                "SELECT COUNT(*), SUM(length(file_path)) FROM library_index NOT INDEXED"
+            ).fetchall()
     finally:
         conn.close()
 

@@ -5,6 +5,7 @@ makes them: no trigger tells us) is found by the reconciliation."""
 
 from __future__ import annotations
 
+import datetime
 import random
 import shutil
 import sqlite3
@@ -32,10 +33,13 @@ from quality.services.summary import (
 )
 from quality.services.verification import audio_verify_all
 from tests.conftest import LIBRARY_DBS
-from tests.factories import file_quality_make, library_file_make
+from tests.factories import dedup_history_make, file_quality_make, library_file_make
 from tests.jobs.helpers import FLAC, MP3, TRACK
 from tests.legacy import legacy_content_hash, legacy_metadata_hash
-from tests.quality.summary_helpers import assert_summary_is_the_library
+from tests.quality.summary_helpers import (
+    assert_history_summaries_are_the_tables,
+    assert_summary_is_the_library,
+)
 from upgrades.services import upgrade_candidates_identify
 
 WORDS = ("song", "Ærø", "beyoncé", "日本", "alpha")
@@ -324,3 +328,155 @@ def test_a_summary_built_by_another_analyser_version_is_rebuilt(clean_library):
     assert library_summary_differences().rebuild
     assert library_summary_reconcile().rebuilt
     assert_summary_is_the_library()
+
+
+# --- dedup_history and upgrade_candidates: kept by triggers, whoever writes ------------------
+
+SESSIONS = ("s-one", "s-two", "s-three")
+
+
+class HistoryWriter:
+    """Raw INSERT/UPDATE/DELETE of ``dedup_history`` and ``upgrade_candidates`` from a second
+    connection, with the NULLs, pending notes (any case: Django's startswith is LIKE on
+    SQLite) and days a long history holds."""
+
+    def __init__(self, rng: random.Random, file_ids: list[int]):
+        self.rng, self.file_ids = rng, file_ids
+        self.connection = sqlite3.connect(library_path(), timeout=30)
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def _commit(self, sql: str, params: tuple = ()) -> str:
+        self.connection.execute(sql, params)
+        self.connection.commit()
+        return sql.split()[0]
+
+    def _moment(self) -> str:
+        days = self.rng.choice([0, 0, 1, 3, 12, 29, 31, 60])
+        at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
+            days=days, seconds=self.rng.randint(0, 80_000)
+        )
+        return at.isoformat()
+
+    def history_insert(self) -> str:
+        rng = self.rng
+        return self._commit(
+            "INSERT INTO dedup_history (deletion_session_id, deleted_at, file_path, filename, "
+            "file_size, file_format, quality_score, metadata_hash, file_content_hash, "
+            "deletion_reason, matched_by, can_recover, notes) "
+            "VALUES (?, ?, '/m/a.mp3', 'a.mp3', ?, 'mp3', ?, 'm', 'c', ?, ?, ?, ?)",
+            (
+                rng.choice(SESSIONS),
+                self._moment(),
+                rng.randint(0, 9_000_000),
+                rng.choice([None, 12.5, 70.0, 99.99]),
+                rng.choice(["exact_duplicate", "metadata_match", "lower_quality"]),
+                rng.choice([None, "content_hash", "audio_hash"]),
+                rng.choice([None, 0, 1]),
+                rng.choice([None, "moved", "PENDING: moving", "pending: moving", "x PENDING:"]),
+            ),
+        )
+
+    def history_update(self) -> str:
+        rng = self.rng
+        column, value = rng.choice(
+            [
+                ("can_recover", rng.choice([None, 0, 1])),
+                ("notes", rng.choice([None, "done", "PENDING: again"])),
+                ("deleted_at", self._moment()),
+                ("deletion_session_id", rng.choice(SESSIONS)),
+                ("quality_score", rng.choice([None, 50.0])),
+                ("file_size", rng.randint(0, 100)),
+                ("artist", "not counted"),
+            ]
+        )
+        return self._commit(
+            f"UPDATE dedup_history SET {column} = ? "
+            "WHERE id IN (SELECT id FROM dedup_history ORDER BY random() LIMIT 2)",
+            (value,),
+        )
+
+    def history_delete(self) -> str:
+        return self._commit(
+            "DELETE FROM dedup_history WHERE id IN "
+            "(SELECT id FROM dedup_history ORDER BY random() LIMIT 1)"
+        )
+
+    def candidate_insert(self) -> str:
+        now = utc_now_iso()
+        return self._commit(
+            # one candidate per file: a second is ignored (and must not be counted)
+            "INSERT OR IGNORE INTO upgrade_candidates (library_file_id, file_path, current_format, "
+            "current_quality_score, artist, title, album, recommended_format, priority_score, "
+            "available_on_service, user_action, identified_at, last_updated) "
+            "VALUES (?, '/m/a.mp3', 'mp3', 40, ?, 'T', ?, 'flac', ?, ?, ?, ?, ?)",
+            (
+                self.rng.choice(self.file_ids),
+                self.rng.choice(["A", "a", "B"]),
+                self.rng.choice([None, "", "First", "first", "Second"]),
+                self.rng.choice([12.5, 50.0, 70.123456]),
+                self.rng.choice([None, "qobuz", "spotify"]),
+                self.rng.choice([None, "pending", "approved", "ignored"]),
+                now,
+                now,
+            ),
+        )
+
+    def candidate_update(self) -> str:
+        column, value = self.rng.choice(
+            [
+                ("user_action", self.rng.choice([None, "pending", "rejected"])),
+                ("available_on_service", self.rng.choice([None, "tidal"])),
+                ("priority_score", self.rng.choice([10.0, 33.3])),
+                ("album", self.rng.choice([None, "", "First", "Third"])),
+                ("artist", self.rng.choice(["A", "C"])),
+            ]
+        )
+        return self._commit(
+            f"UPDATE upgrade_candidates SET {column} = ? "
+            "WHERE id IN (SELECT id FROM upgrade_candidates ORDER BY random() LIMIT 2)",
+            (value,),
+        )
+
+    def candidate_delete(self) -> str:
+        return self._commit(
+            "DELETE FROM upgrade_candidates WHERE id IN "
+            "(SELECT id FROM upgrade_candidates ORDER BY random() LIMIT 1)"
+        )
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS, transaction=True)
+@pytest.mark.parametrize("seed", [1, 2])
+def test_history_and_candidate_counts_equal_a_recount_after_any_write(clean_library, seed):
+    """Writes through the ORM and raw ones from a second connection, in a random order,
+    the summary compared with a recount after each (no reconciliation: the triggers)."""
+    rng = random.Random(seed)
+    files = [library_file_make().id for _ in range(12)]
+    for n in range(6):
+        dedup_history_make(
+            deletion_session_id=SESSIONS[n % 3], quality_score=None if n == 2 else 60.0 + n
+        )
+    library_summary_rebuild()  # the counts of what was there, then the triggers
+    assert_history_summaries_are_the_tables()
+    writer = HistoryWriter(rng, files)
+    try:
+        steps = [
+            writer.history_insert,
+            writer.history_insert,
+            writer.history_update,
+            writer.history_delete,
+            writer.candidate_insert,
+            writer.candidate_insert,
+            writer.candidate_update,
+            writer.candidate_delete,
+            lambda: str(dedup_history_make(deletion_session_id=rng.choice(SESSIONS)).pk),
+            lambda: str(DedupHistory.objects.filter(pk__in=[1, 2, 3]).update(can_recover=False)),
+        ]
+        for _ in range(60):
+            rng.choice(steps)()
+            assert_history_summaries_are_the_tables()
+    finally:
+        writer.close()
+    library_summary_rebuild()  # a rebuild counts the same
+    assert_history_summaries_are_the_tables()
