@@ -66,6 +66,10 @@ the one asked for): counting every row of a filter that no index answers grows w
 library (bench/RESULTS.md, "Pages at 500,000 files")."""
 
 
+#: The largest LIMIT a count may ask SQLite for (its integers are 64-bit).
+SQLITE_LIMIT_MAX = 2**62
+
+
 class AppPaginator(Paginator):
     """A paginator that takes any page size and page number from a query string without
     failing: a size below 1 is the table's default, one above :data:`MAX_PER_PAGE` is cut
@@ -104,7 +108,8 @@ class AppPaginator(Paginator):
             counter = lambda limit: queryset[:limit].count()  # noqa: E731
         if counter is None:
             return super().count
-        bound = max(COUNT_CAP, (self._asked + 1) * self.per_page)
+        # a page number past SQLite's integers (a hostile query string) counts everything
+        bound = max(COUNT_CAP, min((self._asked + 1) * self.per_page, SQLITE_LIMIT_MAX))
         found = counter(bound + 1)
         self.count_capped = found > bound
         return found
