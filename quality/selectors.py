@@ -211,7 +211,7 @@ def unreadable_files_list(*, library_file_id: int | None = None) -> list[Unreada
 
 
 def unreadable_files_count(*, path_prefix: str | None = None) -> int:
-    prefix_sql, params = "", []
+    prefix_sql, params = "", list[int | str]()
     if path_prefix:
         prefix_sql = "AND substr(li.file_path, 1, %s) = %s"
         params = [len(path_prefix), path_prefix]
