@@ -61,6 +61,7 @@ SUMMARY_TABLES = (
     "summary_deletion_session",
     "summary_upgrade",
     "summary_upgrade_album",
+    "summary_unreadable",
 )
 
 

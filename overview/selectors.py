@@ -23,6 +23,7 @@ from quality.score import AudioEvidence, score_total
 from quality.selectors import (
     ContainerCodec,
     ScanRun,
+    UnreadableFile,
     evidence_of,
     file_quality_of,
     last_scan_get,
@@ -32,6 +33,8 @@ from quality.selectors import (
     library_summary_get,
     score_history_of,
     score_parts_get,
+    unreadable_files_count,
+    unreadable_files_list,
     verification_is_current,
     verification_of,
 )
@@ -59,6 +62,8 @@ class LibraryOverview:
     freshness: SummaryFreshness = field(default_factory=lambda: SummaryFreshness(exact=True))
     #: containers holding several codecs (``m4a``: AAC, ALAC): the files of each
     codecs_by_container: dict[str, list[ContainerCodec]] = field(default_factory=dict)
+    #: active files the analysis could not read (out of the backlog until they change)
+    unreadable: int = 0
 
     @property
     def verified(self) -> int:
@@ -138,6 +143,7 @@ def library_overview_get() -> LibraryOverview:
         verdicts=summary.verdicts,
         freshness=freshness,
         codecs_by_container=summary.codecs_by_container,
+        unreadable=unreadable_files_count(),
     )
 
 
@@ -164,6 +170,7 @@ def health_get() -> dict:
             "upgrade_candidates": upgrade_candidates_count(),
         },
         "analysis_backlog": snapshot.facts.backlog_files,
+        "unreadable_files": unreadable_files_count(),
         "verification_backlog": summary.verification_backlog,
         "verdicts": summary.verdicts,
         "summary": freshness.as_json(),
@@ -217,6 +224,8 @@ class FileDetail:
     verification: AudioVerification | None = None
     verification_current: bool = False
     score_history: list = field(default_factory=list)
+    #: the analysis could not read the file as it is now, and why
+    unreadable: UnreadableFile | None = None
 
     @property
     def evidence(self) -> AudioEvidence | None:
@@ -303,6 +312,7 @@ def file_detail_get(*, file_id: int) -> FileDetail | None:
             verification and verification_is_current(verification, library_file)
         ),
         score_history=score_history_of(library_file_id=file_id),
+        unreadable=next(iter(unreadable_files_list(library_file_id=file_id)), None),
     )
 
 
@@ -361,6 +371,13 @@ def next_steps_get(*, overview: LibraryOverview) -> list[NextStep]:
             f"unreadable or damaged file{'s' if verdicts.get('damaged', 0) != 1 else ''}",
             "/files/?verdict=damaged",
             "decode errors, truncated, MD5 mismatch",
+        ),
+        NextStep(
+            "unreadable",
+            overview.unreadable,
+            f"file{'s' if overview.unreadable != 1 else ''} the analysis could not read",
+            "/files/unreadable/",
+            "each with the reason; out of the backlog until it changes",
         ),
         NextStep(
             "lossy_source",

@@ -2,7 +2,9 @@
 
 The analysis backlog has one definition, :data:`BACKLOG_CONDITION`: a file is waiting for
 analysis when it has no ``file_quality`` row, when it changed after it was analysed, or when
-its row was made by another analyser version (a new scoring revision re-scores everything).
+its row was made by another analyser version (a new scoring revision re-scores everything),
+unless the analysis could not read it and it has not changed since
+(:data:`UNREADABLE_CONDITION`: counted apart, with the reason).
 ``analyze_quality`` works through exactly the files this counts, and every page that shows a
 backlog counts with it.
 """
@@ -67,11 +69,18 @@ APP_DB = "default"
 
 # --- the analysis backlog ------------------------------------------------------------------
 
+#: A file the analysis could not read, unchanged since (``summary_unreadable``), over
+#: ``library_index li``: shown as unreadable with the reason, counted apart, and out of the
+#: backlog until it changes (``analyze_quality --force`` tries it again).
+UNREADABLE_CONDITION = (
+    "EXISTS (SELECT 1 FROM summary_unreadable u WHERE u.id = li.id "
+    "AND u.file_mtime IS li.file_mtime)"
+)
 #: The one definition of "waiting for analysis", over ``library_index li LEFT JOIN
 #: file_quality fq``; its parameter is the current analyser version.
 BACKLOG_CONDITION = (
-    "(fq.id IS NULL OR fq.analyzer_version IS NULL OR fq.analyzer_version != %s "
-    "OR fq.analyzed_at < li.file_mtime)"
+    "((fq.id IS NULL OR fq.analyzer_version IS NULL OR fq.analyzer_version != %s "
+    f"OR fq.analyzed_at < li.file_mtime) AND NOT {UNREADABLE_CONDITION})"
 )
 _ACTIVE_FILES_SQL = """
 SELECT {columns}
@@ -167,6 +176,51 @@ def analysis_backlog_count(*, path_prefix: str | None = None) -> int:
     sql, params = _active_files_sql(columns="COUNT(*)", pending=True, path_prefix=path_prefix)
     with connections[DB].cursor() as cursor:
         cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+@dataclass(frozen=True)
+class UnreadableFile:
+    """A file the analysis could not read, and why (it stays so until the file changes)."""
+
+    id: int
+    file_path: str
+    kind: str
+    message: str
+    failed_at: datetime.datetime | None
+
+
+_UNREADABLE_SQL = f"""
+SELECT li.id, li.file_path, u.kind, u.message, u.failed_at
+FROM summary_unreadable u JOIN library_index li ON li.id = u.id
+WHERE li.{ACTIVE_SQL} AND {UNREADABLE_CONDITION} {{where}}
+ORDER BY li.file_path
+"""
+
+
+def unreadable_files_list(*, library_file_id: int | None = None) -> list[UnreadableFile]:
+    """The active files the analysis could not read, unchanged since, by path (a handful:
+    the list grows with the damaged files, not with the library)."""
+    where, params = ("AND li.id = %s", [library_file_id]) if library_file_id else ("", [])
+    with connections[DB].cursor() as cursor:
+        cursor.execute(_UNREADABLE_SQL.format(where=where), params)
+        return [
+            UnreadableFile(id_, path, kind, message, iso_timestamp_parse(failed_at))
+            for id_, path, kind, message, failed_at in cursor.fetchall()
+        ]
+
+
+def unreadable_files_count(*, path_prefix: str | None = None) -> int:
+    prefix_sql, params = "", list[int | str]()
+    if path_prefix:
+        prefix_sql = "AND substr(li.file_path, 1, %s) = %s"
+        params = [len(path_prefix), path_prefix]
+    with connections[DB].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM summary_unreadable u JOIN library_index li ON li.id = u.id "
+            f"WHERE li.{ACTIVE_SQL} AND {UNREADABLE_CONDITION} {prefix_sql}",
+            params,
+        )
         return cursor.fetchone()[0]
 
 

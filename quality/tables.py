@@ -99,3 +99,24 @@ class LibraryFileTable(AppTable):
     def render_quality_score(self, value, record):
         css = "good" if value >= 80 else "warn" if value >= 50 else "bad"
         return format_html('<span class="badge {}">{}</span>', css, f"{value:.1f}")
+
+
+class UnreadableFileTable(AppTable):
+    """``/files/unreadable/``: a file the analysis could not read, and why."""
+
+    file_path = tables.Column(verbose_name="File", orderable=False)
+    kind = tables.Column(verbose_name="Reason", orderable=False)
+    message = tables.Column(verbose_name="What the reader said", orderable=False)
+    failed_at = tables.Column(verbose_name="Tried", orderable=False)
+
+    class Meta(AppTable.Meta):
+        attrs = {"class": "table unreadable-files", "id": "unreadable-files"}
+        empty_text = "Every file the analysis tried could be read."
+
+    def render_file_path(self, record, value):
+        return format_html(
+            '<a href="{}" class="mono">{}</a>', reverse("file_detail", args=[record.id]), value
+        )
+
+    def render_failed_at(self, value):
+        return value.strftime("%Y-%m-%d %H:%M") if value else "—"

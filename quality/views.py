@@ -1,14 +1,15 @@
+from django.shortcuts import render
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 
 from musicquality.filters import InvalidFilterIs400Mixin
 from musicquality.keyset import AFTER, BEFORE
 from musicquality.tables import PresortedListData
 from quality.filters import LibraryFileFilter, file_query_from
 from quality.models import LibraryFile
-from quality.selectors import library_files_page, library_summary_get
+from quality.selectors import library_files_page, library_summary_get, unreadable_files_list
 from quality.services.summary import library_summary_check
-from quality.tables import PAGE_SIZES, LibraryFileTable, per_page_from
+from quality.tables import PAGE_SIZES, LibraryFileTable, UnreadableFileTable, per_page_from
 
 FILTER_PARAMETERS = (
     "q",
@@ -63,3 +64,11 @@ class LibraryFileListView(InvalidFilterIs400Mixin, SingleTableMixin, FilterView)
         context["freshness"] = self.freshness
         context["library_files"] = None if filtered else library_summary_get().totals.files
         return context
+
+
+def unreadable_list(request):
+    """``/files/unreadable/``: the files the analysis could not read, each with the reason;
+    they stay out of the backlog until they change (then they are tried again)."""
+    table = UnreadableFileTable(unreadable_files_list())
+    RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    return render(request, "quality/unreadable.html", {"table": table})

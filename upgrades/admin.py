@@ -12,6 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Value, When
@@ -28,7 +29,7 @@ from quality.badges import file_quality_badge
 from upgrades.links import ROW_DECISIONS, decision_buttons, file_detail_url
 from upgrades.models import JobStatus, UpgradeCandidate, UpgradeJob, UserAction
 from upgrades.rules import PRIORITY_BANDS, priority_band_label
-from upgrades.selectors import upgrade_action_counts
+from upgrades.selectors import candidates_playlists_attach, upgrade_action_counts
 from upgrades.services import upgrade_candidate_edit, upgrade_candidates_act, upgrade_job_close
 
 #: A bulk change of more candidates than this asks for confirmation first (a slip of "select
@@ -42,6 +43,15 @@ _DECISION_ACTIONS[UserAction.COMPLETED.value] = ("Mark completed", "mark_complet
 PENDING_FIRST = Case(When(user_action=UserAction.PENDING, then=Value(0)), default=Value(1)).asc()
 #: The order within each part of :data:`PENDING_FIRST` (``idx_upgrade_action``'s).
 BY_PRIORITY = ("-priority_score", "id")
+
+
+class CandidateChangeList(ChangeList):
+    """The changelist, its page's candidates told which playlists earned their listening
+    points (one lookup per page: ``upgrades.selectors.candidates_playlists_attach``)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = candidates_playlists_attach(self.result_list)
 
 
 class PendingFirstPaginator(Paginator):
@@ -195,6 +205,13 @@ class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
     readonly_fields = ("action_at", *FILE_FIELDS, *UPGRADE_FIELDS)
 
     paginator = PendingFirstPaginator
+
+    def get_changelist(self, request, **kwargs):
+        return CandidateChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        found = super().get_object(request, object_id, from_field)
+        return candidates_playlists_attach([found])[0] if found is not None else None
 
     def get_ordering(self, request):
         return [PENDING_FIRST, *BY_PRIORITY]

@@ -11,7 +11,7 @@ import datetime
 import enum
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from quality.recordings import Candidate, keeper_order
@@ -159,11 +159,22 @@ def upgrade_priority(
     ).total
 
 
-def priority_why(parts: PriorityParts, *, service: str) -> str:
-    """The compact "why" of a priority: ``gap 30.8 + on tidal (lossless) 30 + in a playlist 15``
-    (``service`` from :func:`service_label`); the terms are :class:`PriorityParts`'."""
+#: Playlist names a "why" spells out before it says how many more.
+WHY_PLAYLISTS_SHOWN = 2
+
+
+def priority_why(parts: PriorityParts, *, service: str, playlists: Sequence[str] = ()) -> str:
+    """The compact "why" of a priority: ``gap 30.8 + on tidal (lossless) 30 + in a playlist
+    ("Road trip") 15`` (``service`` from :func:`service_label`, ``playlists`` the names that
+    earned the listening points: :func:`playlists_earning`); the terms are
+    :class:`PriorityParts`'."""
+    names = ""
+    if playlists and parts.listening not in (None, Listening.NO_PLAYLIST):
+        shown = ", ".join(f"“{name}”" for name in playlists[:WHY_PLAYLISTS_SHOWN])
+        more = len(playlists) - WHY_PLAYLISTS_SHOWN
+        names = f" ({shown}{f' and {more} more' if more > 0 else ''})"
     listening = (
-        f"{parts.listening.label} {parts.listening.value}"
+        f"{parts.listening.label}{names} {parts.listening.value}"
         if parts.listening is not None
         else "user factor unknown (older rule: run identify_upgrades)"
     )
@@ -416,6 +427,21 @@ def listening_from_playlists(
         if moment is not None and moment >= recent_since:
             return Listening.RECENT_PLAYLIST
     return Listening.IN_PLAYLIST if seen_any else Listening.NO_PLAYLIST
+
+
+def playlists_earning(
+    *, last_added: Mapping[str, datetime.datetime | None], now: datetime.datetime
+) -> list[str]:
+    """Which of the playlists holding a track earned its listening points
+    (:func:`listening_from_playlists`): those that gained a track recently when there are
+    any, else all of them; ``last_added`` maps each playlist's name to when it last gained a
+    track. By name."""
+    recent = [
+        name
+        for name, moment in last_added.items()
+        if listening_from_playlists(last_added=[moment], now=now) is Listening.RECENT_PLAYLIST
+    ]
+    return sorted(recent or last_added)
 
 
 def timestamp_parse(value: str | None) -> datetime.datetime | None:

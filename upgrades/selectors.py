@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from quality.models import FileQuality, LibraryFile, active_q, inactive_q
 from quality.services.summary import library_summary_check
 from quality.summary import SCORE_UNITS
 from upgrades import rules
-from upgrades.models import JobStatus, UpgradeCandidate, UpgradeJob, UserAction
+from upgrades.models import JobStatus, StreamingMatch, UpgradeCandidate, UpgradeJob, UserAction
+from upgrades.streaming import playlists_holding, streaming_db_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +227,9 @@ def upgrade_candidates_count() -> int:
 
 
 def upgrade_candidate_of_file(*, library_file_id: int) -> UpgradeCandidate | None:
-    return UpgradeCandidate.objects.filter(library_file_id=library_file_id).first()
+    """The file's candidate, told which playlists earned its listening points."""
+    found = UpgradeCandidate.objects.filter(library_file_id=library_file_id).first()
+    return candidates_playlists_attach([found])[0] if found is not None else None
 
 
 @dataclass(frozen=True)
@@ -437,3 +442,39 @@ def upgrade_acquisitions_recent(
         .select_related("candidate", "candidate__library_file")
         .order_by("-download_completed_at", "-id")[:limit]
     )
+
+
+def candidate_playlists(*, library_file_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Per library file, the playlists that earned its candidate's listening points
+    (``upgrades.rules.playlists_earning``), through the streaming tracks it was matched to
+    (``streaming_matches``) and the Music Tools database: for the few rows a page shows;
+    {} without a streaming database."""
+    ids = list(library_file_ids)
+    path = streaming_db_path()
+    if not ids or path is None:
+        return {}
+    tracks: dict[int, set[str]] = {}
+    for library_file_id, track_id in StreamingMatch.objects.filter(
+        library_file_id__in=ids
+    ).values_list("library_file_id", "service_track_id"):
+        tracks.setdefault(library_file_id, set()).add(track_id)
+    by_track = playlists_holding(
+        path=Path(path), track_ids={t for found in tracks.values() for t in found}
+    )
+    now = timezone.now()
+    earned = {}
+    for library_file_id, found in tracks.items():
+        holding = {name: at for t in found for name, at in by_track.get(t, {}).items()}
+        if holding:
+            earned[library_file_id] = rules.playlists_earning(last_added=holding, now=now)
+    return earned
+
+
+def candidates_playlists_attach(candidates: Iterable[UpgradeCandidate]) -> list[UpgradeCandidate]:
+    """The candidates, each with the names of the playlists that earned its listening points
+    (``earned_playlists``, shown in its "why"): one lookup for all of them."""
+    found = list(candidates)
+    earned = candidate_playlists(library_file_ids=[c.library_file_id for c in found])
+    for candidate in found:
+        candidate.earned_playlists = tuple(earned.get(candidate.library_file_id, ()))
+    return found

@@ -10,9 +10,11 @@ is opened with a plain ``mode=ro`` SQLite connection (a run may be pointed at an
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,4 +184,50 @@ def _track_listening(conn: sqlite3.Connection, *, now: datetime.datetime) -> dic
             last_added=(playlist_last[p] for p in playlists), now=now
         )
         for track_id, playlists in memberships.items()
+    }
+
+
+def playlists_holding(
+    *, path: Path, track_ids: Iterable[str]
+) -> dict[str, dict[str, datetime.datetime | None]]:
+    """Per streaming track id, its playlists: name -> when the playlist last gained a track
+    (what :func:`upgrades.rules.playlists_earning` decides on), read-only from ``path``:
+    only those tracks' playlists and those playlists' own rows are read. {} when the
+    database cannot be read (a page then shows the points without names)."""
+    wanted = sorted(set(track_ids))
+    if not wanted or not path.is_file():
+        return {}
+    try:
+        conn = open_readonly(path)
+    except sqlite3.Error:
+        return {}
+    try:
+        holding: defaultdict[str, set[str]] = defaultdict(set)
+        names: dict[str, str] = {}
+        for track_id, playlist_id, name in conn.execute(
+            "SELECT pt.track_id, p.id, p.name FROM playlist_tracks pt "
+            "JOIN playlists p ON p.id = pt.playlist_id "
+            "WHERE pt.track_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(wanted),),
+        ):
+            holding[str(track_id)].add(str(playlist_id))
+            names[str(playlist_id)] = sql_text(name) or str(playlist_id)
+        last_added: dict[str, datetime.datetime | None] = dict.fromkeys(names)
+        for playlist_id, added_at in conn.execute(
+            "SELECT playlist_id, added_at FROM playlist_tracks "
+            "WHERE playlist_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(names)),),
+        ):
+            moment = timestamp_parse(sql_text(added_at))
+            previous = last_added.get(str(playlist_id))
+            if moment is not None and (previous is None or moment > previous):
+                last_added[str(playlist_id)] = moment
+    except sqlite3.Error as error:
+        logger.warning("streaming database %s: playlists not read (%s)", path, error)
+        return {}
+    finally:
+        conn.close()
+    return {
+        track_id: {names[p]: last_added[p] for p in playlist_ids}
+        for track_id, playlist_ids in holding.items()
     }

@@ -13,6 +13,7 @@ from upgrades.models import UpgradeCandidate, UserAction
 from upgrades.selectors import (
     RECENT_ACQUISITION_DAYS,
     UpgradeAlbums,
+    candidates_playlists_attach,
     upgrade_acquisitions_recent,
     upgrade_action_counts,
     upgrade_availability_counts,
@@ -58,7 +59,7 @@ def dashboard(request):
     context = {
         "action_counts": upgrade_action_counts(),
         "availability_pending": upgrade_availability_counts(user_action=UserAction.PENDING),
-        "top_pending": upgrade_candidates_top(limit=10),
+        "top_pending": candidates_playlists_attach(upgrade_candidates_top(limit=10)),
         "shopping_list": upgrade_shopping_list(),
         "acquired": upgrade_acquisitions_recent(),
         "acquired_days": RECENT_ACQUISITION_DAYS,

@@ -152,3 +152,15 @@ CREATE INDEX IF NOT EXISTS idx_summary_upgrade_album_album
     ON summary_upgrade_album(user_action, album COLLATE NOCASE, artist COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS idx_summary_upgrade_album_tracks
     ON summary_upgrade_album(user_action, candidates, priority_units);
+-- summary_unreadable: the files the analysis could not read, as they were when it tried
+-- (their library_index file_mtime then): out of the analysis backlog until they change,
+-- counted apart and shown with the reason (quality.selectors.BACKLOG_CONDITION). Dropped
+-- with the rest of the summary on a rebuild (a new analyser, a new layout): those files are
+-- then simply tried again.
+CREATE TABLE IF NOT EXISTS summary_unreadable (
+    id INTEGER PRIMARY KEY,
+    file_mtime TEXT,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL,
+    failed_at TEXT NOT NULL
+);

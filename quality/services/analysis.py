@@ -24,7 +24,12 @@ from musicquality.parallel import chunks_map_started, default_workers
 from musicquality.progress import StopRequested
 from quality.models import FileQuality, LibraryFile
 from quality.score import AudioEvidence, effective_is_hires, quality_score
-from quality.selectors import FileToAnalyse, active_files_count, files_to_analyse
+from quality.selectors import (
+    FileToAnalyse,
+    active_files_count,
+    files_to_analyse,
+    unreadable_files_count,
+)
 from quality.services.audio import AudioProperties, AudioReadError, audio_properties_read
 from quality.services.summary import library_summary_refresh
 from quality.versions import ANALYZER_VERSION
@@ -90,6 +95,8 @@ class AnalysisResult:
     errors: list[AnalysisError] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    #: files left out because they did not read last time and have not changed since
+    unreadable: int = 0
 
     @property
     def errors_by_kind(self) -> Counter:
@@ -104,8 +111,13 @@ class AnalysisResult:
     def summary(self) -> str:
         """What ``analyze_quality`` and an analysis job say they did."""
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.errors_by_kind.items()))
+        unreadable = (
+            f", {self.unreadable} unreadable since the last try (--force tries them again)"
+            if self.unreadable
+            else ""
+        )
         return (
-            f"Analysed {self.analysed}, skipped {self.skipped} (up to date), "
+            f"Analysed {self.analysed}, skipped {self.skipped} (up to date){unreadable}, "
             f"errors {len(self.errors)}{f' ({kinds})' if kinds else ''}"
         )
 
@@ -195,9 +207,19 @@ def quality_history_append(cursor, changes: Sequence[ScoreChange]) -> None:
     cursor.executemany(HISTORY_SQL, [(*change, change.library_file_id) for change in changes])
 
 
-def _write(rows: Sequence[QualityRow], failed_ids: Sequence[int]) -> None:
+#: A file that did not read, as it is now (``summary_unreadable``: out of the backlog until
+#: its ``file_mtime`` changes).
+UNREADABLE_UPSERT_SQL = (
+    "INSERT OR REPLACE INTO summary_unreadable (id, file_mtime, kind, message, failed_at) "
+    "SELECT id, file_mtime, %s, %s, %s FROM library_index WHERE id = %s"
+)
+
+
+def _write(rows: Sequence[QualityRow], failed: Sequence[tuple[int, AnalysisError]]) -> None:
     """One transaction: upsert analysed rows (recording each changed score), drop stale rows
-    of files that no longer read."""
+    of files that no longer read and record why they did not (the file page shows it, the
+    backlog leaves them out until they change)."""
+    failed_ids = [library_file_id for library_file_id, _ in failed]
     with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
         if rows:
             before = scores_of(cursor, [row.library_file_id for row in rows])
@@ -220,6 +242,16 @@ def _write(rows: Sequence[QualityRow], failed_ids: Sequence[int]) -> None:
                 "DELETE FROM file_quality WHERE library_file_id = %s",
                 [(id_,) for id_ in failed_ids],
             )
+            now = utc_now_iso()
+            cursor.executemany(
+                UNREADABLE_UPSERT_SQL,
+                [(error.kind, error.message[:500], now, id_) for id_, error in failed],
+            )
+        if rows:
+            cursor.executemany(
+                "DELETE FROM summary_unreadable WHERE id = %s",
+                [(row.library_file_id,) for row in rows],
+            )
         library_summary_refresh(
             cursor=cursor, ids=[*(row.library_file_id for row in rows), *failed_ids]
         )
@@ -233,7 +265,7 @@ def file_quality_refresh(*, library_file: LibraryFile) -> FileQuality | None:
     _id, outcome = result[0]
     if isinstance(outcome, AnalysisError):
         logger.warning("%s: %s (%s)", outcome.path, outcome.kind, outcome.message)
-        _write([], [library_file.id])
+        _write([], [(library_file.id, outcome)])
         return None
     _write([outcome], [])
     return FileQuality.objects.using(DB).get(library_file_id=library_file.id)
@@ -253,9 +285,10 @@ def file_quality_analyze_all(
     started = time.monotonic()
     result = AnalysisResult()
     todo = files_to_analyse(force=force, path_prefix=path_prefix, limit=limit)
-    result.skipped = active_files_count(path_prefix=path_prefix) - len(todo)
+    result.unreadable = 0 if force else unreadable_files_count(path_prefix=path_prefix)
+    result.skipped = active_files_count(path_prefix=path_prefix) - len(todo) - result.unreadable
     rows: list[QualityRow] = []
-    failed: list[int] = []
+    failed: list[tuple[int, AnalysisError]] = []
     done = 0
     if progress:
         progress(0, len(todo))
@@ -267,7 +300,7 @@ def file_quality_analyze_all(
                 for library_file_id, outcome in chunk:
                     if isinstance(outcome, AnalysisError):
                         result.errors.append(outcome)
-                        failed.append(library_file_id)
+                        failed.append((library_file_id, outcome))
                     else:
                         rows.append(outcome)
                 done += len(chunk)

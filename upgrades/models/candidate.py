@@ -75,6 +75,10 @@ class UpgradeCandidate(models.Model):
             models.Index(fields=["-identified_at"], name="idx_upgrade_identified"),
         ]
 
+    #: The playlists that earned the listening points, when a page looked them up
+    #: (``upgrades.selectors.candidates_playlists_attach``); not a column.
+    earned_playlists: tuple[str, ...] = ()
+
     def __str__(self) -> str:
         return f"{self.artist} – {self.title} ({self.current_format})"
 
@@ -90,7 +94,9 @@ class UpgradeCandidate(models.Model):
 
     @property
     def priority_why(self) -> str:
-        return priority_why(self.priority_parts, service=self.service_label)
+        return priority_why(
+            self.priority_parts, service=self.service_label, playlists=self.earned_playlists
+        )
 
     @property
     def service_label(self) -> str:

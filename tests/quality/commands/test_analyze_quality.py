@@ -237,3 +237,43 @@ def test_a_fifo_that_replaced_an_indexed_file_is_counted_not_waited_for(music, t
     assert result.returncode == 0, result.stderr
     assert "Analysed 3," in result.stdout and "1 unreadable" in result.stdout
     assert f"unreadable: {replaced} (not a regular file" in result.stdout
+
+
+def test_an_unreadable_file_leaves_the_backlog_until_it_changes(music, client, django_user_model):
+    """A corrupt file is recorded with its reason, counted apart and shown so; the next run
+    does not try it again (nor count it as backlog) until the file changes."""
+    from quality.selectors import (
+        analysis_backlog_count,
+        unreadable_files_count,
+        unreadable_files_list,
+    )
+
+    bad = music / "a1" / "t1.flac"
+    bad.write_bytes(bad.read_bytes()[:30])  # a truncated FLAC: mutagen cannot read it
+    scan(music)
+    assert "errors 1 (1 corrupt)" in analyse()
+    (unreadable,) = unreadable_files_list()
+    assert (unreadable.file_path, unreadable.kind) == (str(bad), "corrupt") and unreadable.message
+    assert (analysis_backlog_count(), unreadable_files_count()) == (0, 1)
+    second = analyse()
+    assert "Analysed 0, skipped 3 (up to date), 1 unreadable since the last try" in second
+    assert "errors 0" in second
+
+    client.force_login(django_user_model.objects.create_superuser("root", password="pw-tests"))
+    page = client.get(f"/files/{unreadable.id}/").content.decode()
+    assert 'id="unreadable"' in page and "corrupt" in page and 'id="not-analysed"' not in page
+    listed = client.get("/files/unreadable/").content.decode()
+    assert str(bad) in listed and f'href="/files/{unreadable.id}/"' in listed
+    overview = client.get("/").content.decode()
+    assert 'id="next-unreadable" data-count="1"' in overview
+    assert client.get("/health").json()["unreadable_files"] == 1
+
+    # --force tries it again (still corrupt); a repaired file is read by the next plain run
+    assert "errors 1 (1 corrupt)" in analyse(force=True)
+    audio_encode(path=bad, spec=SPECS[1])
+    os.utime(bad, (2_000_000_000, 2_000_000_000))
+    scan(music)
+    assert analysis_backlog_count() == 1
+    assert "Analysed 1," in analyse()
+    assert unreadable_files_count() == 0 and unreadable_files_list() == []
+    assert FileQuality.objects.filter(library_file__file_path=str(bad)).exists()
