@@ -861,6 +861,14 @@ class LibrarySummary:
     def verdicts(self) -> dict[str, int]:
         return {verdict: self.files_in(Bucket.verdict(verdict)) for verdict in Verdict.values}
 
+    def files_with_codec(self, codec: str) -> int:
+        """Active analysed files of this codec, in any container."""
+        return sum(
+            files
+            for bucket, (files, _size, _units) in self.counts.items()
+            if bucket.startswith(Bucket.CODEC) and bucket.rpartition(CODEC_SEPARATOR)[2] == codec
+        )
+
     @property
     def codecs_by_container(self) -> dict[str, list[ContainerCodec]]:
         rows = []
@@ -1020,6 +1028,8 @@ def _filter_index(query: FileQuery, summary: LibrarySummary) -> str | None:
         sizes["idx_summary_format"] = summary.files_in(Bucket.format(query.file_format))
     if query.verdict:
         sizes["idx_summary_verdict"] = summary.files_in(Bucket.verdict(query.verdict))
+    if query.codec:
+        sizes["idx_summary_codec"] = summary.files_with_codec(query.codec)
     if query.score_min is not None or query.score_max is not None:
         low = -1e999 if query.score_min is None else query.score_min
         high = 1e999 if query.score_max is None else query.score_max
