@@ -164,47 +164,60 @@ SUMMARY_HISTORY_FILL = (
 )
 
 
+def _counting_triggers(
+    *, name: str, table: str, add, remove, counted: str, moved: str = "1"
+) -> dict[str, str]:
+    """The three triggers that keep a summary of ``table`` counted: a row added, removed,
+    or changed in one of the ``counted`` columns (removed as it was, added as it is;
+    ``moved``: when an update counts as the row leaving what ``remove`` re-reads)."""
+    return {
+        f"{name}_insert": f"""CREATE TRIGGER IF NOT EXISTS {name}_insert
+AFTER INSERT ON {table} BEGIN
+    {add("NEW")}
+END""",
+        f"{name}_delete": f"""CREATE TRIGGER IF NOT EXISTS {name}_delete
+AFTER DELETE ON {table} BEGIN
+    {remove("OLD", moved="1")}
+END""",
+        f"{name}_update": f"""CREATE TRIGGER IF NOT EXISTS {name}_update
+AFTER UPDATE OF {counted} ON {table} BEGIN
+    {remove("OLD", moved=moved)}
+    {add("NEW")}
+END""",
+    }
+
+
+def _deletion_removed(row: str, *, moved: str) -> str:
+    return f"{_deletion_remove(row)}\n    {_deletion_session_recount(row, moved=moved)}"
+
+
+def _upgrade_removed(row: str, *, moved: str) -> str:
+    return _upgrade_remove(row)
+
+
 #: Triggers on two tables of ours (never on the Music Tools tables) that keep
 #: ``summary_deletion``, ``summary_deletion_session``, ``summary_upgrade`` and
-#: ``summary_upgrade_album`` equal to what
-#: they count, whoever writes (docs/summary.md). Created and dropped with the summary tables.
+#: ``summary_upgrade_album`` equal to what they count, whoever writes (docs/summary.md).
+#: Created and dropped with the summary tables.
 SUMMARY_TRIGGERS = {
-    "summary_deletion_insert": f"""CREATE TRIGGER IF NOT EXISTS summary_deletion_insert
-AFTER INSERT ON dedup_history BEGIN
-    {_deletion_add("NEW")}
-END""",
-    "summary_deletion_delete": f"""CREATE TRIGGER IF NOT EXISTS summary_deletion_delete
-AFTER DELETE ON dedup_history BEGIN
-    {_deletion_remove("OLD")}
-    {_deletion_session_recount("OLD")}
-END""",
-    "summary_deletion_update": f"""CREATE TRIGGER IF NOT EXISTS summary_deletion_update
-AFTER UPDATE OF deleted_at, deletion_session_id, deletion_reason, matched_by, can_recover,
-    notes, file_size, quality_score ON dedup_history BEGIN
-    {_deletion_remove("OLD")}
-    {_deletion_add("NEW")}
-    {
-        _deletion_session_recount(
-            "OLD",
-            moved="(OLD.deleted_at IS NOT NEW.deleted_at "
-            "OR OLD.deletion_session_id IS NOT NEW.deletion_session_id)",
-        )
-    }
-END""",
-    "summary_upgrade_insert": f"""CREATE TRIGGER IF NOT EXISTS summary_upgrade_insert
-AFTER INSERT ON upgrade_candidates BEGIN
-    {_upgrade_add("NEW")}
-END""",
-    "summary_upgrade_delete": f"""CREATE TRIGGER IF NOT EXISTS summary_upgrade_delete
-AFTER DELETE ON upgrade_candidates BEGIN
-    {_upgrade_remove("OLD")}
-END""",
-    "summary_upgrade_update": f"""CREATE TRIGGER IF NOT EXISTS summary_upgrade_update
-AFTER UPDATE OF user_action, available_on_service, artist, album, priority_score
-    ON upgrade_candidates BEGIN
-    {_upgrade_remove("OLD")}
-    {_upgrade_add("NEW")}
-END""",
+    **_counting_triggers(
+        name="summary_deletion",
+        table="dedup_history",
+        add=_deletion_add,
+        remove=_deletion_removed,
+        counted="deleted_at, deletion_session_id, deletion_reason, matched_by, can_recover, "
+        "notes, file_size, quality_score",
+        # a session's first and last times move only when a row changes time or session
+        moved="(OLD.deleted_at IS NOT NEW.deleted_at "
+        "OR OLD.deletion_session_id IS NOT NEW.deletion_session_id)",
+    ),
+    **_counting_triggers(
+        name="summary_upgrade",
+        table="upgrade_candidates",
+        add=_upgrade_add,
+        remove=_upgrade_removed,
+        counted="user_action, available_on_service, artist, album, priority_score",
+    ),
 }
 
 V2_TABLES_DDL = {

@@ -17,6 +17,7 @@ from django.conf import settings as django_settings
 from django.db import connections
 
 from dedup.models import DedupHistory
+from dedup.selectors import dedup_sessions_totals
 from dedup.services.dedupe import dedupe_confident_apply
 from dedup.services.recover import dedup_history_recover
 from musicquality.fields import utc_now_iso
@@ -352,6 +353,18 @@ class HistoryWriter:
         self.connection.commit()
         return sql.split()[0]
 
+    def _update_some(self, table: str, column: str, value) -> str:
+        return self._commit(
+            f"UPDATE {table} SET {column} = ? "
+            f"WHERE id IN (SELECT id FROM {table} ORDER BY random() LIMIT 2)",
+            (value,),
+        )
+
+    def _delete_one(self, table: str) -> str:
+        return self._commit(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY random() LIMIT 1)"
+        )
+
     def _moment(self) -> str:
         days = self.rng.choice([0, 0, 1, 3, 12, 29, 31, 60])
         at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
@@ -391,17 +404,10 @@ class HistoryWriter:
                 ("artist", "not counted"),
             ]
         )
-        return self._commit(
-            f"UPDATE dedup_history SET {column} = ? "
-            "WHERE id IN (SELECT id FROM dedup_history ORDER BY random() LIMIT 2)",
-            (value,),
-        )
+        return self._update_some("dedup_history", column, value)
 
     def history_delete(self) -> str:
-        return self._commit(
-            "DELETE FROM dedup_history WHERE id IN "
-            "(SELECT id FROM dedup_history ORDER BY random() LIMIT 1)"
-        )
+        return self._delete_one("dedup_history")
 
     def candidate_insert(self) -> str:
         now = utc_now_iso()
@@ -433,17 +439,10 @@ class HistoryWriter:
                 ("artist", self.rng.choice(["A", "C"])),
             ]
         )
-        return self._commit(
-            f"UPDATE upgrade_candidates SET {column} = ? "
-            "WHERE id IN (SELECT id FROM upgrade_candidates ORDER BY random() LIMIT 2)",
-            (value,),
-        )
+        return self._update_some("upgrade_candidates", column, value)
 
     def candidate_delete(self) -> str:
-        return self._commit(
-            "DELETE FROM upgrade_candidates WHERE id IN "
-            "(SELECT id FROM upgrade_candidates ORDER BY random() LIMIT 1)"
-        )
+        return self._delete_one("upgrade_candidates")
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS, transaction=True)
@@ -480,3 +479,24 @@ def test_history_and_candidate_counts_equal_a_recount_after_any_write(clean_libr
         writer.close()
     library_summary_rebuild()  # a rebuild counts the same
     assert_history_summaries_are_the_tables()
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS, transaction=True)
+def test_a_session_s_first_and_last_times_follow_rows_that_move_or_go(clean_library):
+    """The one part of the deletion summary that is not a sum: a row that held a session's
+    last time moves inside it, another leaves for a new session, the first is deleted."""
+    rows = [
+        dedup_history_make(deletion_session_id="s", deleted_at=f"2026-11-0{day}T10:00:00+00:00")
+        for day in (1, 2, 3, 4)
+    ]
+    library_summary_rebuild()
+    DedupHistory.objects.filter(pk=rows[3].pk).update(deleted_at="2026-11-02T12:00:00+00:00")
+    assert_history_summaries_are_the_tables()
+    DedupHistory.objects.filter(pk=rows[2].pk).update(deletion_session_id="t")
+    assert_history_summaries_are_the_tables()
+    DedupHistory.objects.filter(pk=rows[0].pk).delete()
+    assert_history_summaries_are_the_tables()
+    sessions = {row["deletion_session_id"]: row for row in dedup_sessions_totals()}
+    assert str(sessions["s"]["started_at"])[:10] == "2026-11-02"
+    assert str(sessions["s"]["finished_at"])[:16] == "2026-11-02 12:00"
+    assert sessions["t"]["files"] == 1
