@@ -10,6 +10,7 @@ batch and the next run simply carries on with what is still missing.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import Counter
@@ -247,10 +248,10 @@ def _write(rows: Sequence[QualityRow], failed: Sequence[tuple[int, AnalysisError
                 UNREADABLE_UPSERT_SQL,
                 [(error.kind, error.message[:500], now, id_) for id_, error in failed],
             )
-        if rows:
-            cursor.executemany(
-                "DELETE FROM summary_unreadable WHERE id = %s",
-                [(row.library_file_id,) for row in rows],
+        if rows:  # read now: no longer unreadable (one statement: the table is small)
+            cursor.execute(
+                "DELETE FROM summary_unreadable WHERE id IN (SELECT value FROM json_each(%s))",
+                [json.dumps([row.library_file_id for row in rows])],
             )
         library_summary_refresh(
             cursor=cursor, ids=[*(row.library_file_id for row in rows), *failed_ids]
