@@ -22,9 +22,9 @@ from dedup.rules import (
     duplicate_groups_build,
     group_keeper_rule,
 )
-from musicquality.fields import iso_timestamp_parse
 from musicquality.legacy_history import IMPORTED_NOTE_PREFIX, imported_keys
 from musicquality.library_cache import library_cached
+from musicquality.timestamps import timestamp_parse
 from quality.badges import quality_badge
 from quality.hashing import is_hash_marker
 from quality.models import FileQuality, LibraryFile
@@ -462,8 +462,8 @@ def dedup_sessions_totals(
     return [
         {
             "deletion_session_id": session,
-            "started_at": iso_timestamp_parse(first_at) or first_at,
-            "finished_at": iso_timestamp_parse(last_at) or last_at,
+            "started_at": timestamp_parse(first_at) or first_at,
+            "finished_at": timestamp_parse(last_at) or last_at,
             "files": files,
             "bytes_freed": size,
             "avg_score": units / SCORE_UNITS / scored if scored else None,

@@ -4,7 +4,8 @@ import datetime
 
 from django.db import models
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+
+from musicquality.timestamps import timestamp_parse
 
 
 def utc_now_iso() -> str:
@@ -16,19 +17,6 @@ def to_iso_text(value: datetime.datetime) -> str:
     if timezone.is_naive(value):
         value = value.replace(tzinfo=datetime.UTC)
     return value.astimezone(datetime.UTC).isoformat()
-
-
-def iso_timestamp_parse(value) -> datetime.datetime | None:
-    """A stored timestamp as an aware datetime: the legacy ``T`` form or Django's, naive read
-    as UTC; ``None`` for a value no ISO-8601 parser accepts."""
-    if value is None or isinstance(value, datetime.datetime):
-        return value
-    parsed = parse_datetime(str(value))
-    if parsed is None:
-        return None
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=datetime.UTC)
-    return parsed
 
 
 class IsoTimestampField(models.DateTimeField):
@@ -50,7 +38,7 @@ class IsoTimestampField(models.DateTimeField):
         return "text"
 
     def from_db_value(self, value, expression, connection):
-        return iso_timestamp_parse(value)
+        return timestamp_parse(value)
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if not prepared:

@@ -12,14 +12,12 @@ suggests (``ALTER TABLE dedup_history RENAME TO dedup_history_legacy``), with ``
 the library database itself can be the source once its 002 tables are out of the way.
 
 Here too: the marker an imported row's notes start with (both apps write it), the key that
-tells an imported legacy row from another, and the one rule turning the timestamps the CLI
-wrote (its own ``datetime.now().isoformat()``, local and naive; SQLite's
-``CURRENT_TIMESTAMP``; anything another program put there) into ours.
+tells an imported legacy row from another. The CLI's timestamps are read by the one rule
+for every stored timestamp, ``musicquality.timestamps``.
 """
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import re
 import sqlite3
@@ -29,6 +27,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from musicquality.library_db import SQLITE_HEADER, open_readonly
+from musicquality.sql_values import sql_text
 
 #: What the notes of every row ``import_legacy_history`` writes start with (dedup_history),
 #: or the dated line it appends starts with (upgrade_candidates).
@@ -158,21 +157,6 @@ class LegacyHistory:
 # --- values as stored -------------------------------------------------------------------------
 
 
-def sql_text(value: object) -> str | None:
-    """A value of a column meant to hold text, as text. SQLite lets any column hold a BLOB
-    (a tool that bound bytes): UTF-8 bytes are read as text, other bytes as no value, and
-    numbers spelled out, so that a bad row can only fail to match, never stop the run.
-    (Also used on the CLI's streaming tables, ``upgrades.streaming``.)"""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    return str(value)
-
-
 def _int(value: object) -> int | None:
     if isinstance(value, bool):
         return int(value)
@@ -201,53 +185,6 @@ def _flag(value: object) -> bool | None:
         return bool(number)
     text = (sql_text(value) or "").strip().lower()
     return {"true": True, "yes": True, "false": False, "no": False}.get(text)
-
-
-# --- timestamps -------------------------------------------------------------------------------
-
-_EPOCH_DIGITS = re.compile(r"^\d{9,13}(\.\d+)?$")
-_MILLISECONDS_FROM = 10**11
-
-
-def legacy_timestamp_parse(value: object) -> datetime.datetime | None:
-    """A timestamp as the CLI (or anything else) stored it, as an aware UTC datetime.
-
-    ISO-8601 in any of its spellings (``T`` or a space, with or without fractions and an
-    offset, ``Z``, a date alone), and Unix time in seconds or milliseconds. A time without an
-    offset is read as UTC, as SQLite's ``CURRENT_TIMESTAMP`` (the column default) writes it.
-    None for what none of these reads.
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        if isinstance(value, int | float):
-            return _from_epoch(float(value))
-        text = (sql_text(value) or "").strip()
-        if not text:
-            return None
-        if _EPOCH_DIGITS.match(text):
-            return _from_epoch(float(text))
-        if text[-1] in "Zz":
-            text = text[:-1] + "+00:00"
-        moment = datetime.datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=datetime.UTC)
-        return moment.astimezone(datetime.UTC)
-    except (ValueError, OverflowError, OSError):
-        return None
-
-
-def _from_epoch(seconds: float) -> datetime.datetime:
-    if seconds >= _MILLISECONDS_FROM:
-        seconds /= 1000
-    return datetime.datetime.fromtimestamp(seconds, datetime.UTC)
-
-
-def legacy_timestamp_normalise(value: object) -> str | None:
-    """:func:`legacy_timestamp_parse` written as we write every timestamp
-    (``2026-01-08T12:00:00.123456+00:00``), or None."""
-    moment = legacy_timestamp_parse(value)
-    return None if moment is None else moment.isoformat()
 
 
 # --- what was imported ------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from django.db.models import Count, Max, Q
 from django.utils.dateparse import parse_datetime
 
 from musicquality.aggregates import Total
-from musicquality.fields import iso_timestamp_parse
 from musicquality.keyset import (
     KeysetPage,
     keyset_condition,
@@ -30,6 +29,7 @@ from musicquality.keyset import (
     keyset_page,
     position_from_token,
 )
+from musicquality.timestamps import timestamp_parse
 from quality.distribution import (
     SCORE_BIN_WIDTH,
     SCORE_BINS,
@@ -205,7 +205,7 @@ def unreadable_files_list(*, library_file_id: int | None = None) -> list[Unreada
     with connections[DB].cursor() as cursor:
         cursor.execute(_UNREADABLE_SQL.format(where=where), params)
         return [
-            UnreadableFile(id_, path, kind, message, iso_timestamp_parse(failed_at))
+            UnreadableFile(id_, path, kind, message, timestamp_parse(failed_at))
             for id_, path, kind, message, failed_at in cursor.fetchall()
         ]
 
@@ -652,7 +652,7 @@ def _candidate_from(row: Sequence) -> Candidate:
         album=row[7],
         duration=row[8],
         file_format=row[9],
-        indexed_at=iso_timestamp_parse(row[10]),
+        indexed_at=timestamp_parse(row[10]),
         quality_score=row[11],
         is_lossless=None if row[12] is None else bool(row[12]),
         bit_depth=row[13],

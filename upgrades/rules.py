@@ -444,19 +444,6 @@ def playlists_earning(
     return sorted(recent or last_added)
 
 
-def timestamp_parse(value: str | None) -> datetime.datetime | None:
-    """A legacy (``T``, with offset) or Django (space, naive = UTC) timestamp, or None."""
-    if not value:
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment
-
-
 PRIORITY_BANDS = {
     "high": (70.0, None),
     "medium": (40.0, 70.0),

@@ -29,9 +29,9 @@ from musicquality.legacy_history import (
     imported_keys,
     imported_note,
     legacy_row_key,
-    legacy_timestamp_normalise,
 )
 from musicquality.parallel import chunks_map_started, default_workers
+from musicquality.timestamps import timestamp_normalise
 from quality.recordings import Candidate
 from quality.selectors import recording_groups_list
 from quality.services.recordings import audio_matches_refresh
@@ -816,7 +816,7 @@ def _decision_key(legacy: LegacyDecision) -> str:
 def _decision_moment(legacy: LegacyDecision) -> str | None:
     """When the user decided: ``upgraded_at``, else ``last_checked``, else ``identified_at``."""
     for value in (legacy.upgraded_at, legacy.last_checked, legacy.identified_at):
-        moment = legacy_timestamp_normalise(value)
+        moment = timestamp_normalise(value)
         if moment is not None:
             return moment
     return None

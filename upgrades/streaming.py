@@ -20,15 +20,15 @@ from pathlib import Path
 
 from django.conf import settings
 
-from musicquality.legacy_history import sql_text
 from musicquality.library_db import open_readonly
+from musicquality.sql_values import sql_text
+from musicquality.timestamps import timestamp_parse
 from quality.services.tags import isrc_normalise
 from upgrades.rules import (
     Listening,
     durations_agree,
     listening_from_playlists,
     name_key,
-    timestamp_parse,
 )
 
 logger = logging.getLogger(__name__)

@@ -36,8 +36,8 @@ from musicquality.legacy_history import (
     LegacyDeletion,
     imported_note,
     legacy_row_key,
-    legacy_timestamp_parse,
 )
+from musicquality.timestamps import timestamp_parse
 from quality.hashing import content_matches_hash, hash_form, metadata_hash
 from quality.models import ACTIVE, LibraryFile
 from quality.selectors import library_files_by_path
@@ -148,7 +148,7 @@ def _history_row(
     original = library.get(path)
     kept = library.get(legacy.kept_path or "")
     kept_active = kept is not None and kept.is_active == ACTIVE
-    moment = legacy_timestamp_parse(legacy.deleted_at)
+    moment = timestamp_parse(legacy.deleted_at)
     reason, understood = legacy_reason_map(
         legacy.deletion_reason, original_hash=legacy.original_hash, kept_hash=legacy.kept_hash
     )

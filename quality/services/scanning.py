@@ -29,6 +29,7 @@ from django.db import DatabaseError, OperationalError, connections, transaction
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map_started, default_workers
 from musicquality.progress import StopRequested
+from musicquality.timestamps import timestamp_parse
 from quality.hashing import content_hash_sampled, metadata_hash
 from quality.models import ACTIVE, ACTIVE_SQL, AUDIO_EXTENSIONS, LibraryFile, LibraryStats
 from quality.services.audio import AudioReadError, audio_properties_read
@@ -151,13 +152,8 @@ def same_mtime(stored: str | None, st_mtime: float) -> bool:
         return False
     if stored == mtime_iso(st_mtime):
         return True
-    try:
-        parsed = datetime.datetime.fromisoformat(stored)
-    except ValueError:
-        return False
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.UTC)
-    return abs(parsed.timestamp() - st_mtime) < 1e-3
+    parsed = timestamp_parse(stored)
+    return parsed is not None and abs(parsed.timestamp() - st_mtime) < 1e-3
 
 
 def extension_of(name: str) -> str:

@@ -21,8 +21,8 @@ from musicquality.legacy_history import (
     imported_note,
     legacy_history_read,
     legacy_row_key,
-    legacy_timestamp_normalise,
 )
+from musicquality.timestamps import timestamp_normalise
 from tests.legacy import (
     MIGRATION_002_DDL,
     MIGRATION_002_SETTINGS,
@@ -129,7 +129,7 @@ def test_another_layout_is_refused_naming_what_it_holds(tmp_path):
     ],
 )
 def test_legacy_timestamps_become_iso_utc(stored, expected):
-    assert legacy_timestamp_normalise(stored) == expected
+    assert timestamp_normalise(stored) == expected
 
 
 def test_the_imported_marker_carries_the_key():

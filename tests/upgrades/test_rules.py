@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 
+from musicquality.timestamps import timestamp_parse
 from quality.services.tags import isrc_normalise
 from upgrades import rules
 from upgrades.rules import Availability, Listening
@@ -161,10 +162,10 @@ def test_listening_from_playlists():
 
 
 def test_timestamp_parse_reads_legacy_and_django_spellings():
-    legacy = rules.timestamp_parse("2026-01-08T12:00:00.123456+00:00")
-    django = rules.timestamp_parse("2026-01-08 12:00:00.123456")
+    legacy = timestamp_parse("2026-01-08T12:00:00.123456+00:00")
+    django = timestamp_parse("2026-01-08 12:00:00.123456")
     assert legacy == django
-    assert rules.timestamp_parse("yesterday") is None
+    assert timestamp_parse("yesterday") is None
 
 
 def test_availability_decide():
