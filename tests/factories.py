@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
+
+import mutagen
 
 from dedup.models import DedupHistory
 from musicquality.fields import utc_now_iso
@@ -82,3 +85,15 @@ def dedup_history_make(**overrides) -> DedupHistory:
     }
     values.update(overrides)
     return DedupHistory.objects.create(**values)
+
+
+def tags_write(path: Path, **tags: str) -> Path:
+    """Write easy-mutagen tags (``artist=``, ``title=``, ``album=``...) into an audio file made
+    by a test, adding a tag block when the file has none."""
+    audio = mutagen.File(path, easy=True)
+    if audio.tags is None:
+        audio.add_tags()
+    for key, value in tags.items():
+        audio[key] = value
+    audio.save()
+    return path

@@ -14,27 +14,17 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-import mutagen
 import numpy as np
 
 from quality.services import audio_make as E
 from quality.services.music_signal import music_like
 from tests.conftest import manage_env, run_manage
+from tests.factories import tags_write
 from tests.musicquality.helpers import db_rows  # noqa: F401 (re-exported for the imports tests)
 
 SR = 44100
 SECONDS = 10.0  # enough changing audio for a fingerprint (quality.fingerprints)
 SHORT_SECONDS = 2.0  # too short for one: only tags can say what it is
-
-
-def tag(path: Path, **tags: str) -> Path:
-    audio = mutagen.File(path, easy=True)
-    if audio.tags is None:
-        audio.add_tags()
-    for key, value in tags.items():
-        audio[key] = value
-    audio.save()
-    return path
 
 
 def flac(path: Path, pcm: np.ndarray) -> Path:
@@ -92,7 +82,7 @@ def library_and_import_make(root: Path) -> Made:
     mp3(root / library["e"], short, 128)
     for name in "abcde":
         upper = name.upper()
-        tag(
+        tags_write(
             root / library[name],
             artist=f"Artist {upper}",
             title=f"Song {upper}",
@@ -110,23 +100,23 @@ def library_and_import_make(root: Path) -> Made:
         "e_short": "incoming/batch/E.flac",
     }
     flac(root / files["new1"], melody(21))
-    tag(root / files["new1"], artist="Newcomer", title="First Song", album="Debut")
+    tags_write(root / files["new1"], artist="Newcomer", title="First Song", album="Debut")
     mp3(root / files["new2"], melody(22), 320)
-    tag(root / files["new2"], artist="Newcomer", title="Second Song", album="Debut")
+    tags_write(root / files["new2"], artist="Newcomer", title="Second Song", album="Debut")
     shutil.copyfile(root / library["a"], root / files["a_retagged"])
-    tag(root / files["a_retagged"], artist="A. Artist", title="Song A (2024 remaster)")
+    tags_write(root / files["a_retagged"], artist="A. Artist", title="Song A (2024 remaster)")
     mp3(root / files["b_low"], pcm["b"], 96)
-    tag(root / files["b_low"], artist="Artist B", title="Song B")
+    tags_write(root / files["b_low"], artist="Artist B", title="Song B")
     for name, upper in (("c_flac", "C"), ("d_flac", "D")):
         flac(root / files[name], pcm[upper.lower()])
-        tag(
+        tags_write(
             root / files[name],
             artist=f"Artist {upper}",
             title=f"Song {upper}",
             album=f"Album {upper}",
         )
     flac(root / files["e_short"], short)
-    tag(root / files["e_short"], artist="Artist E", title="Song E", album="Album E")
+    tags_write(root / files["e_short"], artist="Artist E", title="Song E", album="Album E")
     not_audio = incoming / "batch" / "notes.mp3"
     not_audio.write_text("not audio, despite its name\n")
     return Made(

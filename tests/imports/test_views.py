@@ -12,7 +12,8 @@ from django.urls import reverse
 from imports.models import ImportFile, ImportVetting
 from quality.models import LibraryFile, VettingHistory
 from tests.conftest import LIBRARY_DBS
-from tests.imports.helpers import flac, melody, sha256, tag
+from tests.factories import tags_write
+from tests.imports.helpers import flac, melody, sha256
 
 pytestmark = [
     # transactional: a job checks the library file from a connection of its own
@@ -75,7 +76,9 @@ def test_vet_as_a_job_review_dry_run_and_apply_a_new_recording(superuser_client,
     from jobs.models import Job
 
     downloads, music = roots
-    song = tag(flac(downloads / "batch" / "song.flac", melody(31)), artist="Band", title="Song")
+    song = tags_write(
+        flac(downloads / "batch" / "song.flac", melody(31)), artist="Band", title="Song"
+    )
     digest = sha256(song)
 
     job_page = superuser_client.post(VET, {"folder": str(downloads / "batch")}, follow=True)
@@ -126,7 +129,7 @@ def test_vet_as_a_job_review_dry_run_and_apply_a_new_recording(superuser_client,
 
 def test_apply_needs_a_selection(superuser_client, roots):
     downloads, music = roots
-    tag(flac(downloads / "batch" / "song.flac", melody(32)), artist="Band", title="Song")
+    tags_write(flac(downloads / "batch" / "song.flac", melody(32)), artist="Band", title="Song")
     superuser_client.post(VET, {"folder": str(downloads / "batch")})
     vetting = ImportVetting.objects.get()
     response = superuser_client.post(PLAN, {"vetting": vetting.pk, "into": str(music)}, follow=True)
@@ -192,7 +195,7 @@ def test_the_import_tables_render_the_body_django_tables2_renders(superuser_clie
 
 def test_a_vetting_through_the_api_names_the_stored_vetting(superuser_client, roots, tmp_path):
     downloads, _music = roots
-    tag(flac(downloads / "batch" / "song.flac", melody(33)), artist="Band", title="Song")
+    tags_write(flac(downloads / "batch" / "song.flac", melody(33)), artist="Band", title="Song")
     response = superuser_client.post(
         "/api/jobs/",
         {"kind": "vet_import", "folder": str(downloads / "batch")},
@@ -218,7 +221,9 @@ def test_a_file_an_interrupted_apply_left_open_is_offered_and_finished(superuser
     from jobs.models import Job
 
     downloads, music = roots
-    song = tag(flac(downloads / "batch" / "song.flac", melody(33)), artist="Band", title="Song")
+    song = tags_write(
+        flac(downloads / "batch" / "song.flac", melody(33)), artist="Band", title="Song"
+    )
     digest = sha256(song)
     superuser_client.post(VET, {"folder": str(downloads / "batch")})
     vetting = ImportVetting.objects.get()

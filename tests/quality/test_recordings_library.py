@@ -22,6 +22,7 @@ from quality.models import AudioMatch, AudioVerification, FileQuality, LibraryFi
 from quality.services import audio_make as E
 from quality.services.music_signal import music_like
 from tests.conftest import LIBRARY_DBS
+from tests.factories import tags_write
 from upgrades.models import UpgradeCandidate, UserAction
 
 pytestmark = [
@@ -34,16 +35,6 @@ SECONDS = 15.0
 #: Seed pairs whose melodies share key and tempo: the same structure, different recordings
 #: (the hardest case for a fingerprint; found by the Chromaprint study, docs/recordings.md).
 SAME_STRUCTURE = ((154, 1188), (969, 569))
-
-
-def tag(path: Path, **tags: str) -> Path:
-    audio = mutagen.File(path, easy=True)
-    if audio.tags is None:
-        audio.add_tags()
-    for key, value in tags.items():
-        audio[key] = value
-    audio.save()
-    return path
 
 
 def flac(path: Path, pcm: np.ndarray, *, level: int = 5) -> Path:
@@ -60,8 +51,8 @@ def made(tmp_path_factory) -> dict[str, Path]:
     lead_in = np.zeros((2, 2 * SR), np.float32)
     files = {
         # one recording, three encoders, different or no tags; an offset and a padded copy
-        "first.flac": tag(flac(folder / "first.flac", first), artist="Band", title="First"),
-        "first.mp3": tag(
+        "first.flac": tags_write(flac(folder / "first.flac", first), artist="Band", title="First"),
+        "first.mp3": tags_write(
             E.encode(folder / "first.mp3", first, SR, "libmp3lame", vbr_quality=2),
             artist="Band",
             title="First (2011 remaster)",
@@ -75,19 +66,21 @@ def made(tmp_path_factory) -> dict[str, Path]:
     # two different recordings of the same structure, with identical tags and duration
     for name, seed in (("intro_a", SAME_STRUCTURE[1][0]), ("intro_b", SAME_STRUCTURE[1][1])):
         pcm = music_like(seconds=SECONDS, seed=seed)
-        files[name] = tag(flac(folder / f"{name}.flac", pcm), artist="Band", title="Intro")
+        files[name] = tags_write(flac(folder / f"{name}.flac", pcm), artist="Band", title="Intro")
     # identical audio at two compression levels (different bytes)
     same = music_like(seconds=SECONDS, seed=SAME_STRUCTURE[0][1])
-    files["level0"] = tag(flac(folder / "level0.flac", same, level=0), title="Level zero")
-    files["level12"] = tag(flac(folder / "level12.flac", same, level=12), title="Level twelve")
+    files["level0"] = tags_write(flac(folder / "level0.flac", same, level=0), title="Level zero")
+    files["level12"] = tags_write(
+        flac(folder / "level12.flac", same, level=12), title="Level twelve"
+    )
     # a recording held only as two lossy copies, tagged differently
     lossy = music_like(seconds=SECONDS, seed=7)
-    files["lossy_128"] = tag(
+    files["lossy_128"] = tags_write(
         E.encode(folder / "lossy_128.mp3", lossy, SR, "libmp3lame", bit_rate=128_000),
         artist="Singer",
         title="Only lossy",
     )
-    files["lossy_192"] = tag(
+    files["lossy_192"] = tags_write(
         E.encode(folder / "lossy_192.mp3", lossy, SR, "libmp3lame", bit_rate=192_000),
         artist="Singer",
         title="Only Lossy (album version)",

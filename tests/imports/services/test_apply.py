@@ -12,7 +12,8 @@ from quality.models import LibraryFile
 from quality.services.incoming import incoming_file_store
 from quality.services.summary import library_summary_differences, library_summary_rebuild
 from tests.conftest import LIBRARY_DBS
-from tests.imports.helpers import flac, melody, mp3, sha256, tag
+from tests.factories import tags_write
+from tests.imports.helpers import flac, melody, mp3, sha256
 from tests.quality.summary_helpers import assert_summary_is_the_library
 
 pytestmark = pytest.mark.django_db(databases=LIBRARY_DBS)
@@ -30,9 +31,9 @@ def roots(tmp_path, settings):
 
 def test_a_file_changed_since_it_was_vetted_is_left_alone(roots):
     downloads, music = roots
-    song = tag(flac(downloads / "song.flac", melody(51)), artist="Band", title="Song")
+    song = tags_write(flac(downloads / "song.flac", melody(51)), artist="Band", title="Song")
     vetting = import_vetting_run(folder=downloads)
-    tag(song, album="Changed after vetting")
+    tags_write(song, album="Changed after vetting")
     changed = sha256(song)
 
     result = import_apply(vetting_id=vetting.pk, into=music)
@@ -82,10 +83,12 @@ def test_an_apply_keeps_the_library_summary_equal_to_a_full_recomputation(roots)
     downloads, music = roots
     pcm = melody(54)
     old = music / "Band" / "Song.mp3"
-    incoming_file_store(path=tag(mp3(old, pcm, 128), artist="Band", title="Song"), verified=None)
+    incoming_file_store(
+        path=tags_write(mp3(old, pcm, 128), artist="Band", title="Song"), verified=None
+    )
     library_summary_rebuild()
-    tag(flac(downloads / "Song.flac", pcm), artist="Band", title="Song")
-    tag(flac(downloads / "Newcomer.flac", melody(55)), artist="Newcomer", title="First Tune")
+    tags_write(flac(downloads / "Song.flac", pcm), artist="Band", title="Song")
+    tags_write(flac(downloads / "Newcomer.flac", melody(55)), artist="Newcomer", title="First Tune")
     vetting = import_vetting_run(folder=downloads)
     assert summary_facts_differ() == 0
 

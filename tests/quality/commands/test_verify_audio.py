@@ -11,7 +11,6 @@ import os
 from io import StringIO
 from pathlib import Path
 
-import mutagen
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -21,6 +20,7 @@ from quality.selectors import verification_backlog_count
 from quality.services import audio_make as E
 from quality.services.music_signal import music_like
 from tests.conftest import LIBRARY_DBS
+from tests.factories import tags_write
 from upgrades.models import UpgradeCandidate
 
 pytestmark = [
@@ -30,15 +30,6 @@ pytestmark = [
 
 SR = 44100
 SECONDS = 12.0
-
-
-def tag(path: Path, *, artist: str, title: str) -> Path:
-    audio = mutagen.File(path, easy=True)
-    if audio.tags is None:
-        audio.add_tags()
-    audio["artist"], audio["title"] = artist, title
-    audio.save()
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +42,7 @@ def made(tmp_path_factory) -> dict[str, Path]:
     song = music_like(seconds=SECONDS, seed=41)
     other = music_like(seconds=SECONDS, seed=42, tilt_db_per_octave=6.0)
     files = {}
-    files["mp3_320"] = tag(
+    files["mp3_320"] = tags_write(
         E.encode(folder / "song.mp3", song, SR, "libmp3lame", bit_rate=320_000),
         artist="Band",
         title="Song",
@@ -59,13 +50,13 @@ def made(tmp_path_factory) -> dict[str, Path]:
     source = E.encode(folder.parent / "source128.mp3", song, SR, "libmp3lame", bit_rate=128_000)
     decoded, rate = E.decode(source)
     fake = E.write_int_flac(folder / "song.flac", E.to_int(decoded, 16), rate, 16)
-    files["fake_flac"] = tag(fake, artist="Band", title="Song")
+    files["fake_flac"] = tags_write(fake, artist="Band", title="Song")
     genuine = E.write_int_flac(folder / "other.flac", E.to_int(other, 16), SR, 16)
-    files["genuine_flac"] = tag(genuine, artist="Band", title="Other")
+    files["genuine_flac"] = tags_write(genuine, artist="Band", title="Other")
     up = E.write_int_flac(
         folder / "upsampled.flac", E.to_int(E.resample(other, SR, 96_000), 24), 96_000, 24
     )
-    files["upsampled"] = tag(up, artist="Band", title="Upsampled")
+    files["upsampled"] = tags_write(up, artist="Band", title="Upsampled")
     data = genuine.read_bytes()
     cut = folder / "cut.flac"
     cut.write_bytes(data[: len(data) // 2])
