@@ -66,7 +66,11 @@ class DuplicatePair:
 
 
 def recent_cutoff(*, now: datetime.datetime, days: int = RECENT_DAYS) -> datetime.datetime:
-    return now - datetime.timedelta(days=days)
+    """Midnight (UTC) of the first of the last ``days`` days, today included: the window of
+    the per-day chart, so that /dedup/'s table by reason and its chart count the same
+    deletions (the summary keeps whole days)."""
+    first = now.astimezone(datetime.UTC).date() - datetime.timedelta(days=days - 1)
+    return datetime.datetime.combine(first, datetime.time(), tzinfo=datetime.UTC)
 
 
 def _summary_rows(sql: str, params: Sequence = ()) -> list[tuple]:
@@ -107,8 +111,7 @@ def deletions_by_reason(*, since: datetime.datetime) -> list[ReasonRow]:
 
 def deletions_per_day(*, now: datetime.datetime, days: int = RECENT_DAYS) -> list[tuple[str, int]]:
     """``(YYYY-MM-DD, files deleted)`` for each of the last ``days`` days (UTC), zeros kept."""
-    today = now.astimezone(datetime.UTC).date()
-    first = today - datetime.timedelta(days=days - 1)
+    first = recent_cutoff(now=now, days=days).date()
     counts = dict(
         _summary_rows(
             "SELECT day, sum(files) FROM summary_deletion WHERE day >= %s GROUP BY day",

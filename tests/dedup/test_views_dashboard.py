@@ -1,3 +1,4 @@
+import datetime
 import html
 import random
 import re
@@ -9,7 +10,7 @@ from django.urls import reverse
 from dedup.dashboard_selectors import PAIR_SORTS, duplicate_pairs_with_quality_gap
 from dedup.tables import DuplicatePairTable
 from tests.conftest import LIBRARY_DBS
-from tests.factories import file_quality_make, library_file_make
+from tests.factories import dedup_history_make, file_quality_make, library_file_make
 from tests.ui_fixtures import (
     EXPECTED,
     SESSION_LAST_WEEK,
@@ -40,6 +41,21 @@ def test_dashboard_chart_has_30_days_ending_today(superuser_client, small_librar
     assert sum(bar.value for bar in bars) == 4  # + one ten days ago; the 40-day-old row is out
     assert bars[-11].value == 1
     assert context["deleted_recently"] == 4
+
+
+@pytest.mark.django_db(databases=LIBRARY_DBS)
+def test_the_table_by_reason_counts_the_days_the_chart_shows(superuser_client):
+    """Both cover the last 30 UTC days, today included: a deletion early on the day 29 days
+    back is in both, one on the day before in neither (the table used to reach back 30 x 24
+    hours, into a 31st calendar day the chart does not show)."""
+    midnight = datetime.datetime.now(datetime.UTC).replace(hour=0, minute=0, second=1)
+    for days_ago, reason in ((0, "exact_duplicate"), (29, "lower_quality"), (30, "manual")):
+        moment = midnight - datetime.timedelta(days=days_ago)
+        dedup_history_make(deleted_at=moment.isoformat(), deletion_reason=reason)
+    context = superuser_client.get(reverse("dedup_dashboard")).context
+    reasons = {row.deletion_reason: row.count for row in context["reasons"]}
+    assert reasons == {"exact_duplicate": 1, "lower_quality": 1}
+    assert sum(reasons.values()) == context["deleted_recently"] == 2
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)
