@@ -168,6 +168,7 @@ class _Accumulator:
         self.gaps: list[dict] = []
         self.slack_s, self.slack_frames = (0.002, 0.5) if lossless else (0.1, 2.0)
         self.wi = 0
+        self._pack_buffer = np.empty(0, np.uint8)
 
     def setup(self, frame, bits_hint: int | None, duration: float | None) -> None:
         self.rate = int(frame.sample_rate)
@@ -235,7 +236,7 @@ class _Accumulator:
             self.md5.update(inter.data)
         elif container_bits == 32 and shift == 8:
             # 24-bit in the upper bits of s32: little-endian bytes 1..3 are the packed sample
-            self.md5.update(np.ascontiguousarray(inter.view(_S24_FIELD)["s"]).data)
+            self.md5.update(self._packed_24(inter))
         else:
             nbytes = (bits + 7) // 8
             v = inter >> shift
@@ -256,12 +257,39 @@ class _Accumulator:
                 buf[a - ws : b - ws] = mono
                 self.filled[i] = max(self.filled[i], b - ws)
 
+    def _packed_24(self, inter: np.ndarray) -> memoryview:
+        """Bytes 1..3 of each little-endian s32 sample (a 24-bit sample, packed), gathered by
+        three strided byte copies into a reused buffer: about twice as fast as a structured
+        view of the same bytes (bench/RESULTS.md, "Audio verification throughput")."""
+        source = inter.view(np.uint8)
+        size = 3 * inter.size
+        if self._pack_buffer.size < size:
+            self._pack_buffer = np.empty(size, np.uint8)
+        packed = self._pack_buffer[:size]
+        packed[0::3] = source[1::4]
+        packed[1::3] = source[2::4]
+        packed[2::3] = source[3::4]
+        return packed.data
+
     # float (lossy) decoders: SHA-256 of each channel's float32 stream (decoder-dependent)
     def _float_frame(self, frame, fmt: str, ch: int, n: int) -> None:
+        in_window = self.wi < len(self.windows) and self.samples + n > self.windows[self.wi][0]
         if fmt == "fltp":
-            chans = [np.frombuffer(p, dtype="<f4", count=n) for p in frame.planes[:ch]]  # zero-copy
-        elif fmt == "flt" and ch == 1:
-            chans = [np.frombuffer(frame.planes[0], dtype="<f4", count=n)]
+            # what the MP3, AAC, Vorbis and Opus decoders give: each plane's first 4n bytes are
+            # one channel's samples, hashed straight from the plane; arrays are made only for
+            # the frames an analysis window needs (most frames are in none)
+            planes = frame.planes[:ch]
+            if self.hash_lossy:
+                nbytes = 4 * n
+                while len(self.sha) < len(planes):
+                    self.sha.append(hashlib.sha256())
+                for h, plane in zip(self.sha, planes, strict=False):
+                    h.update(memoryview(plane)[:nbytes])
+            if in_window:
+                self._window_floats([np.frombuffer(p, dtype=_F32, count=n) for p in planes], n)
+            return
+        if fmt == "flt" and ch == 1:
+            chans = [np.frombuffer(frame.planes[0], dtype=_F32, count=n)]
         else:
             a = frame.to_ndarray()
             if not frame.format.is_planar:
@@ -276,15 +304,19 @@ class _Accumulator:
                 self.sha.append(hashlib.sha256())
             for h, c in zip(self.sha, chans, strict=False):
                 h.update(c.data)
+        if in_window:
+            self._window_floats(chans, n)
+
+    def _window_floats(self, chans: list[np.ndarray], n: int) -> None:
+        """The mono mix of the part of a float frame that falls in analysis windows."""
         s0 = self.samples
-        if self.wi < len(self.windows) and s0 + n > self.windows[self.wi][0]:
-            for i, a, b in self._window_parts(s0, n):
-                ws, _we, buf = self.windows[i]
-                seg = chans[0][a - s0 : b - s0].copy()
-                for c in chans[1:]:
-                    seg += c[a - s0 : b - s0]
-                buf[a - ws : b - ws] = seg * (1.0 / len(chans))
-                self.filled[i] = max(self.filled[i], b - ws)
+        for i, a, b in self._window_parts(s0, n):
+            ws, _we, buf = self.windows[i]
+            seg = chans[0][a - s0 : b - s0].copy()
+            for c in chans[1:]:
+                seg += c[a - s0 : b - s0]
+            buf[a - ws : b - ws] = seg * (1.0 / len(chans))
+            self.filled[i] = max(self.filled[i], b - ws)
 
     def digest(self) -> str | None:
         if not self.samples:
@@ -325,7 +357,7 @@ class _Accumulator:
 
 
 _NP_DTYPES = {"u8": "u1", "s16": "<i2", "s32": "<i4", "flt": "<f4", "dbl": "<f8", "s64": "<i8"}
-_S24_FIELD = np.dtype({"names": ["s"], "formats": ["V3"], "offsets": [1], "itemsize": 4})
+_F32 = np.dtype("<f4")
 
 
 def _position(packet, acc: _Accumulator) -> float:
