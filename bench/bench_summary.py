@@ -73,6 +73,7 @@ def maintenance(args) -> None:
     from django.db import connections
 
     from musicquality.parallel import default_workers
+    from musicquality.schema import SUMMARY_DDL
     from quality.services import summary as summary_service
     from quality.services.analysis import file_quality_analyze_all
     from quality.services.demo import demo_library_make
@@ -119,6 +120,10 @@ def maintenance(args) -> None:
             if mode == "without":
                 with connections["library"].cursor() as cursor:
                     summary_service.summary_tables_drop(cursor)
+                    # the analysis's own record of the files it could not read stays: the
+                    # backlog's SQL reads it (without it the analysis builds the summary)
+                    (unreadable,) = [s for s in SUMMARY_DDL if "EXISTS summary_unreadable (" in s]
+                    cursor.execute(unreadable)
             refresh_seconds[0] = 0.0
             started = time.perf_counter()
             library_scan(roots=[music], workers=workers)

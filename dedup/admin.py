@@ -92,7 +92,9 @@ class DedupHistoryAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
     )
     search_fields = ("artist", "title", "file_path", "kept_file_path")
     actions = ["recover_selected"]
-    list_per_page = 100
+    # the admin's rendering costs about a millisecond a row; the history grows without bound
+    # (bench/RESULTS.md, "Pages at 500,000 files")
+    list_per_page = 50
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]

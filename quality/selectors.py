@@ -138,11 +138,20 @@ def _active_files_sql(
     return sql, params
 
 
+def _unreadable_table_ensure() -> None:
+    """The backlog's SQL reads the summary's ``summary_unreadable``: built first if missing
+    (``library_summary_ensure``; imported here, the summary service reads this module)."""
+    from quality.services.summary import library_summary_ensure
+
+    library_summary_ensure()
+
+
 def files_to_analyse(
     *, force: bool = False, path_prefix: str | None = None, limit: int | None = None
 ) -> list[FileToAnalyse]:
     """Active files in the backlog (every active file with ``force``), by id, each with the
     evidence of its current verification (the score is the effective one)."""
+    _unreadable_table_ensure()
     sql, params = _active_files_sql(
         columns="li.id, li.file_path, li.file_format, "
         + ", ".join(f"av.{column}" for column in EVIDENCE_COLUMNS),
@@ -173,6 +182,7 @@ def active_files_count(*, path_prefix: str | None = None) -> int:
 
 def analysis_backlog_count(*, path_prefix: str | None = None) -> int:
     """How many active files ``analyze_quality`` would analyse now."""
+    _unreadable_table_ensure()
     sql, params = _active_files_sql(columns="COUNT(*)", pending=True, path_prefix=path_prefix)
     with connections[DB].cursor() as cursor:
         cursor.execute(sql, params)
@@ -190,9 +200,13 @@ class UnreadableFile:
     failed_at: datetime.datetime | None
 
 
+#: The unreadable files first (a handful), each then found in library_index by its id.
+#: ``CROSS JOIN`` is how SQLite is told to keep that order: left to choose, its planner
+#: walked all of library_index, testing each row (bench/RESULTS.md, "Pages at 500,000 files").
+UNREADABLE_FROM = "FROM summary_unreadable u CROSS JOIN library_index li ON li.id = u.id"
 _UNREADABLE_SQL = f"""
 SELECT li.id, li.file_path, u.kind, u.message, u.failed_at
-FROM summary_unreadable u JOIN library_index li ON li.id = u.id
+{UNREADABLE_FROM}
 WHERE li.{ACTIVE_SQL} AND {UNREADABLE_CONDITION} {{where}}
 ORDER BY li.file_path
 """
@@ -201,6 +215,7 @@ ORDER BY li.file_path
 def unreadable_files_list(*, library_file_id: int | None = None) -> list[UnreadableFile]:
     """The active files the analysis could not read, unchanged since, by path (a handful:
     the list grows with the damaged files, not with the library)."""
+    _unreadable_table_ensure()
     where, params = ("AND li.id = %s", [library_file_id]) if library_file_id else ("", [])
     with connections[DB].cursor() as cursor:
         cursor.execute(_UNREADABLE_SQL.format(where=where), params)
@@ -211,13 +226,14 @@ def unreadable_files_list(*, library_file_id: int | None = None) -> list[Unreada
 
 
 def unreadable_files_count(*, path_prefix: str | None = None) -> int:
+    _unreadable_table_ensure()
     prefix_sql, params = "", list[int | str]()
     if path_prefix:
         prefix_sql = "AND substr(li.file_path, 1, %s) = %s"
         params = [len(path_prefix), path_prefix]
     with connections[DB].cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM summary_unreadable u JOIN library_index li ON li.id = u.id "
+            f"SELECT count(*) {UNREADABLE_FROM} "
             f"WHERE li.{ACTIVE_SQL} AND {UNREADABLE_CONDITION} {prefix_sql}",
             params,
         )

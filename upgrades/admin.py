@@ -29,7 +29,11 @@ from quality.badges import file_quality_badge
 from upgrades.links import ROW_DECISIONS, decision_buttons, file_detail_url
 from upgrades.models import JobStatus, UpgradeCandidate, UpgradeJob, UserAction
 from upgrades.rules import PRIORITY_BANDS, priority_band_label
-from upgrades.selectors import candidates_playlists_attach, upgrade_action_counts
+from upgrades.selectors import (
+    candidates_playlists_attach,
+    upgrade_action_counts,
+    upgrade_candidates_with_action_count,
+)
 from upgrades.services import upgrade_candidate_edit, upgrade_candidates_act, upgrade_job_close
 
 #: A bulk change of more candidates than this asks for confirmation first (a slip of "select
@@ -71,7 +75,10 @@ class PendingFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         pending = self.object_list.filter(user_action=UserAction.PENDING).order_by(*BY_PRIORITY)
-        pending_count = pending.count()
+        if self.object_list.query.has_filters():
+            pending_count = pending.count()
+        else:  # the whole table: its count is kept in the summary (counting grows with it)
+            pending_count = upgrade_candidates_with_action_count(user_action=UserAction.PENDING)
         ids = []
         if bottom < pending_count:
             ids += _page_ids(pending, bottom, min(top, pending_count))

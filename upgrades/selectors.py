@@ -200,6 +200,14 @@ def upgrade_action_counts() -> dict[str, int]:
     return counts
 
 
+def upgrade_candidates_with_action_count(*, user_action: str) -> int:
+    """Candidates whose stored ``user_action`` is exactly ``user_action``, from the summary:
+    what ``filter(user_action=...)`` counts (a NULL action is not ``pending`` here)."""
+    return sum(
+        candidates for action, _service, candidates in _upgrade_summary() if action == user_action
+    )
+
+
 def upgrade_availability_counts(*, user_action: str | None = None) -> list[tuple[str, int]]:
     """Candidates per ``available_on_service``, most first."""
     totals: dict[str, int] = {}

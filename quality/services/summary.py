@@ -326,6 +326,20 @@ def library_summary_differences() -> SummaryDifferences:
     return SummaryDifferences(len(_different_ids()), False)
 
 
+def library_summary_ensure() -> None:
+    """Build the summary now when the table the analysis backlog reads, ``summary_unreadable``,
+    is missing: a library whose summary predates it (made by an older release, before the
+    first page view that would rebuild it) or whose summary was dropped. Without it the
+    backlog's SQL cannot run; with it (every other time) this is one lookup."""
+    with connections[DB].cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'summary_unreadable'"
+        )
+        if cursor.fetchone() is not None:
+            return
+    library_summary_rebuild()
+
+
 def library_summary_reconcile() -> ReconcileResult:
     """Compare every file's facts with its summary row and refresh those that differ
     (written by the Music Tools CLI, or by anything else that is not one of our writers);

@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connections
 from django.db.models import Case, Value, When
 from django.test import Client
 
@@ -352,6 +353,13 @@ def test_pending_first_pages_hold_every_candidate_once_in_order(curator_client):
     decided = [c.id for c in made[::3]]
     upgrade_candidates_act(candidate_ids=decided[:20], action="approved")
     upgrade_candidates_act(candidate_ids=decided[20:], action="ignored")
+    # the Music Tools CLI may leave the action NULL: not pending to the ORM's filter, nor to
+    # the paginator, whose count of pending rows comes from the summary
+    with connections["library"].cursor() as cursor:
+        cursor.execute(
+            "UPDATE upgrade_candidates SET user_action = NULL WHERE id IN (%s, %s, %s)",
+            [made[1].id, made[2].id, made[4].id],
+        )
     expected = [
         c.artist
         for c in UpgradeCandidate.objects.order_by(

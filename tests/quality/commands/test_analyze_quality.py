@@ -242,7 +242,10 @@ def test_a_fifo_that_replaced_an_indexed_file_is_counted_not_waited_for(music, t
 def test_an_unreadable_file_leaves_the_backlog_until_it_changes(music, client, django_user_model):
     """A corrupt file is recorded with its reason, counted apart and shown so; the next run
     does not try it again (nor count it as backlog) until the file changes."""
+    from quality.models import ACTIVE_SQL
     from quality.selectors import (
+        UNREADABLE_CONDITION,
+        UNREADABLE_FROM,
         analysis_backlog_count,
         unreadable_files_count,
         unreadable_files_list,
@@ -255,6 +258,15 @@ def test_an_unreadable_file_leaves_the_backlog_until_it_changes(music, client, d
     (unreadable,) = unreadable_files_list()
     assert (unreadable.file_path, unreadable.kind) == (str(bad), "corrupt") and unreadable.message
     assert (analysis_backlog_count(), unreadable_files_count()) == (0, 1)
+    # counted from the unreadable files, each found by its id: never a walk of library_index,
+    # which every page showing the count would pay after each change of the library
+    with connections["library"].cursor() as cursor:
+        cursor.execute(
+            f"EXPLAIN QUERY PLAN SELECT count(*) {UNREADABLE_FROM} "
+            f"WHERE li.{ACTIVE_SQL} AND {UNREADABLE_CONDITION}"
+        )
+        plan = [row[3] for row in cursor.fetchall()]
+    assert plan[0] == "SCAN u" and not any(step.startswith("SCAN li") for step in plan), plan
     second = analyse()
     assert "Analysed 0, skipped 3 (up to date), 1 unreadable since the last try" in second
     assert "errors 0" in second
@@ -277,3 +289,18 @@ def test_an_unreadable_file_leaves_the_backlog_until_it_changes(music, client, d
     assert "Analysed 1," in analyse()
     assert unreadable_files_count() == 0 and unreadable_files_list() == []
     assert FileQuality.objects.filter(library_file__file_path=str(bad)).exists()
+
+
+def test_a_summary_from_before_summary_unreadable_is_built_before_the_backlog_is_read(music):
+    """A library whose summary predates ``summary_unreadable`` (an older release's layout),
+    or was dropped: scan and analyse build it instead of failing on a missing table."""
+    from quality.services.summary import summary_state_read, summary_tables_drop
+
+    with connections["library"].cursor() as cursor:
+        summary_tables_drop(cursor)
+    scan(music)
+    assert "Analysed 4, skipped 0" in analyse()
+    with connections["library"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM summary_unreadable")
+        assert cursor.fetchone() == (0,)
+        assert summary_state_read(cursor) is not None
