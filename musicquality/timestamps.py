@@ -4,10 +4,10 @@ Timestamps live in TEXT columns written by three hands: ours (``datetime.isoform
 the legacy tool's ``T`` form), Django's SQLite spelling (a space, naive) and the Music Tools
 CLI, whose own ``datetime.now().isoformat()`` is local and naive, whose column defaults are
 SQLite's ``CURRENT_TIMESTAMP`` (UTC, a space), and whose streaming tables may hold Unix time.
-Every reader (model fields, selectors, the scan's mtime check, the playlists' "added" dates,
-the legacy history import) goes through :func:`timestamp_parse`, so a value reads as the same
-instant everywhere, and a value nothing can read is ``None`` rather than an error that stops
-a page or a run.
+Every reader (model fields, selectors, the last scan and analysis times, the scan's mtime
+check, the playlists' "added" dates, the legacy history import) goes through
+:func:`timestamp_parse`, so a value reads as the same instant everywhere, and a value
+nothing can read is ``None`` rather than an error that stops a page or a run.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ from typing import NamedTuple
 
 from django.db import connections
 from django.db.models import Count, Max, Q
-from django.utils.dateparse import parse_datetime
 
 from musicquality.aggregates import Total
 from musicquality.keyset import (
@@ -522,16 +521,12 @@ class ScanRun:
         return self.files / self.seconds
 
 
-def _as_datetime(value) -> datetime.datetime | None:
-    return parse_datetime(value) if isinstance(value, str) else value
-
-
 def last_scan_get() -> ScanRun | None:
     stats = LibraryStats.objects.order_by("-id").first()
     if stats is None:
         return None
     return ScanRun(
-        finished_at=_as_datetime(stats.last_index_time or stats.created_at),
+        finished_at=timestamp_parse(stats.last_index_time or stats.created_at),
         files=stats.total_files,
         seconds=stats.index_duration,
     )
@@ -541,7 +536,7 @@ def last_analysis_get() -> ScanRun | None:
     last = FileQuality.objects.aggregate(last=Max("analyzed_at"))["last"]
     if last is None:
         return None
-    return ScanRun(finished_at=_as_datetime(last), files=None, seconds=None)
+    return ScanRun(finished_at=timestamp_parse(last), files=None, seconds=None)
 
 
 # --- one file -------------------------------------------------------------------------------
@@ -924,7 +919,7 @@ def library_summary_get() -> LibrarySummary:
         cursor.execute("SELECT generation FROM summary_state WHERE id = 1")
         row = cursor.fetchone()
     return LibrarySummary(
-        counts=counts, last_analysis_at=_as_datetime(last), generation=row[0] if row else 0
+        counts=counts, last_analysis_at=timestamp_parse(last), generation=row[0] if row else 0
     )
 
 
