@@ -23,7 +23,7 @@ from musicquality.keyset import (
     position_from_token,
 )
 from quality.models import LibraryFile
-from quality.services.summary import library_summary_check
+from quality.services.summary import library_summary_check, summary_rows
 from quality.summary import SCORE_UNITS
 
 RECENT_DAYS = 30
@@ -73,14 +73,6 @@ def recent_cutoff(*, now: datetime.datetime, days: int = RECENT_DAYS) -> datetim
     return datetime.datetime.combine(first, datetime.time(), tzinfo=datetime.UTC)
 
 
-def _summary_rows(sql: str, params: Sequence = ()) -> list[tuple]:
-    """Rows of the trigger-kept deletion summary (docs/summary.md), built first if needed."""
-    library_summary_check()
-    with connections["library"].cursor() as cursor:
-        cursor.execute(sql, list(params))
-        return cursor.fetchall()
-
-
 def _day(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).date().isoformat()
 
@@ -90,7 +82,7 @@ def deletions_by_reason(*, since: datetime.datetime) -> list[ReasonRow]:
     ``since`` (UTC) or later, per reason, most first (pending moves included, as in the
     report's query)."""
     labels = dict(DedupHistory._meta.get_field("deletion_reason").flatchoices)
-    rows = _summary_rows(
+    rows = summary_rows(
         "SELECT reason, sum(files), sum(scored), sum(score_units), sum(bytes) "
         "FROM summary_deletion WHERE day >= %s GROUP BY reason",
         [_day(since)],
@@ -113,7 +105,7 @@ def deletions_per_day(*, now: datetime.datetime, days: int = RECENT_DAYS) -> lis
     """``(YYYY-MM-DD, files deleted)`` for each of the last ``days`` days (UTC), zeros kept."""
     first = recent_cutoff(now=now, days=days).date()
     counts = dict(
-        _summary_rows(
+        summary_rows(
             "SELECT day, sum(files) FROM summary_deletion WHERE day >= %s GROUP BY day",
             [first.isoformat()],
         )
@@ -155,10 +147,10 @@ def _pair_from(row: Sequence) -> DuplicatePair:
 
 def duplicate_pairs_count(*, min_diff: float = DEFAULT_MIN_SCORE_DIFF) -> int:
     """How many pairs differ by more than ``min_diff`` (a range of idx_summary_pair_diff)."""
-    library_summary_check()
-    with connections["library"].cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM summary_pair WHERE score_diff > %s", [min_diff])
-        return cursor.fetchone()[0]
+    ((count,),) = summary_rows(
+        "SELECT count(*) FROM summary_pair WHERE score_diff > %s", [min_diff]
+    )
+    return count
 
 
 def duplicate_pairs_with_quality_gap(

@@ -35,7 +35,7 @@ from quality.selectors import (
     recording_candidates,
     recording_candidates_around,
 )
-from quality.services.summary import library_summary_check
+from quality.services.summary import library_summary_check, summary_rows
 from quality.summary import SCORE_UNITS
 
 logger = logging.getLogger(__name__)
@@ -350,10 +350,8 @@ def candidate_badge(candidate: Candidate, codec: str | None, bitrate_mode: str |
 
 def dedup_history_count() -> int:
     """``dedup_history``'s rows, from the deletion summary (no count of the history)."""
-    library_summary_check()
-    with connections["library"].cursor() as cursor:
-        cursor.execute("SELECT coalesce(sum(files), 0) FROM summary_deletion")
-        return cursor.fetchone()[0]
+    ((count,),) = summary_rows("SELECT coalesce(sum(files), 0) FROM summary_deletion")
+    return count
 
 
 def dedup_history_of_file(*, library_file: LibraryFile) -> list[DedupHistory]:
@@ -447,18 +445,15 @@ def dedup_sessions_totals(
     if can_recover is not None:
         where.append("d.can_recover = %s")
         params.append(int(can_recover))
-    library_summary_check()
-    with connections["library"].cursor() as cursor:
-        cursor.execute(
-            "SELECT d.session, s.first_at, s.last_at, sum(d.files), sum(d.bytes), "
-            "sum(d.scored), sum(d.score_units), "
-            "sum(CASE WHEN d.can_recover = 1 THEN d.files ELSE 0 END), "
-            "sum(CASE WHEN d.reason = %s THEN d.files ELSE 0 END) "
-            "FROM summary_deletion d JOIN summary_deletion_session s ON s.session = d.session "
-            f"WHERE {' AND '.join(where)} GROUP BY d.session ORDER BY s.last_at DESC, d.session",
-            [DeletionReason.EXACT_DUPLICATE, *params],
-        )
-        rows = cursor.fetchall()
+    rows = summary_rows(
+        "SELECT d.session, s.first_at, s.last_at, sum(d.files), sum(d.bytes), "
+        "sum(d.scored), sum(d.score_units), "
+        "sum(CASE WHEN d.can_recover = 1 THEN d.files ELSE 0 END), "
+        "sum(CASE WHEN d.reason = %s THEN d.files ELSE 0 END) "
+        "FROM summary_deletion d JOIN summary_deletion_session s ON s.session = d.session "
+        f"WHERE {' AND '.join(where)} GROUP BY d.session ORDER BY s.last_at DESC, d.session",
+        [DeletionReason.EXACT_DUPLICATE, *params],
+    )
     return [
         {
             "deletion_session_id": session,

@@ -7,12 +7,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import connections
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from quality.models import FileQuality, LibraryFile, active_q, inactive_q
-from quality.services.summary import library_summary_check
+from quality.services.summary import summary_rows
 from quality.summary import SCORE_UNITS
 from upgrades import rules
 from upgrades.models import JobStatus, StreamingMatch, UpgradeCandidate, UpgradeJob, UserAction
@@ -184,10 +183,7 @@ def _upgrade_summary() -> list[tuple[str, str, int]]:
     """``(user_action, service, candidates)`` from the trigger-kept summary of
     ``upgrade_candidates`` (docs/summary.md; '' for NULL): a few rows, whatever the number
     of candidates."""
-    library_summary_check()
-    with connections["library"].cursor() as cursor:
-        cursor.execute("SELECT user_action, service, candidates FROM summary_upgrade")
-        return cursor.fetchall()
+    return summary_rows("SELECT user_action, service, candidates FROM summary_upgrade")
 
 
 def upgrade_action_counts() -> dict[str, int]:
@@ -284,15 +280,9 @@ class UpgradeAlbums:
         self.user_action = user_action
         self.order_by = order_by if order_by in ALBUM_SORTS else DEFAULT_ALBUM_SORT
 
-    def _rows(self, sql: str, params: list) -> list[tuple]:
-        library_summary_check()
-        with connections["library"].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-
     def count_upto(self, limit: int) -> int:
         """How many albums, counting no further than ``limit``."""
-        ((count,),) = self._rows(
+        ((count,),) = summary_rows(
             "SELECT count(*) FROM (SELECT 1 FROM summary_upgrade_album "
             "WHERE user_action = %s LIMIT %s)",
             [self.user_action, limit],
@@ -300,7 +290,7 @@ class UpgradeAlbums:
         return count
 
     def __len__(self) -> int:
-        ((count,),) = self._rows(
+        ((count,),) = summary_rows(
             "SELECT count(*) FROM summary_upgrade_album WHERE user_action = %s",
             [self.user_action],
         )
@@ -310,7 +300,7 @@ class UpgradeAlbums:
         if not isinstance(index, slice):
             raise TypeError("UpgradeAlbums is read by pages: slice it")
         start, stop = index.start or 0, index.stop
-        rows = self._rows(
+        rows = summary_rows(
             "SELECT artist, album, candidates, priority_units FROM summary_upgrade_album "
             f"WHERE user_action = %s ORDER BY {ALBUM_SORTS[self.order_by]} LIMIT %s OFFSET %s",
             [self.user_action, -1 if stop is None else max(stop - start, 0), start],

@@ -508,3 +508,12 @@ def library_summary_check() -> SummaryFreshness:
     _background_check()
     checked_at = datetime.datetime.fromtimestamp(last, datetime.UTC) if last else None
     return SummaryFreshness(exact=False, checked_at=checked_at)
+
+
+def summary_rows(sql: str, params: Sequence = ()) -> list[tuple]:
+    """The rows of a query over the summary's tables, once :func:`library_summary_check` has
+    made it usable (the readers of the summary's counts, in every app)."""
+    library_summary_check()
+    with connections[DB].cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return cursor.fetchall()
