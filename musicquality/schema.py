@@ -62,6 +62,7 @@ SUMMARY_TABLES = (
     "summary_upgrade",
     "summary_upgrade_album",
     "summary_unreadable",
+    "summary_bulk",
 )
 
 
