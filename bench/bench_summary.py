@@ -5,13 +5,10 @@
 
 ``maintenance``: a demo library of real files (``demo_library_make``, built once and kept in
 ``var/bench/summary/<files>/music``), then scan + analyse from an empty library database,
-``--rounds`` times in each of three modes, in turn, so that a slow spell of a shared machine
-falls on all: ``with`` the summary as the app keeps it (a first scan and analysis are bulk
-runs: one refill each at their end), ``per-batch`` (the bulk threshold out of reach: every
-batch refreshes its files, as before bulk runs) and ``without`` it (its tables dropped: every
-writer then skips it). Prints the medians, the time added, and the time spent inside the
-summary's upkeep itself (``library_summary_refresh`` and the bulk refill: the share that does
-not depend on the noise).
+``--rounds`` times with the summary and as many without it (its tables dropped: every writer
+then skips it), alternating, so that a slow spell of a shared machine falls on both. Prints
+the medians, the time added, and the time spent inside ``library_summary_refresh`` itself
+(measured in the run with the summary: the share that does not depend on the noise).
 
 ``commands``: ``identify_upgrades`` (no streaming database; tags from ``library_index``, the
 files are not on disk) and ``find_duplicates`` (its full-content confirmation finds the
@@ -96,8 +93,6 @@ def maintenance(args) -> None:
 
     refresh_seconds = [0.0]
     original = summary_service.library_summary_refresh
-    original_refill = summary_service.summary_files_refill
-    rebuild_above = summary_service.REBUILD_ABOVE
 
     def timed_refresh(**kwargs):
         started = time.perf_counter()
@@ -105,15 +100,6 @@ def maintenance(args) -> None:
             return original(**kwargs)
         finally:
             refresh_seconds[0] += time.perf_counter() - started
-
-    def timed_refill(cursor):
-        started = time.perf_counter()
-        try:
-            return original_refill(cursor)
-        finally:
-            refresh_seconds[0] += time.perf_counter() - started
-
-    summary_service.summary_files_refill = timed_refill
 
     # The writers imported the function by name: time it where they call it.
     import dedup.services.dedupe
@@ -125,14 +111,12 @@ def maintenance(args) -> None:
                    quality.services.verification, dedup.services.dedupe):  # fmt: skip
         module.library_summary_refresh = timed_refresh
 
-    modes = ("with", "per-batch", "without")
-    runs: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
-    upkeep_shares: dict[str, list[float]] = {"with": [], "per-batch": []}
+    runs: dict[str, list[tuple[float, float]]] = {"with": [], "without": []}
+    refresh_shares = []
     print(f"load average before: {load_average()}")
     for round_ in range(args.rounds):
-        for mode in modes[round_ % 3 :] + modes[: round_ % 3]:
+        for mode in ("without", "with") if round_ % 2 else ("with", "without"):
             _fresh_library(folder, template)
-            summary_service.REBUILD_ABOVE = 10**12 if mode == "per-batch" else rebuild_above
             if mode == "without":
                 with connections["library"].cursor() as cursor:
                     summary_service.summary_tables_drop(cursor)
@@ -147,32 +131,31 @@ def maintenance(args) -> None:
             file_quality_analyze_all(workers=workers)
             total = time.perf_counter() - started
             runs[mode].append((scanned, total))
-            if mode in upkeep_shares:
-                upkeep_shares[mode].append(refresh_seconds[0] / total)
+            if mode == "with":
+                refresh_shares.append(refresh_seconds[0] / total)
             print(
-                f"  round {round_ + 1} {mode:<9}: scan {scanned:.1f} s, scan + analyse "
-                f"{total:.1f} s, summary upkeep {refresh_seconds[0]:.2f} s "
-                f"(load {load_average()})"
+                f"  round {round_ + 1} {mode:<7}: scan {scanned:.1f} s, scan + analyse "
+                f"{total:.1f} s, refresh {refresh_seconds[0]:.2f} s (load {load_average()})"
             )
-    summary_service.REBUILD_ABOVE = rebuild_above
-    without_scan = statistics.median(scan for scan, _ in runs["without"])
+    with_total = statistics.median(total for _, total in runs["with"])
     without_total = statistics.median(total for _, total in runs["without"])
     print(f"\n### Summary maintenance, {args.files:,} files, {workers} workers\n")
-    print(f"| mode (median of {args.rounds}) | scan | scan + analyse | added | inside the upkeep |")
-    print("|---|---:|---:|---:|---:|")
-    for mode in modes:
-        scan = statistics.median(scan for scan, _ in runs[mode])
-        total = statistics.median(total for _, total in runs[mode])
-        share = (
-            f"{100 * statistics.median(upkeep_shares[mode]):.1f} %"
-            if mode in upkeep_shares
-            else "—"
-        )
-        print(
-            f"| {mode} | {scan:.1f} s | {total:.1f} s | "
-            f"{100 * (total / without_total - 1):+.1f} % | {share} |"
-        )
-    print(f"\nwithout: scan {without_scan:.1f} s")
+    print("| measure | with summary | without | added |")
+    print("|---|---:|---:|---:|")
+    with_scan = statistics.median(scan for scan, _ in runs["with"])
+    without_scan = statistics.median(scan for scan, _ in runs["without"])
+    print(
+        f"| scan (median of {args.rounds}) | {with_scan:.1f} s | {without_scan:.1f} s | "
+        f"{100 * (with_scan / without_scan - 1):+.1f} % |"
+    )
+    print(
+        f"| scan + analyse (median of {args.rounds}) | {with_total:.1f} s | "
+        f"{without_total:.1f} s | {100 * (with_total / without_total - 1):+.1f} % |"
+    )
+    print(
+        f"| time inside library_summary_refresh | {100 * statistics.median(refresh_shares):.1f} "
+        "% of scan + analyse | | |"
+    )
     print(f"\nload average after: {load_average()}")
 
 

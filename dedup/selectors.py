@@ -35,7 +35,7 @@ from quality.selectors import (
     recording_candidates,
     recording_candidates_around,
 )
-from quality.services.summary import BulkRun, library_summary_check, summary_rows
+from quality.services.summary import library_summary_check, summary_rows
 from quality.summary import SCORE_UNITS
 
 logger = logging.getLogger(__name__)
@@ -139,8 +139,6 @@ class GroupsFreshness:
     computed_at: datetime.datetime | None  # None: being found for the first time
     current_generation: bool = True
     checked_at: datetime.datetime | None = None
-    #: a bulk run of ours in progress (``SummaryFreshness.bulk``): groups from before it
-    bulk: BulkRun | None = None
 
     def as_json(self) -> dict:
         """As the API says it (``/api/duplicates/``: ``"groups_freshness"``)."""
@@ -149,7 +147,6 @@ class GroupsFreshness:
             "found_at": self.computed_at.isoformat() if self.computed_at else None,
             "current_generation": self.current_generation,
             "checked_at": self.checked_at.isoformat() if self.checked_at else None,
-            "bulk": self.bulk.as_json() if self.bulk else None,
         }
 
 
@@ -251,9 +248,7 @@ def duplicate_groups_snapshot() -> GroupsSnapshot:
     if found is not None and found.generation == generation:
         return GroupsSnapshot(
             found.report,
-            GroupsFreshness(
-                freshness.exact, found.computed_at, True, freshness.checked_at, freshness.bulk
-            ),
+            GroupsFreshness(freshness.exact, found.computed_at, True, freshness.checked_at),
             found.totals,
         )
     small = library_summary_get().row_counts.library_index <= settings.SUMMARY_INLINE_MAX_FILES
@@ -262,9 +257,7 @@ def duplicate_groups_snapshot() -> GroupsSnapshot:
         GROUPS_FINDER.store(decisions, found)
         return GroupsSnapshot(
             found.report,
-            GroupsFreshness(
-                freshness.exact, found.computed_at, True, freshness.checked_at, freshness.bulk
-            ),
+            GroupsFreshness(freshness.exact, found.computed_at, True, freshness.checked_at),
             found.totals,
         )
     with GROUPS_FINDER.lock:

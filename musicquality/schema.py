@@ -62,7 +62,6 @@ SUMMARY_TABLES = (
     "summary_upgrade",
     "summary_upgrade_album",
     "summary_unreadable",
-    "summary_bulk",
 )
 
 

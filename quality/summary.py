@@ -19,8 +19,7 @@ from typing import NamedTuple
 from quality.distribution import SCORE_BIN_WIDTH, SCORE_BINS
 
 #: Bump when the summary's tables or rules change: the summary is then rebuilt.
-#: 2: codec buckets; 3: deletions and upgrades; 4: unreadable files; 5: bulk runs.
-SUMMARY_LAYOUT = "5"
+SUMMARY_LAYOUT = "4"  # 2: codec buckets; 3: deletions and upgrades; 4: unreadable files
 SCORE_UNITS = 1_000_000
 #: A sort key's value for "no value" (not analysed): below every real one.
 NO_NUMBER = -1

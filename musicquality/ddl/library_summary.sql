@@ -164,17 +164,3 @@ CREATE TABLE IF NOT EXISTS summary_unreadable (
     message TEXT NOT NULL,
     failed_at TEXT NOT NULL
 );
--- summary_bulk: a bulk run of one of our writers in progress (a scan or an analysis that
--- writes most of the library, the first one above all): its batches leave the summary as
--- it was, and one refill brings it up to date when the run ends, at a fraction of the cost
--- (quality.services.summary.library_summary_bulk; bench/RESULTS.md). Pages say so
--- meanwhile. A row whose process is gone (killed) is removed by the next comparison.
-CREATE TABLE IF NOT EXISTS summary_bulk (
-    id INTEGER PRIMARY KEY,
-    what TEXT NOT NULL,
-    files INTEGER NOT NULL,
-    host TEXT NOT NULL,
-    pid INTEGER NOT NULL,
-    pid_started TEXT NOT NULL,
-    started_at TEXT NOT NULL
-);

@@ -32,7 +32,7 @@ from quality.selectors import (
     unreadable_files_count,
 )
 from quality.services.audio import AudioProperties, AudioReadError, audio_properties_read
-from quality.services.summary import library_summary_bulk, library_summary_refresh
+from quality.services.summary import library_summary_refresh
 from quality.versions import ANALYZER_VERSION
 
 logger = logging.getLogger(__name__)
@@ -294,30 +294,29 @@ def file_quality_analyze_all(
     if progress:
         progress(0, len(todo))
     try:
-        with library_summary_bulk(what="analysis", files=len(todo)):
-            with chunks_map_started(
-                _analyse_chunk, todo, workers=workers or default_workers(), chunk_size=CHUNK_SIZE
-            ) as chunks:
-                for chunk in chunks:
-                    for library_file_id, outcome in chunk:
-                        if isinstance(outcome, AnalysisError):
-                            result.errors.append(outcome)
-                            failed.append((library_file_id, outcome))
-                        else:
-                            rows.append(outcome)
-                    done += len(chunk)
-                    if len(rows) + len(failed) >= BATCH_SIZE:
-                        _write(rows, failed)
-                        result.analysed += len(rows)
-                        rows, failed = [], []
-                    if progress:
-                        try:
-                            progress(done, len(todo))
-                        except StopRequested:
-                            _write(rows, failed)  # what was read is kept, then stop
-                            raise
-            _write(rows, failed)
-            result.analysed += len(rows)
+        with chunks_map_started(
+            _analyse_chunk, todo, workers=workers or default_workers(), chunk_size=CHUNK_SIZE
+        ) as chunks:
+            for chunk in chunks:
+                for library_file_id, outcome in chunk:
+                    if isinstance(outcome, AnalysisError):
+                        result.errors.append(outcome)
+                        failed.append((library_file_id, outcome))
+                    else:
+                        rows.append(outcome)
+                done += len(chunk)
+                if len(rows) + len(failed) >= BATCH_SIZE:
+                    _write(rows, failed)
+                    result.analysed += len(rows)
+                    rows, failed = [], []
+                if progress:
+                    try:
+                        progress(done, len(todo))
+                    except StopRequested:
+                        _write(rows, failed)  # what was read is kept, then stop
+                        raise
+        _write(rows, failed)
+        result.analysed += len(rows)
     except KeyboardInterrupt:
         result.interrupted = True
         logger.warning("analysis interrupted: %d rows committed", result.analysed)

@@ -33,7 +33,7 @@ from musicquality.timestamps import timestamp_parse
 from quality.hashing import content_hash_sampled, metadata_hash
 from quality.models import ACTIVE, ACTIVE_SQL, AUDIO_EXTENSIONS, LibraryFile, LibraryStats
 from quality.services.audio import AudioReadError, audio_properties_read
-from quality.services.summary import library_summary_bulk, library_summary_refresh
+from quality.services.summary import library_summary_refresh
 from quality.services.tags import AudioTags, TagReadError, tagged_file_read
 
 logger = logging.getLogger(__name__)
@@ -523,9 +523,8 @@ def library_scan(
     root_texts = [os.path.abspath(root) for root in roots]
     known = _known_rows()
     plan = _scan_plan(root_texts, known, result)
-    with library_summary_bulk(what="scan", files=len(plan.to_read)):
-        _rows_read_and_write(plan, known=known, result=result, workers=workers, progress=progress)
-        result.vanished = _vanished_mark(root_texts, plan.found, plan.unreadable)
+    _rows_read_and_write(plan, known=known, result=result, workers=workers, progress=progress)
+    result.vanished = _vanished_mark(root_texts, plan.found, plan.unreadable)
     result.seconds = time.monotonic() - started
     result.stats = library_stats_write(seconds=result.seconds)
     logger.info(

@@ -7,9 +7,6 @@
 - :func:`library_summary_reconcile`: the Music Tools CLI writes ``library_index`` without
   telling us (and gets no trigger from us): one SQL comparison of every row's facts with its
   summary row finds what differs, and the same refresh puts it right.
-- :func:`library_summary_bulk`: a scan or an analysis that writes most of the library (the
-  first one above all) leaves the summary alone batch by batch and refills it in one pass
-  when it ends, which costs a fraction of refreshing every batch; pages say so meanwhile.
 - :func:`library_summary_rebuild`: from nothing (first migration, a new layout, a new
   analyser or verifier version, whose backlog flags are other).
 - :func:`library_summary_check`: what a page calls first: nothing when the library has not
@@ -24,13 +21,9 @@ import datetime
 import itertools
 import json
 import logging
-import os
-import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -43,7 +36,6 @@ from musicquality.schema import (
     SUMMARY_TABLES,
     SUMMARY_TRIGGERS,
 )
-from musicquality.timestamps import timestamp_parse
 from quality.selectors import FACTS_SQL, facts_sql_params
 from quality.summary import (
     FACT_COLUMNS,
@@ -68,9 +60,6 @@ RECONCILE_BATCH = 1000
 #: A reconciliation that finds more files changed than this, and more than half of those the
 #: summary holds, rebuilds it instead.
 REBUILD_ABOVE = 10_000
-#: Set while this context runs a bulk writer (:func:`library_summary_bulk`): its refreshes
-#: wait for the one refill at its end.
-_BULK_RUN: ContextVar[bool] = ContextVar("summary_bulk_run", default=False)
 
 _COLUMNS_SQL = ", ".join(FACT_COLUMNS)
 _SEARCH_SQL = ", ".join(SEARCH_COLUMNS)
@@ -237,10 +226,7 @@ def _refresh_chunk(cursor, ids: Sequence[int]) -> int:
 def library_summary_refresh(*, cursor, ids: Iterable[int] = (), paths: Iterable[str] = ()) -> int:
     """Bring the summary rows of these files (by id or path) up to date, in the caller's
     transaction; returns how many changed. Nothing is done while the summary is not built
-    or built for another layout (it will be built whole), nor inside a bulk run (refilled
-    whole when it ends)."""
-    if _BULK_RUN.get():
-        return 0
+    or built for another layout (it will be built whole)."""
     state = summary_state_read(cursor)
     if state is None or state.layout != SUMMARY_LAYOUT:
         return 0
@@ -282,20 +268,6 @@ def summary_build(cursor) -> int:
     generation = state.generation + 1 if state else 1
     summary_tables_drop(cursor)
     summary_tables_create(cursor)
-    files = _files_fill(cursor)
-    for statement in SUMMARY_HISTORY_FILL:
-        cursor.execute(statement)
-    cursor.execute(
-        "INSERT INTO summary_state (id, layout, analyzer_version, verifier_version, generation, "
-        "built_at) VALUES (1, %s, %s, %s, %s, %s)",
-        [SUMMARY_LAYOUT, ANALYZER_VERSION, VERIFIER_VERSION, generation, utc_now_iso()],
-    )
-    return files
-
-
-def _files_fill(cursor) -> int:
-    """Fill the per-file tables (files, counts, search index, pairs), empty, from the
-    library; returns the files."""
     cursor.execute(
         f"INSERT INTO summary_file ({_COLUMNS_SQL}) {FACTS_SQL.format(where='')}",
         facts_sql_params(),
@@ -316,144 +288,14 @@ def _files_fill(cursor) -> int:
     )
     cursor.execute("INSERT INTO summary_search (summary_search) VALUES ('rebuild')")
     cursor.execute(ALL_PAIRS_SQL)
+    for statement in SUMMARY_HISTORY_FILL:
+        cursor.execute(statement)
+    cursor.execute(
+        "INSERT INTO summary_state (id, layout, analyzer_version, verifier_version, generation, "
+        "built_at) VALUES (1, %s, %s, %s, %s, %s)",
+        [SUMMARY_LAYOUT, ANALYZER_VERSION, VERIFIER_VERSION, generation, utc_now_iso()],
+    )
     return files
-
-
-def summary_files_refill(cursor) -> int:
-    """Empty and fill again the per-file tables (the caller's transaction): what a rebuild
-    does, keeping what is not derived from the files (``summary_unreadable``, the bulk runs)
-    and the tables the triggers keep exact (deletions, upgrades); returns the files."""
-    for table in ("summary_file", "summary_count", "summary_pair"):
-        cursor.execute(f"DELETE FROM {table}")
-    files = _files_fill(cursor)
-    _generation_bump(cursor)
-    return files
-
-
-# --- bulk runs: one refill at the end instead of a refresh per batch -------------------------
-
-
-def rebuild_pays(*, changed: int, known: int) -> bool:
-    """Whether filling the summary again in one pass costs less than refreshing ``changed``
-    files of the ``known`` ones: many files, and most of the library (bench/RESULTS.md,
-    "Summary maintenance"). The one rule for a reconciliation and a bulk run."""
-    return changed > REBUILD_ABOVE and changed > known // 2
-
-
-@dataclass(frozen=True)
-class BulkRun:
-    """A bulk run in progress (``summary_bulk``), as a page says it."""
-
-    what: str
-    files: int
-    started_at: datetime.datetime | None
-
-    def as_json(self) -> dict:
-        return {
-            "what": self.what,
-            "files": self.files,
-            "started_at": self.started_at.isoformat() if self.started_at else None,
-        }
-
-
-def _process_started(pid: int) -> str:
-    """When process ``pid`` started (Linux's ``/proc``; '' where unknown): a pid reused by a
-    later process is then not taken for the one that wrote the row."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return ""
-
-
-def _process_alive(host: str, pid: int, started: str) -> bool:
-    if host != socket.gethostname():
-        return True  # another machine's process: it cannot be told from here
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # another user's process, alive
-    return not started or _process_started(pid) in ("", started)
-
-
-def summary_bulk_runs() -> list[BulkRun]:
-    """The bulk runs in progress; the rows of processes that are gone (killed before their
-    refill) are removed, so that the next comparison brings the summary up to date. Read
-    from a summary of the current layout."""
-    with connections[DB].cursor() as cursor:
-        cursor.execute(
-            "SELECT id, what, files, host, pid, pid_started, started_at "
-            "FROM summary_bulk ORDER BY id"
-        )
-        rows = cursor.fetchall()
-    live, gone = [], []
-    for row_id, what, files, host, pid, started, started_at in rows:
-        if _process_alive(host, pid, started):
-            live.append(BulkRun(what, files, timestamp_parse(started_at)))
-        else:
-            gone.append(row_id)
-    if gone:
-        with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
-            cursor.execute(f"DELETE FROM summary_bulk WHERE id IN {_IDS}", [json.dumps(gone)])
-    return live
-
-
-def _bulk_start(*, what: str, files: int) -> int | None:
-    """The row of a new bulk run, or None when refreshing batch by batch costs less (or the
-    summary is not built by these rules: the next comparison rebuilds it anyway)."""
-    with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
-        state = summary_state_read(cursor)
-        if state is None or not state.current:
-            return None
-        cursor.execute("SELECT files FROM summary_count WHERE bucket = 'indexed'")
-        row = cursor.fetchone()
-        if not rebuild_pays(changed=files, known=row[0] if row else 0):
-            return None
-        pid = os.getpid()
-        cursor.execute(
-            "INSERT INTO summary_bulk (what, files, host, pid, pid_started, started_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            [what, files, socket.gethostname(), pid, _process_started(pid), utc_now_iso()],
-        )
-        return cursor.lastrowid
-
-
-@contextmanager
-def library_summary_bulk(*, what: str, files: int) -> Iterator[bool]:
-    """Run a writer that is about to write ``files`` files as one bulk run when that is most
-    of the library (:func:`rebuild_pays`: a first scan, a first analysis): its batches then
-    skip the summary, and when it ends (or stops: Ctrl-C, an error) the per-file tables are
-    filled again in one pass. Meanwhile pages show the summary as it was before the run,
-    saying so (:class:`SummaryFreshness` ``bulk``). Yields whether the run is a bulk one."""
-    if _BULK_RUN.get():
-        yield True  # inside another bulk run, which refills at its end
-        return
-    row_id = _bulk_start(what=what, files=files)
-    if row_id is None:
-        yield False
-        return
-    token = _BULK_RUN.set(True)
-    try:
-        yield True
-    finally:
-        _BULK_RUN.reset(token)
-        started = time.perf_counter()
-        try:
-            with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
-                summary_files_refill(cursor)
-                cursor.execute("DELETE FROM summary_bulk WHERE id = %s", [row_id])
-        except Exception:
-            # Not refilled (a locked database, say): the row goes at least, so that pages
-            # compare the summary with the library again rather than wait for this process
-            # (a job worker lives long) to end.
-            with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
-                cursor.execute("DELETE FROM summary_bulk WHERE id = %s", [row_id])
-            raise
-        logger.info(
-            "summary refilled after a bulk %s in %.1f s", what, time.perf_counter() - started
-        )
 
 
 @dataclass(frozen=True)
@@ -512,7 +354,7 @@ def library_summary_reconcile() -> ReconcileResult:
     with connections[DB].cursor() as cursor:
         cursor.execute("SELECT count(*) FROM summary_file")
         (known,) = cursor.fetchone()
-    if rebuild_pays(changed=len(different), known=known):
+    if len(different) > REBUILD_ABOVE and len(different) > known // 2:
         # Most of it changed behind our back (a library filled by another program): one
         # pass in SQL is faster than refreshing file by file.
         files = library_summary_rebuild()
@@ -535,21 +377,17 @@ class SummaryFreshness:
 
     ``exact``: yes, every number is the library's now. Otherwise the numbers include every
     change our own writers made, and the Music Tools CLI's up to ``checked_at`` (None: not
-    compared yet since this server started); a comparison is running. ``bulk``: a bulk run
-    of ours is in progress (:func:`library_summary_bulk`): the numbers are as they were
-    before it, until it ends.
+    compared yet since this server started); a comparison is running.
     """
 
     exact: bool
     checked_at: datetime.datetime | None = None
-    bulk: BulkRun | None = None
 
     def as_json(self) -> dict:
-        """As ``/health`` and the API say it: ``{"exact": …, "checked_at": …, "bulk": …}``."""
+        """As ``/health`` and the API say it: ``{"exact": …, "checked_at": …}``."""
         return {
             "exact": self.exact,
             "checked_at": self.checked_at.isoformat() if self.checked_at else None,
-            "bulk": self.bulk.as_json() if self.bulk else None,
         }
 
     @property
@@ -651,11 +489,6 @@ def library_summary_check() -> SummaryFreshness:
         return SummaryFreshness(exact=True)
     with connections[DB].cursor() as cursor:
         state = summary_state_read(cursor)
-    if state is not None and state.current and (runs := summary_bulk_runs()):
-        # Refilled when the run ends: a comparison now would redo most of that work.
-        last = CHECKER.last_started
-        checked_at = datetime.datetime.fromtimestamp(last, datetime.UTC) if last else None
-        return SummaryFreshness(exact=False, checked_at=checked_at, bulk=runs[0])
     if state is None or not state.current or _indexed_files() <= settings.SUMMARY_INLINE_MAX_FILES:
         library_summary_reconcile()
         after = _data_token()
