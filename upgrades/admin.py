@@ -9,6 +9,8 @@ when asked for ("with a note…") or for more than :data:`BULK_CONFIRM_ABOVE` ca
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -58,12 +60,38 @@ class CandidateChangeList(ChangeList):
         self.result_list = candidates_playlists_attach(self.result_list)
 
 
+#: Query parameters of the changelist that do not narrow it (Django admin's own names).
+_NOT_FILTERS = {"p", "o", "all", "_facets", "_popup", "_to_field", "e"}
+
+
+def action_only_filter(params: Mapping[str, str]) -> str | None:
+    """The ``user_action`` a changelist's query filters on, when it filters on nothing else
+    (no search, no other filter): its count is then the summary's
+    (``upgrade_candidates_with_action_count``) rather than a count over the table's index,
+    which grows with it (bench/RESULTS.md, "Pages at 500,000 files")."""
+    narrowing = {key: value for key, value in params.items() if key not in _NOT_FILTERS}
+    if set(narrowing) - {"q"} != {"user_action__exact"} or narrowing.get("q", "").strip():
+        return None
+    action = narrowing["user_action__exact"]
+    return action if action in UserAction.values else None
+
+
 class PendingFirstPaginator(Paginator):
     """The changelist's default order (pending first, then by priority) read as two indexed
     queries, pending then the others, each through ``idx_upgrade_action``: SQLite cannot
     sort by the CASE through an index, and sorting every candidate for one page of 50 grows
     with the table (bench/RESULTS.md, "Pages at 500,000 files"). Any other order (a column
-    header) pages the queryset as Django does."""
+    header) pages the queryset as Django does.
+
+    ``action_only``: the list is filtered on this ``user_action`` alone
+    (:func:`action_only_filter`); its count, and the pending part's, come from the summary.
+    """
+
+    def __init__(self, *args, action_only: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action_only = action_only
+        if action_only is not None:  # Paginator.count is a cached_property: set it here
+            self.__dict__["count"] = upgrade_candidates_with_action_count(user_action=action_only)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -75,7 +103,9 @@ class PendingFirstPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         pending = self.object_list.filter(user_action=UserAction.PENDING).order_by(*BY_PRIORITY)
-        if self.object_list.query.has_filters():
+        if self.action_only is not None:  # the list holds this action's candidates alone
+            pending_count = self.count if self.action_only == UserAction.PENDING else 0
+        elif self.object_list.query.has_filters():
             pending_count = pending.count()
         else:  # the whole table: its count is kept in the summary (counting grows with it)
             pending_count = upgrade_candidates_with_action_count(user_action=UserAction.PENDING)
@@ -215,6 +245,15 @@ class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return CandidateChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return self.paginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            action_only=action_only_filter(request.GET),
+        )
 
     def get_object(self, request, object_id, from_field=None):
         found = super().get_object(request, object_id, from_field)

@@ -377,3 +377,50 @@ def test_pending_first_pages_hold_every_candidate_once_in_order(curator_client):
     # a column header's order pages as Django does
     by_title = rows_in(curator_client.get(CHANGELIST, {"o": "3"}))
     assert len(by_title) == 50
+
+
+def test_a_list_filtered_on_its_action_alone_is_counted_from_the_summary(curator_client):
+    """Filtered on one action (and nothing else), the changelist shows what the ORM's filter
+    gives, page by page, and counts it from the summary: no COUNT over the table."""
+    from django.test.utils import CaptureQueriesContext
+
+    made = candidates_make([float(n % 60) for n in range(120)])
+    upgrade_candidates_act(candidate_ids=[c.id for c in made[::2]], action="approved")
+    with connections["library"].cursor() as cursor:  # the CLI's NULL: neither action
+        cursor.execute(
+            "UPDATE upgrade_candidates SET user_action = NULL WHERE id = %s", [made[1].id]
+        )
+    for action in ("pending", "approved", "rejected"):
+        expected = [
+            c.artist
+            for c in UpgradeCandidate.objects.filter(user_action=action).order_by(
+                "-priority_score", "id"
+            )
+        ]
+        shown = []
+        for page in (1, 2) if len(expected) > 50 else (1,):  # 50 a page
+            with CaptureQueriesContext(connections["library"]) as queries:
+                response = curator_client.get(CHANGELIST, {"user_action__exact": action, "p": page})
+            assert response.status_code == 200
+            shown += rows_in(response)
+            counts = [
+                q["sql"] for q in queries if "COUNT(*)" in q["sql"] and "user_action" in q["sql"]
+            ]
+            assert counts == [], counts
+        assert shown == expected, action
+        assert action == "rejected" or len(expected) > 50  # the pages' boundary is crossed
+        assert (
+            f"{len(expected)} result"
+            in curator_client.get(CHANGELIST, {"user_action__exact": action}).content.decode()
+        )
+
+
+def test_only_a_filter_on_the_action_alone_is_counted_from_the_summary():
+    from upgrades.admin import action_only_filter
+
+    assert action_only_filter({"user_action__exact": "approved", "p": "2", "o": "3"}) == "approved"
+    assert action_only_filter({"user_action__exact": "pending", "q": " "}) == "pending"
+    assert action_only_filter({"user_action__exact": "pending", "q": "abba"}) is None
+    assert action_only_filter({"user_action__exact": "pending", "current_format": "mp3"}) is None
+    assert action_only_filter({"user_action__exact": "bogus"}) is None
+    assert action_only_filter({}) is None
