@@ -21,6 +21,7 @@ from dedup.services.recover import (
     dedup_history_recover,
     dedup_history_recovery_plan,
 )
+from musicquality.admin_list import PlainActionCheckboxMixin
 from musicquality.filters import SearchWordsLimitAdminMixin
 from musicquality.legacy_history import IMPORTED_NOTE_PREFIX
 from musicquality.paths import path_short_html
@@ -65,7 +66,7 @@ class ImportedFilter(admin.SimpleListFilter):
 
 
 @admin.register(DedupHistory)
-class DedupHistoryAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
+class DedupHistoryAdmin(PlainActionCheckboxMixin, SearchWordsLimitAdminMixin, admin.ModelAdmin):
     """No add, change or delete for anyone: the log is written only by the dedup services."""
 
     list_display = (

@@ -26,6 +26,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from musicquality.admin_list import PlainActionCheckboxMixin
 from musicquality.filters import SearchWordsLimitAdminMixin
 from quality.badges import file_quality_badge
 from upgrades.links import ROW_DECISIONS, decision_buttons, file_detail_url
@@ -214,7 +215,7 @@ class UpgradeCandidateForm(forms.ModelForm):
 
 
 @admin.register(UpgradeCandidate)
-class UpgradeCandidateAdmin(SearchWordsLimitAdminMixin, admin.ModelAdmin):
+class UpgradeCandidateAdmin(PlainActionCheckboxMixin, SearchWordsLimitAdminMixin, admin.ModelAdmin):
     form = UpgradeCandidateForm
     change_list_template = "upgrades/admin/change_list.html"
     list_display = (
@@ -489,7 +490,7 @@ class JobMessageForm(forms.Form):
 
 
 @admin.register(UpgradeJob)
-class UpgradeJobAdmin(admin.ModelAdmin):
+class UpgradeJobAdmin(PlainActionCheckboxMixin, admin.ModelAdmin):
     """Acquisition jobs: made when a candidate is approved, completed by an applied import
     (or when the candidate completes); the user may mark a pending one failed or cancelled.
     Everything else is read-only."""
