@@ -22,6 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from musicquality.durability import library_commits_durable
 from musicquality.faults import fault_point, force_copy
 from musicquality.regular_files import regular_file_open
 from quality.hashing import FULL_HASH_CHUNK, content_hash_full
@@ -236,7 +237,9 @@ def quarantine_lock() -> Iterator[None]:
     """One dedupe/recover/purge at a time: a second run must not 'resume' the first's moves.
 
     ``flock`` is released by the kernel when the holder dies, so a killed run never leaves
-    a stale lock behind.
+    a stale lock behind. Every library commit inside is synced to the disk before the next
+    step (``musicquality.durability``): a history row written before a move survives a
+    power loss as the move does.
     """
     quarantine_overlap_check()
     base = quarantine_dir()
@@ -250,7 +253,8 @@ def quarantine_lock() -> Iterator[None]:
                 "another dedupe, recover, purge_quarantine or vet_import --apply is running "
                 f"(lock {base / LOCK_NAME}): wait until it finishes"
             ) from None
-        yield
+        with library_commits_durable():
+            yield
     finally:
         handle.close()
 

@@ -14,6 +14,7 @@ from dedup.services.files import (
     quarantine_path_for,
 )
 from musicquality.faults import FORCE_COPY_ENV
+from tests.conftest import LIBRARY_DBS
 from tests.dedup.helpers import bytes_write, sha256
 
 
@@ -101,6 +102,7 @@ def test_library_file_check(dedup_settings, tmp_path):
         library_file_check(music / "gone.mp3")
 
 
+@pytest.mark.django_db(databases=LIBRARY_DBS, transaction=True)  # the lock syncs its commits
 def test_only_one_run_at_a_time(dedup_settings):
     with quarantine_lock(), pytest.raises(DedupRefused, match="another dedupe"), quarantine_lock():
         pass
