@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import json
 from dataclasses import dataclass
+
+from django.db import connections, router
 
 from musicquality.models import (
     AlertEpisode,
@@ -19,7 +21,6 @@ from musicquality.monitoring.rules import (
     QueryOrigin,
     RunKind,
     bucket_quantile,
-    buckets_add,
     growth_bytes_per_day,
     migration_failed,
 )
@@ -67,36 +68,74 @@ class QueryStats:
         }
 
 
-def _pooled(name: str, origin: str, rows: Iterable[tuple]) -> QueryStats:
-    count, total, slowest, buckets = 0, 0.0, 0.0, [0] * BUCKET_COUNT
-    for row_count, row_total, row_max, row_buckets in rows:
-        count += row_count
-        total += row_total
-        slowest = max(slowest, row_max)
-        buckets = buckets_add(buckets, row_buckets)
-    return QueryStats(name, origin, count, total, slowest, tuple(buckets))
+_SAMPLES = "monitoring_query_sample"
+#: Pooled in SQL: the sums, and the bucket lists grouped by their text (a few hundred distinct
+#: lists among thousands of samples), each decoded once and counted as many times as it
+#: occurs. Decoding every sample's JSON cost more than the rest of ``/health`` and
+#: ``/monitoring/`` at a few thousand requests in the window; SQLite's ``json_each`` summing
+#: them was slower still (bench/RESULTS.md, "Pages at 500,000 files", third session).
+_TOTALS_SQL = (
+    "SELECT {group} sum(s.count), total(s.total_seconds), max(s.max_seconds) "
+    f"FROM {_SAMPLES} s WHERE s.recorded_at >= %s {{where}} {{group_by}}"
+)
+_BUCKETS_SQL = (
+    f"SELECT {{group}} s.buckets, count(*) FROM {_SAMPLES} s "
+    "WHERE s.recorded_at >= %s {where} GROUP BY {group} s.buckets"
+)
 
 
-_STAT_COLUMNS = ("count", "total_seconds", "max_seconds", "buckets")
+def _stats_pooled(
+    *, since: datetime.datetime, origin: QueryOrigin | None, by_name: bool
+) -> dict[tuple[str, str], tuple[int, float, float, list[int]]]:
+    """(query name, origin) -> count, seconds, slowest, buckets, of the samples since
+    ``since`` (one pool, keyed ``("", "")``, unless ``by_name``)."""
+    connection = connections[router.db_for_read(QueryTimingSample)]
+    group = "s.query_name, s.origin," if by_name else ""
+    group_by = "GROUP BY s.query_name, s.origin" if by_name else ""
+    where, params = "", [connection.ops.adapt_datetimefield_value(since)]
+    if origin is not None:
+        where, params = "AND s.origin = %s", [*params, origin.value]
+
+    def key(row: tuple) -> tuple[str, str]:
+        return (row[0], row[1]) if by_name else ("", "")
+
+    pooled: dict[tuple[str, str], tuple[int, float, float, list[int]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_TOTALS_SQL.format(group=group, where=where, group_by=group_by), params)
+        for row in cursor.fetchall():
+            count, total, slowest = row[-3:]
+            if count:
+                pooled[key(row)] = (count, total, slowest, [0] * BUCKET_COUNT)
+        cursor.execute(_BUCKETS_SQL.format(group=group, where=where), params)
+        for row in cursor.fetchall():
+            text, times = row[-2:]
+            entry = pooled.get(key(row))
+            if entry is not None:
+                buckets = entry[3]
+                for index, value in enumerate(json.loads(text)[:BUCKET_COUNT]):
+                    buckets[index] += value * times
+    return pooled
+
+
+_NOTHING = (0, 0.0, 0.0, [0] * BUCKET_COUNT)
 
 
 def page_queries_get(*, since: datetime.datetime) -> QueryStats:
     """Every page query since ``since``, pooled: what the query-time alert reads."""
-    rows = QueryTimingSample.objects.filter(
-        recorded_at__gte=since, origin=QueryOrigin.PAGE
-    ).values_list(*_STAT_COLUMNS)
-    return _pooled("all pages", QueryOrigin.PAGE, rows)
+    count, total, slowest, buckets = _stats_pooled(
+        since=since, origin=QueryOrigin.PAGE, by_name=False
+    ).get(("", ""), _NOTHING)
+    return QueryStats("all pages", QueryOrigin.PAGE, count, total, slowest, tuple(buckets))
 
 
 def query_stats_by_name(*, since: datetime.datetime) -> list[QueryStats]:
     """Per query name and origin since ``since``, most queries first."""
-    grouped: dict[tuple[str, str], list[tuple]] = {}
-    rows = QueryTimingSample.objects.filter(recorded_at__gte=since).values_list(
-        "query_name", "origin", *_STAT_COLUMNS
-    )
-    for name, origin, *stats in rows:
-        grouped.setdefault((name, origin), []).append(tuple(stats))
-    pooled = [_pooled(name, origin, group) for (name, origin), group in grouped.items()]
+    pooled = [
+        QueryStats(name, origin, count, total, slowest, tuple(buckets))
+        for (name, origin), (count, total, slowest, buckets) in _stats_pooled(
+            since=since, origin=None, by_name=True
+        ).items()
+    ]
     return sorted(pooled, key=lambda s: (-s.count, s.query_name))
 
 
