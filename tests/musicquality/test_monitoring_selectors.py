@@ -1,5 +1,6 @@
-"""The query statistics pooled in SQL (``json_each`` over each sample's buckets) equal the
-same samples pooled by hand: the timers' own figures, written through the real service."""
+"""The query statistics pooled in SQL (sums, and the bucket lists grouped by their text, each
+decoded once) equal the same samples pooled by hand: the timers' own figures, written
+through the real service."""
 
 from __future__ import annotations
 
