@@ -22,6 +22,7 @@ from musicquality.keyset import (
     keyset_page,
     position_from_token,
 )
+from musicquality.routers import LIBRARY_DB_ALIAS
 from quality.models import LibraryFile
 from quality.services.summary import library_summary_check, summary_rows
 from quality.summary import SCORE_UNITS
@@ -162,7 +163,7 @@ def duplicate_pairs_with_quality_gap(
     library_summary_check()
     columns, descending = _pair_sort(order_by)
     order = keyset_order(columns, descending=descending, before=False)
-    with connections["library"].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             f"SELECT {_PAIR_COLUMNS} FROM summary_pair WHERE score_diff > %s ORDER BY {order}",
             [min_diff],
@@ -189,7 +190,7 @@ def duplicate_pairs_page(
         where.append(keyset_condition(columns, descending=descending, before=is_before))
         params += position
     order = keyset_order(columns, descending=descending, before=is_before)
-    with connections["library"].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             f"SELECT {_PAIR_COLUMNS}, {', '.join(columns)} FROM summary_pair "
             f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s",

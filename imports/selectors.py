@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from imports.models import ImportFile, ImportVetting
+from musicquality.routers import APP_DB_ALIAS
 
-APP_DB = "default"
 #: How deep below each import root the page offers folders.
 FOLDER_DEPTH = 2
 MAX_FOLDERS = 500
@@ -21,15 +21,15 @@ def import_roots() -> list[Path]:
 
 
 def import_vettings_list() -> QuerySet[ImportVetting]:
-    return ImportVetting.objects.using(APP_DB).order_by("-id")
+    return ImportVetting.objects.using(APP_DB_ALIAS).order_by("-id")
 
 
 def import_vetting_get(*, vetting_id: int) -> ImportVetting | None:
-    return ImportVetting.objects.using(APP_DB).filter(pk=vetting_id).first()
+    return ImportVetting.objects.using(APP_DB_ALIAS).filter(pk=vetting_id).first()
 
 
 def import_files_of(*, vetting: ImportVetting) -> QuerySet[ImportFile]:
-    return ImportFile.objects.using(APP_DB).filter(vetting=vetting).order_by("path")
+    return ImportFile.objects.using(APP_DB_ALIAS).filter(vetting=vetting).order_by("path")
 
 
 def import_folder_choices() -> list[str]:

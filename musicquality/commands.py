@@ -19,6 +19,7 @@ from musicquality.library_db import (
 )
 from musicquality.monitoring.rules import QueryOrigin
 from musicquality.monitoring.timing import library_queries_timed
+from musicquality.routers import LIBRARY_DB_ALIAS
 
 
 def printable(text: object) -> str:
@@ -126,7 +127,7 @@ def _database_error_text(error: Exception, *, library_path) -> str:
     for model in apps.get_models():
         if message.startswith("no such table: ") and model._meta.db_table == table:
             alias = router.db_for_write(model)
-            if alias != "library":
+            if alias != LIBRARY_DB_ALIAS:
                 name = settings.DATABASES[alias]["NAME"]
                 return f"app database {name}: {message}: run `python manage.py migrate`"
     return f"library database {library_path}: {message}"

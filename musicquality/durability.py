@@ -16,7 +16,8 @@ from contextlib import contextmanager
 
 from django.db import DatabaseError, connections
 
-LIBRARY_ALIAS = "library"
+from musicquality.routers import LIBRARY_DB_ALIAS
+
 #: SQLite's ``synchronous=FULL``: the WAL is synced at every commit.
 FULL = 2
 
@@ -27,7 +28,7 @@ def library_commits_durable() -> Iterator[None]:
     disk before it returns; the connection's own setting again after it. Inside a
     transaction already open (a test's) nothing changes: SQLite refuses to change the
     setting there, and nothing in the block commits before that transaction does."""
-    connection = connections[LIBRARY_ALIAS]
+    connection = connections[LIBRARY_DB_ALIAS]
     if connection.in_atomic_block:
         yield
         return

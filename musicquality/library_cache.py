@@ -19,6 +19,8 @@ from typing import TypeVar
 
 from django.db import connections
 
+from musicquality.routers import LIBRARY_DB_ALIAS
+
 T = TypeVar("T")
 
 MAX_ENTRIES = 64
@@ -30,7 +32,7 @@ def library_data_state() -> tuple | None:
     ``None`` inside a transaction: writes there may still be rolled back, which
     ``total_changes`` would not show, so nothing read there is kept.
     """
-    connection = connections["library"]
+    connection = connections[LIBRARY_DB_ALIAS]
     if connection.in_atomic_block:
         return None
     connection.ensure_connection()

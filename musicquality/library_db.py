@@ -19,6 +19,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connections
 
+from musicquality.routers import LIBRARY_DB_ALIAS
 from musicquality.schema import BOOKKEEPING_TABLES, MIGRATE_COMMAND, SCHEMA_VERSION, schema_report
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -100,7 +101,7 @@ class Purpose(Enum):
 
 
 def library_db_path() -> Path:
-    return Path(connections["library"].settings_dict["NAME"])
+    return Path(connections[LIBRARY_DB_ALIAS].settings_dict["NAME"])
 
 
 def library_db_size() -> int:

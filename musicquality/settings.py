@@ -13,6 +13,8 @@ from pathlib import Path
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from musicquality.routers import APP_DB_ALIAS, LIBRARY_DB_ALIAS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -164,12 +166,12 @@ LIBRARY_PRAGMAS = {
 }
 
 DATABASES = {
-    "default": {
+    APP_DB_ALIAS: {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": APP_DB,
         "OPTIONS": {"timeout": BUSY_TIMEOUT_SECONDS, "transaction_mode": "IMMEDIATE"},
     },
-    "library": {
+    LIBRARY_DB_ALIAS: {
         # Django's SQLite backend, except that it never creates a missing library file.
         "ENGINE": "musicquality.library_backend",
         "NAME": LIBRARY_DB,
@@ -334,7 +336,7 @@ INSTALLED_APPS += [
 ]
 # The worker and the web processes write the app database at the same time (job progress,
 # sessions): WAL lets the pages read while the worker writes.
-DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=wal"  # type: ignore[index]
+DATABASES[APP_DB_ALIAS]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=wal"  # type: ignore[index]
 
 #: Huey's queue: an SQLite file beside the app database (no broker to install).
 JOBS_QUEUE_DB = _env_path(

@@ -28,6 +28,7 @@ from musicquality.keyset import (
     keyset_page,
     position_from_token,
 )
+from musicquality.routers import APP_DB_ALIAS, LIBRARY_DB_ALIAS
 from musicquality.timestamps import timestamp_parse
 from quality.distribution import (
     SCORE_BIN_WIDTH,
@@ -62,9 +63,6 @@ from quality.recordings import (
 from quality.score import AudioEvidence, quality_score_parts
 from quality.summary import CODEC_SEPARATOR, NO_NUMBER, SCORE_UNITS, SEARCH_COLUMNS, Bucket
 from quality.versions import ANALYZER_VERSION, VERIFIER_VERSION
-
-DB = "library"
-APP_DB = "default"
 
 # --- the analysis backlog ------------------------------------------------------------------
 
@@ -162,7 +160,7 @@ def files_to_analyse(
     params.insert(0, VERIFIER_VERSION)
     if limit is not None:
         params.append(limit)
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, params)
         return [
             FileToAnalyse(
@@ -174,7 +172,7 @@ def files_to_analyse(
 
 def active_files_count(*, path_prefix: str | None = None) -> int:
     sql, params = _active_files_sql(columns="COUNT(*)", pending=False, path_prefix=path_prefix)
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
 
@@ -183,7 +181,7 @@ def analysis_backlog_count(*, path_prefix: str | None = None) -> int:
     """How many active files ``analyze_quality`` would analyse now."""
     _unreadable_table_ensure()
     sql, params = _active_files_sql(columns="COUNT(*)", pending=True, path_prefix=path_prefix)
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
 
@@ -216,7 +214,7 @@ def unreadable_files_list(*, library_file_id: int | None = None) -> list[Unreada
     the list grows with the damaged files, not with the library)."""
     _unreadable_table_ensure()
     where, params = ("AND li.id = %s", [library_file_id]) if library_file_id else ("", [])
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(_UNREADABLE_SQL.format(where=where), params)
         return [
             UnreadableFile(id_, path, kind, message, timestamp_parse(failed_at))
@@ -230,7 +228,7 @@ def unreadable_files_count(*, path_prefix: str | None = None) -> int:
     if path_prefix:
         prefix_sql = "AND substr(li.file_path, 1, %s) = %s"
         params = [len(path_prefix), path_prefix]
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             f"SELECT count(*) {UNREADABLE_FROM} "
             f"WHERE li.{ACTIVE_SQL} AND {UNREADABLE_CONDITION} {prefix_sql}",
@@ -292,7 +290,7 @@ def files_to_verify(
     )
     if limit is not None:
         params.append(limit)
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, params)
         return [FileToVerify(*row) for row in cursor.fetchall()]
 
@@ -300,7 +298,7 @@ def files_to_verify(
 def verification_backlog_count(*, path_prefix: str | None = None) -> int:
     """How many active files ``verify_audio`` would verify now."""
     sql, params = _verify_sql(columns="COUNT(*)", pending=True, path_prefix=path_prefix)
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
 
@@ -308,7 +306,7 @@ def verification_backlog_count(*, path_prefix: str | None = None) -> int:
 def verdict_counts() -> dict[str, int]:
     """Active files per verdict of their current verification (every verdict present)."""
     counts = dict.fromkeys(Verdict.values, 0)
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             "SELECT av.verdict, COUNT(*) FROM audio_verification av "
             "JOIN library_index li ON li.id = av.library_file_id "
@@ -431,7 +429,7 @@ def _format_sums(*, inactive_only: bool) -> list[dict]:
 
     where = f"WHERE {INACTIVE_FILES_SQL}" if inactive_only else ""
     hires_sql = HIRES_SQL.format(also=f"AND {INACTIVE_FILES_SQL}" if inactive_only else "")
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(FORMAT_SUMS_SQL.format(where=where))
         for file_format, lossless, count, score_sum in cursor.fetchall():
             row = row_for(file_format)
@@ -447,7 +445,7 @@ def _format_sums(*, inactive_only: bool) -> list[dict]:
 def _bin_counts(*, inactive_only: bool) -> list[int]:
     """Files per score bin: every analysis, or only those of inactive files."""
     counts = [0] * SCORE_BINS
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         if inactive_only:
             cursor.execute(
                 INACTIVE_BIN_COUNTS_SQL.format(
@@ -500,7 +498,7 @@ def container_codec_counts() -> dict[str, list[ContainerCodec]]:
         f"JOIN library_index li ON li.id = fq.library_file_id WHERE li.{ACTIVE_SQL} "
         "GROUP BY 1, 2"
     )
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql)
         return codecs_by_container(ContainerCodec(*row) for row in cursor.fetchall())
 
@@ -676,7 +674,7 @@ def _candidate_from(row: Sequence) -> Candidate:
 
 
 def _candidates_query(sql: str, params: Sequence) -> list[Candidate]:
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, list(params))
         return [_candidate_from(row) for row in cursor.fetchall()]
 
@@ -684,7 +682,7 @@ def _candidates_query(sql: str, params: Sequence) -> list[Candidate]:
 def audio_match_facts(*, file_ids: Iterable[int] | None = None) -> list[AudioMatchFact]:
     """The stored fingerprint matches (same recording and similar), all of them or those
     touching ``file_ids``."""
-    matches = AudioMatch.objects.using(APP_DB)
+    matches = AudioMatch.objects.using(APP_DB_ALIAS)
     if file_ids is not None:
         ids = list(file_ids)
         matches = matches.filter(Q(file_a__in=ids) | Q(file_b__in=ids))
@@ -789,7 +787,7 @@ WHERE li.{ACTIVE_SQL} AND fq.acoustid_fingerprint IS NOT NULL
 
 
 def active_fingerprints() -> list[tuple[int, str, float | None]]:
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(ACTIVE_FINGERPRINTS_SQL)
         return cursor.fetchall()
 
@@ -911,7 +909,7 @@ class LibrarySummary:
 
 def library_summary_get() -> LibrarySummary:
     """The summary's counts (a few dozen rows) and the last analysis (through an index)."""
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute("SELECT bucket, files, bytes, score_units FROM summary_count")
         counts = {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
         cursor.execute("SELECT max(analyzed_at) FROM summary_file WHERE analyzed_at IS NOT NULL")
@@ -985,7 +983,7 @@ def _search_where(words: Sequence[str]) -> tuple[list[str], list, bool]:
     long_words = [w for w in words if len(w) >= TRIGRAM]
     if long_words:
         match = " ".join(fts_phrase(w) for w in long_words)
-        with connections[DB].cursor() as cursor:
+        with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
             cursor.execute(
                 "SELECT rowid FROM summary_search WHERE summary_search MATCH %s LIMIT %s",
                 [match, SEARCH_IDS_LIMIT + 1],
@@ -1127,7 +1125,7 @@ class NumberedFiles:
                 self._count = library_summary_get().totals.files
             else:
                 where, params, _listed = _file_where(self.query)
-                with connections[DB].cursor() as cursor:
+                with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
                     cursor.execute(
                         f"SELECT count(*) FROM summary_file m WHERE {' AND '.join(where)}", params
                     )
@@ -1146,7 +1144,7 @@ class NumberedFiles:
         order = keyset_order(
             [f"m.{c}" for c in columns], descending=self.query.descending, before=False
         )
-        with connections[DB].cursor() as cursor:
+        with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
             cursor.execute(
                 f"SELECT m.id FROM summary_file m {_file_index_hint(self.query, listed=listed)} "
                 f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s OFFSET %s",
@@ -1181,7 +1179,7 @@ def library_files_page(
         f"SELECT {', '.join(qualified)} FROM summary_file m {hint} WHERE {' AND '.join(where)} "
         f"ORDER BY {order} LIMIT %s"
     )
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, [*params, per_page + 1])
         keys = [tuple(row) for row in cursor.fetchall()]
     keys, next_token, previous_token = keyset_page(
@@ -1201,7 +1199,7 @@ def library_files_page(
 
 def library_summary_generation() -> int:
     """The summary's generation: it grows with every change to the files it summarises."""
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute("SELECT generation FROM summary_state WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else 0

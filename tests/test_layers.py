@@ -96,3 +96,42 @@ def test_apps_use_each_other_one_way_through_their_public_surface(app):
 
 def test_bench_imports_no_test_helpers():
     assert [m for _, m in imports_of("bench") if m.split(".")[0] == "tests"] == []
+
+
+def _alias_spellings(path: Path) -> list[str]:
+    """Where a module names a database alias by its text: a ``using=``/``database=``
+    argument, a subscript (``connections[...]``, ``DATABASES[...]``), a comparison or a
+    module-level constant holding ``"library"`` or ``"default"``."""
+    aliases = {"library", "default"}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+
+    def is_alias(node: ast.AST | None) -> bool:
+        return isinstance(node, ast.Constant) and node.value in aliases
+
+    found = []
+    for node in ast.walk(tree):
+        spelled = None
+        if isinstance(node, ast.keyword) and node.arg in {"using", "database"}:
+            spelled = node.value if is_alias(node.value) else None
+        elif isinstance(node, ast.Subscript) and is_alias(node.slice):
+            spelled = node.slice
+        elif isinstance(node, ast.Compare):
+            spelled = next((c for c in [node.left, *node.comparators] if is_alias(c)), None)
+        elif isinstance(node, ast.Assign) and node in tree.body and is_alias(node.value):
+            spelled = node.value
+        if spelled is not None:
+            found.append(f"{path.relative_to(REPO_ROOT)}:{spelled.lineno}")
+    return found
+
+
+def test_the_database_aliases_are_spelled_once():
+    """``musicquality.routers`` names them (LIBRARY_DB_ALIAS, APP_DB_ALIAS); every app
+    module imports those, so renaming an alias is one edit."""
+    spelled = [
+        where
+        for package in (BASE, *APPS)
+        for path in sorted((REPO_ROOT / package).rglob("*.py"))
+        if path != REPO_ROOT / BASE / "routers.py" and "migrations" not in path.parts
+        for where in _alias_spellings(path)
+    ]
+    assert spelled == []

@@ -31,6 +31,7 @@ from musicquality.legacy_history import (
     legacy_row_key,
 )
 from musicquality.parallel import chunks_map_started, default_workers
+from musicquality.routers import LIBRARY_DB_ALIAS
 from musicquality.timestamps import timestamp_normalise
 from quality.recordings import Candidate
 from quality.selectors import recording_groups_list
@@ -66,7 +67,6 @@ BATCH_SIZE = 1000
 #: Candidates written per transaction: few enough commits to be cheap, and the write lock
 #: held for a fraction of a second (the legacy CLI waits up to 30 s for it).
 UPSERT_BATCH_SIZE = 5000
-DB = "library"
 #: Below this many files to read, a process pool costs more than it saves.
 PARALLEL_FROM = 200
 
@@ -436,7 +436,10 @@ def _candidates_upsert(rows: list[CandidateRow], *, matches: list[StreamingMatch
     """One statement per batch: an ORM save per row would cost more than the matching. The
     batch's files' streaming matches are replaced by this run's in the same transaction, so
     a candidate's ``available_on_service`` is always the best of its stored matches."""
-    with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+    with (
+        transaction.atomic(using=LIBRARY_DB_ALIAS),
+        connections[LIBRARY_DB_ALIAS].cursor() as cursor,
+    ):
         cursor.executemany(_UPSERT_SQL, rows)
         cursor.executemany(
             f"DELETE FROM {_MATCH_TABLE} WHERE library_file_id = %s",
@@ -447,7 +450,10 @@ def _candidates_upsert(rows: list[CandidateRow], *, matches: list[StreamingMatch
 
 def _streaming_matches_prune(*, stamp: str) -> None:
     """Drop the matches this run did not write: files that are no longer candidates."""
-    with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+    with (
+        transaction.atomic(using=LIBRARY_DB_ALIAS),
+        connections[LIBRARY_DB_ALIAS].cursor() as cursor,
+    ):
         cursor.execute(f"DELETE FROM {_MATCH_TABLE} WHERE checked_at <> %s", [stamp])
 
 
@@ -506,8 +512,8 @@ def _candidates_complete_outgrown(
         for pk, notes, why in first_reasons.values()
     ]
     table = UpgradeCandidate._meta.db_table
-    with transaction.atomic(using=DB):
-        with connections[DB].cursor() as cursor:
+    with transaction.atomic(using=LIBRARY_DB_ALIAS):
+        with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET user_action = 'completed', action_at = ?, "
                 "last_updated = ?, notes = ? WHERE id = ?",
@@ -539,7 +545,7 @@ def upgrade_candidates_act(
     ids = sorted(set(candidate_ids))
     stamp = utc_now_iso()
     changed: list[int] = []
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=LIBRARY_DB_ALIAS):
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = UpgradeCandidate.objects.filter(pk__in=ids[start : start + BATCH_SIZE])
             to_change = list(chunk.exclude(user_action=action).values_list("id", "notes"))
@@ -584,7 +590,7 @@ def upgrade_candidate_edit(
     candidate.user_action = user_action
     candidate.notes = notes or None
     candidate.last_updated = stamp
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=LIBRARY_DB_ALIAS):
         candidate.save(update_fields=fields)
         if previous != user_action:
             _jobs_follow(candidate_ids=[candidate.pk], action=user_action, stamp=stamp)
@@ -668,7 +674,7 @@ def upgrade_candidate_acquire(
     candidate is completed in place and goes with the old file's row (said in ``detail``).
     """
     stamp = utc_now_iso()
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=LIBRARY_DB_ALIAS):
         candidate = UpgradeCandidate.objects.filter(pk=candidate_id).first()
         if candidate is None:
             return Acquisition(candidate_id, None, False, "no such candidate (already gone)")
@@ -713,7 +719,7 @@ def upgrade_job_close(*, job_ids: Iterable[int], status: str, message: str | Non
     Only pending jobs change; returns how many did."""
     if status not in (JobStatus.FAILED, JobStatus.CANCELLED):
         raise ValueError(f"job status {status!r}: the user may set failed or cancelled")
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=LIBRARY_DB_ALIAS):
         return UpgradeJob.objects.filter(pk__in=list(job_ids), job_status=JobStatus.PENDING).update(
             job_status=status, error_message=(message or "").strip() or None
         )
@@ -888,7 +894,7 @@ def upgrade_decisions_import_apply(*, plan: DecisionImportPlan) -> DecisionImpor
             by_candidate.setdefault(item.candidate_id, []).append(item)
     stamp = utc_now_iso()
     written = changed_since = 0
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=LIBRARY_DB_ALIAS):
         current = {
             row[0]: row[1:]
             for row in UpgradeCandidate.objects.filter(pk__in=list(by_candidate)).values_list(

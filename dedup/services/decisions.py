@@ -17,10 +17,9 @@ from django.utils import timezone
 
 from dedup.models import DecisionKind, DuplicateDecision, DuplicateDecisionFile
 from dedup.selectors import duplicate_groups_suggested
+from musicquality.routers import APP_DB_ALIAS
 
 logger = logging.getLogger(__name__)
-
-APP_DB = "default"
 
 
 class DecisionRefused(ValueError):
@@ -57,7 +56,7 @@ def duplicate_decision_create(
         raise DecisionRefused(
             f"file {strangers[0]} is not in the same duplicate group as file {ids[0]}: reload"
         )
-    with transaction.atomic(using=APP_DB):
+    with transaction.atomic(using=APP_DB_ALIAS):
         decision = DuplicateDecision.objects.create(kind=kind, note=note.strip(), created_by=user)
         DuplicateDecisionFile.objects.bulk_create(
             DuplicateDecisionFile(

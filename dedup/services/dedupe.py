@@ -63,14 +63,13 @@ from dedup.services.find import duplicates_find
 from dedup.services.notes import note_append, note_line
 from musicquality.faults import fault_point
 from musicquality.fields import utc_now_iso
+from musicquality.routers import LIBRARY_DB_ALIAS
 from quality.hashing import content_hash_sampled
 from quality.models import FileQuality, LibraryFile, active_q
 from quality.services.decoding import pcm_hash_of
 from quality.services.summary import library_summary_refresh
 
 logger = logging.getLogger(__name__)
-
-LIBRARY_DB = "library"
 
 
 class KeeperProblem(DedupRefused):
@@ -358,7 +357,7 @@ def _history_intent_write(
     deleted_by: DeletedBy,
 ) -> DedupHistory:
     quality = FileQuality.objects.filter(library_file_id=row.id).first()
-    with transaction.atomic(using=LIBRARY_DB):
+    with transaction.atomic(using=LIBRARY_DB_ALIAS):
         return DedupHistory.objects.create(
             deletion_session_id=session_id,
             deleted_at=utc_now_iso(),
@@ -391,13 +390,13 @@ def _history_intent_write(
 
 def _history_finish(history: DedupHistory, *, note: str = "moved into quarantine") -> None:
     """Mark the file recoverable and drop its index row, in one transaction."""
-    with transaction.atomic(using=LIBRARY_DB):
+    with transaction.atomic(using=LIBRARY_DB_ALIAS):
         DedupHistory.objects.filter(id=history.id).update(can_recover=True, notes=note_line(note))
         if history.original_library_id is not None:
             LibraryFile.objects.filter(
                 id=history.original_library_id, file_path=history.file_path
             ).delete()
-            with connections[LIBRARY_DB].cursor() as cursor:
+            with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
                 library_summary_refresh(cursor=cursor, ids=[history.original_library_id])
 
 

@@ -37,6 +37,7 @@ from musicquality.legacy_history import (
     imported_note,
     legacy_row_key,
 )
+from musicquality.routers import LIBRARY_DB_ALIAS
 from musicquality.timestamps import timestamp_parse
 from quality.hashing import content_matches_hash, hash_form, metadata_hash
 from quality.models import ACTIVE, LibraryFile
@@ -44,7 +45,6 @@ from quality.selectors import library_files_by_path
 
 logger = logging.getLogger(__name__)
 
-DB = "library"
 BATCH_SIZE = 500
 
 
@@ -263,7 +263,7 @@ def dedup_history_import_plan(
 def dedup_history_import_apply(*, plan: DeletionImportPlan) -> DeletionImportPlan:
     """Write the rows of ``plan`` in one transaction, except any that another run imported
     since the plan was made (the keys are read again under the write lock)."""
-    with transaction.atomic(using=DB):
+    with transaction.atomic(using=LIBRARY_DB_ALIAS):
         already = dedup_history_imported_keys()
         rows = [item.row for item in plan.to_import if item.key not in already and item.row]
         DedupHistory.objects.bulk_create(rows, batch_size=BATCH_SIZE)

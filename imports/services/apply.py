@@ -58,6 +58,7 @@ from imports.rules import (
 )
 from musicquality.faults import fault_point
 from musicquality.fields import utc_now_iso
+from musicquality.routers import APP_DB_ALIAS
 from quality.hashing import content_hash_sampled
 from quality.selectors import recording_candidate_of
 from quality.services.incoming import incoming_file_store, vetting_history_write
@@ -67,7 +68,6 @@ from upgrades.services import upgrade_candidate_acquire
 
 logger = logging.getLogger(__name__)
 
-APP_DB = "default"
 SOURCE_PREFIX = "import:"
 
 
@@ -237,7 +237,7 @@ def _destination(file: ImportFile, run: _Run) -> Path:
 def _save(file: ImportFile, **values) -> None:
     for name, value in values.items():
         setattr(file, name, value)
-    file.save(using=APP_DB)
+    file.save(using=APP_DB_ALIAS)
 
 
 def _file_apply(file: ImportFile, run: _Run) -> ApplyOutcome:
@@ -374,7 +374,7 @@ def _moving_settle(file: ImportFile, run: _Run) -> ApplyOutcome:
 
 def _imports_settle(run: _Run) -> list[ApplyOutcome]:
     settled = []
-    for file in ImportFile.objects.using(APP_DB).filter(state__in=OPEN_STATES).order_by("id"):
+    for file in ImportFile.objects.using(APP_DB_ALIAS).filter(state__in=OPEN_STATES).order_by("id"):
         vetting = file.vetting
         resumed = _Run(
             session_id=file.session_id or run.session_id,
@@ -402,7 +402,7 @@ def import_files_selected(
     file_ids: Iterable[int] | None,
     states: Sequence[str] = (ImportState.VETTED,),
 ) -> list[ImportFile]:
-    files = ImportFile.objects.using(APP_DB).filter(vetting=vetting, state__in=states)
+    files = ImportFile.objects.using(APP_DB_ALIAS).filter(vetting=vetting, state__in=states)
     if file_ids is not None:
         files = files.filter(id__in=list(file_ids))
     return list(files.order_by("path"))
@@ -436,7 +436,7 @@ def import_apply_preview(
     what it would replace, with the problems visible now (changed since vetted, the replaced
     file gone). A taken name shows as the ``Song (2).flac`` it would become; the run itself
     checks everything again, right before each move."""
-    vetting = ImportVetting.objects.using(APP_DB).get(pk=vetting_id)
+    vetting = ImportVetting.objects.using(APP_DB_ALIAS).get(pk=vetting_id)
     run = _Run(
         session_id="",
         started_at="",
@@ -514,7 +514,7 @@ def import_apply(
     Raises :class:`ApplyRefused` before anything moves; a problem with one file is an
     outcome, never raised.
     """
-    vetting = ImportVetting.objects.using(APP_DB).filter(pk=vetting_id).first()
+    vetting = ImportVetting.objects.using(APP_DB_ALIAS).filter(pk=vetting_id).first()
     if vetting is None or vetting.status != VettingStatus.DONE:
         raise ApplyRefused(f"vetting {vetting_id} is not a finished vetting: vet the folder first")
     folder = Path(vetting.folder)
@@ -551,7 +551,7 @@ def import_apply(
             selected = import_files_selected(vetting=vetting, file_ids=[f.pk for f in selected])
             try:
                 for file in selected:
-                    file.refresh_from_db(using=APP_DB)
+                    file.refresh_from_db(using=APP_DB_ALIAS)
                     if file.state != ImportState.VETTED:
                         continue
                     result.outcomes.append(_file_apply(file, run))

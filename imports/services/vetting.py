@@ -27,6 +27,7 @@ from dedup.services.files import files_identical
 from imports.models import ImportFile, ImportVetting, VettingStatus
 from imports.rules import FileVerdict, Verdict, VettingTotals, vetting_decide
 from musicquality.fields import utc_now_iso
+from musicquality.routers import APP_DB_ALIAS
 from quality.recordings import (
     CONTENT_HASH,
     LINK_STRENGTH,
@@ -45,8 +46,6 @@ from quality.services.recordings import audio_matches_of_foreign, audio_matches_
 from upgrades.selectors import upgrade_candidates_open_of
 
 logger = logging.getLogger(__name__)
-
-APP_DB = "default"
 
 
 class VettingRefused(ValueError):
@@ -256,7 +255,7 @@ def import_vetting_save(
 ) -> ImportVetting:
     """Store a vetting and its files in the app database (``vetting``: the row a running
     vetting was given, completed here)."""
-    with transaction.atomic(using=APP_DB):
+    with transaction.atomic(using=APP_DB_ALIAS):
         if vetting is None:
             vetting = ImportVetting(
                 folder=str(report.folder), started_at=report.started_at, started_by=started_by
@@ -267,8 +266,8 @@ def import_vetting_save(
         vetting.totals = {**report.totals.as_dict(), "unreadable": len(report.problems)}
         vetting.problems = [{"path": path, "problem": why} for path, why in report.problems]
         vetting.library_unverified = report.library_unverified
-        vetting.save(using=APP_DB)
-        ImportFile.objects.using(APP_DB).bulk_create(
+        vetting.save(using=APP_DB_ALIAS)
+        ImportFile.objects.using(APP_DB_ALIAS).bulk_create(
             [_file_row(vetting, file) for file in report.files], batch_size=500
         )
     return vetting
@@ -319,7 +318,7 @@ def import_vetting_run(
     (and a background job's). The vetting row exists from the start (``running``), so the
     page can show it; a failure is stored on it (``failed``, with the error) and raised."""
     folder = folder_check(folder)
-    vetting = ImportVetting.objects.using(APP_DB).create(
+    vetting = ImportVetting.objects.using(APP_DB_ALIAS).create(
         folder=str(folder),
         started_at=utc_now_iso(),
         started_by=started_by,
@@ -332,6 +331,6 @@ def import_vetting_run(
         vetting.status = VettingStatus.FAILED
         vetting.error = str(error) or type(error).__name__
         vetting.finished_at = utc_now_iso()
-        vetting.save(using=APP_DB)
+        vetting.save(using=APP_DB_ALIAS)
         raise
     return import_vetting_save(report=report, vetting=vetting)

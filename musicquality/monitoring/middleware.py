@@ -7,7 +7,8 @@ from collections.abc import Callable
 from django.db import connections
 
 from musicquality.monitoring.rules import QueryOrigin
-from musicquality.monitoring.timing import LIBRARY_ALIAS, QueryTimer, query_timer_save
+from musicquality.monitoring.timing import QueryTimer, query_timer_save
+from musicquality.routers import LIBRARY_DB_ALIAS
 
 UNRESOLVED = "unresolved"
 
@@ -37,7 +38,7 @@ class LibraryQueryTimingMiddleware:
     def __call__(self, request):
         timer = QueryTimer()
         try:
-            with connections[LIBRARY_ALIAS].execute_wrapper(timer):
+            with connections[LIBRARY_DB_ALIAS].execute_wrapper(timer):
                 return self.get_response(request)
         finally:
             if timer.count:

@@ -36,20 +36,19 @@ from musicquality.monitoring.rules import (
     RunKind,
     buckets_add,
 )
+from musicquality.routers import APP_DB_ALIAS
 
 if TYPE_CHECKING:
     from musicquality.monitoring.timing import QueryTimer
 
 logger = logging.getLogger(__name__)
 
-APP_DB = "default"
-
 
 def store_file_exists() -> bool:
     """The app database file is there (or is an in-memory test database). Recording never
     creates it: SQLite would make an empty file on connect, next to a library that a check
     is refusing, say."""
-    name = str(connections[APP_DB].settings_dict["NAME"])
+    name = str(connections[APP_DB_ALIAS].settings_dict["NAME"])
     return name.startswith("file:") or name == ":memory:" or Path(name).exists()
 
 
@@ -68,7 +67,7 @@ def _recorded(what: str, write: Callable[[], object]) -> bool:
         logger.debug("monitoring: %s not recorded (no app database yet)", what)
         return False
     try:
-        with transaction.atomic(using=APP_DB):
+        with transaction.atomic(using=APP_DB_ALIAS):
             write()
     except DatabaseError as error:
         store_error_log(f"{what} not recorded", error)

@@ -22,8 +22,7 @@ from django.db import connections
 
 from musicquality.monitoring.rules import BUCKET_COUNT, QUERY_BUCKETS, QueryOrigin
 from musicquality.monitoring.services import query_timings_save
-
-LIBRARY_ALIAS = "library"
+from musicquality.routers import LIBRARY_DB_ALIAS
 
 
 class QueryTimer:
@@ -65,7 +64,7 @@ def library_queries_timed(*, query_name: str, origin: QueryOrigin) -> Iterator[Q
     it raises (a failed command's queries were still run)."""
     timer = QueryTimer()
     try:
-        with connections[LIBRARY_ALIAS].execute_wrapper(timer):
+        with connections[LIBRARY_DB_ALIAS].execute_wrapper(timer):
             yield timer
     finally:
         query_timer_save(timer, query_name=query_name, origin=origin)

@@ -23,6 +23,7 @@ from django.db import connections, transaction
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map_started, default_workers
 from musicquality.progress import StopRequested
+from musicquality.routers import LIBRARY_DB_ALIAS
 from quality.models import FileQuality, LibraryFile
 from quality.score import AudioEvidence, effective_is_hires, quality_score
 from quality.selectors import (
@@ -37,7 +38,6 @@ from quality.versions import ANALYZER_VERSION
 
 logger = logging.getLogger(__name__)
 
-DB = "library"
 BATCH_SIZE = 1000
 CHUNK_SIZE = 100  # files per worker task
 ANALYZE_THRESHOLD = 1000  # rows written in one run after which the planner statistics refresh
@@ -221,7 +221,10 @@ def _write(rows: Sequence[QualityRow], failed: Sequence[tuple[int, AnalysisError
     of files that no longer read and record why they did not (the file page shows it, the
     backlog leaves them out until they change)."""
     failed_ids = [library_file_id for library_file_id, _ in failed]
-    with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+    with (
+        transaction.atomic(using=LIBRARY_DB_ALIAS),
+        connections[LIBRARY_DB_ALIAS].cursor() as cursor,
+    ):
         if rows:
             before = scores_of(cursor, [row.library_file_id for row in rows])
             cursor.executemany(UPSERT_SQL, [(*row, row.library_file_id) for row in rows])
@@ -269,7 +272,7 @@ def file_quality_refresh(*, library_file: LibraryFile) -> FileQuality | None:
         _write([], [(library_file.id, outcome)])
         return None
     _write([outcome], [])
-    return FileQuality.objects.using(DB).get(library_file_id=library_file.id)
+    return FileQuality.objects.using(LIBRARY_DB_ALIAS).get(library_file_id=library_file.id)
 
 
 def file_quality_analyze_all(
@@ -321,7 +324,7 @@ def file_quality_analyze_all(
         result.interrupted = True
         logger.warning("analysis interrupted: %d rows committed", result.analysed)
     if result.analysed >= ANALYZE_THRESHOLD:
-        with connections[DB].cursor() as cursor:
+        with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
             cursor.execute("ANALYZE file_quality")
     result.seconds = time.monotonic() - started
     return result

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
+from musicquality.routers import APP_DB_ALIAS, LIBRARY_DB_ALIAS
 from quality.fingerprints import FingerprintUnavailable, fingerprint_groups
 from quality.models import ACTIVE_SQL, AudioMatch, AudioMatchRun
 from quality.recordings import AudioMatchFact
@@ -26,8 +27,6 @@ from quality.services.summary import library_summary_touch
 
 logger = logging.getLogger(__name__)
 
-LIBRARY = "library"
-APP = "default"
 SIGNATURE_SQL = f"""
 SELECT COUNT(*), TOTAL(li.id), MAX(av.verified_at)
 FROM file_quality fq JOIN library_index li ON li.id = fq.library_file_id
@@ -48,14 +47,14 @@ class AudioMatchRefresh:
 
 def fingerprints_signature() -> str:
     """Changes whenever an active file gains, loses or changes its fingerprint."""
-    with connections[LIBRARY].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(SIGNATURE_SQL)
         count, id_sum, last = cursor.fetchone()
     return f"{count}:{int(id_sum or 0)}:{last or ''}"
 
 
 def audio_matches_current() -> bool:
-    last = AudioMatchRun.objects.using(APP).order_by("-id").first()
+    last = AudioMatchRun.objects.using(APP_DB_ALIAS).order_by("-id").first()
     return last is not None and last.signature == fingerprints_signature()
 
 
@@ -64,7 +63,7 @@ def audio_matches_refresh(*, force: bool = False) -> AudioMatchRefresh:
     fingerprints (``force``: always)."""
     started = time.monotonic()
     signature = fingerprints_signature()
-    last = AudioMatchRun.objects.using(APP).order_by("-id").first()
+    last = AudioMatchRun.objects.using(APP_DB_ALIAS).order_by("-id").first()
     if not force and last is not None and last.signature == signature:
         return AudioMatchRefresh(
             last.fingerprints, last.same_pairs, last.similar_pairs, 0, 0.0, refreshed=False
@@ -101,11 +100,11 @@ def audio_matches_refresh(*, force: bool = False) -> AudioMatchRefresh:
             ),
         )
     same = sum(1 for match in pairs.values() if match.same_recording)
-    with transaction.atomic(using=APP):
-        AudioMatch.objects.using(APP).all().delete()
-        AudioMatch.objects.using(APP).bulk_create(pairs.values(), batch_size=2000)
+    with transaction.atomic(using=APP_DB_ALIAS):
+        AudioMatch.objects.using(APP_DB_ALIAS).all().delete()
+        AudioMatch.objects.using(APP_DB_ALIAS).bulk_create(pairs.values(), batch_size=2000)
         seconds = time.monotonic() - started
-        AudioMatchRun.objects.using(APP).create(
+        AudioMatchRun.objects.using(APP_DB_ALIAS).create(
             computed_at=utc_now_iso(),
             fingerprints=len(items),
             signature=signature,
@@ -113,7 +112,10 @@ def audio_matches_refresh(*, force: bool = False) -> AudioMatchRefresh:
             same_pairs=same,
             similar_pairs=len(pairs) - same,
         )
-    with transaction.atomic(using=LIBRARY), connections[LIBRARY].cursor() as cursor:
+    with (
+        transaction.atomic(using=LIBRARY_DB_ALIAS),
+        connections[LIBRARY_DB_ALIAS].cursor() as cursor,
+    ):
         library_summary_touch(cursor=cursor)  # duplicate groups computed before are stale
     logger.info("fingerprint matches: %d same, %d similar", same, len(pairs) - same)
     return AudioMatchRefresh(

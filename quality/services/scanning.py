@@ -29,6 +29,7 @@ from django.db import DatabaseError, OperationalError, connections, transaction
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map_started, default_workers
 from musicquality.progress import StopRequested
+from musicquality.routers import LIBRARY_DB_ALIAS
 from musicquality.timestamps import timestamp_parse
 from quality.hashing import content_hash_sampled, metadata_hash
 from quality.models import ACTIVE, ACTIVE_SQL, AUDIO_EXTENSIONS, LibraryFile, LibraryStats
@@ -38,7 +39,6 @@ from quality.services.tags import AudioTags, TagReadError, tagged_file_read
 
 logger = logging.getLogger(__name__)
 
-DB = "library"
 BATCH_SIZE = 1000
 MAX_SQLITE_INTEGER = 2**63 - 1
 EXTENSIONS = frozenset(AUDIO_EXTENSIONS)
@@ -291,7 +291,10 @@ def rows_upsert(rows: Sequence[IndexRow]) -> list[ScanProblem]:
     if not rows:
         return []
     try:
-        with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+        with (
+            transaction.atomic(using=LIBRARY_DB_ALIAS),
+            connections[LIBRARY_DB_ALIAS].cursor() as cursor,
+        ):
             cursor.executemany(UPSERT_SQL, rows)
             library_summary_refresh(cursor=cursor, paths=[row.file_path for row in rows])
         return []
@@ -299,10 +302,13 @@ def rows_upsert(rows: Sequence[IndexRow]) -> list[ScanProblem]:
         if _is_lock_error(error):
             raise
     problems = []
-    with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+    with (
+        transaction.atomic(using=LIBRARY_DB_ALIAS),
+        connections[LIBRARY_DB_ALIAS].cursor() as cursor,
+    ):
         for row in rows:
             try:
-                with transaction.atomic(using=DB):
+                with transaction.atomic(using=LIBRARY_DB_ALIAS):
                     cursor.execute(UPSERT_SQL, row)
             except (DatabaseError, ValueError, OverflowError) as error:
                 if _is_lock_error(error):
@@ -337,11 +343,11 @@ def library_file_index(*, path: Path) -> LibraryFile:
         raise ValueError(f"{path_text}: {reason}")
     for refused in rows_upsert([row]):
         raise ValueError(f"{path_text}: {refused.kind} ({refused.message})")
-    return LibraryFile.objects.using(DB).get(file_path=path_text)
+    return LibraryFile.objects.using(LIBRARY_DB_ALIAS).get(file_path=path_text)
 
 
 def _known_rows() -> dict[str, _Known]:
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             "SELECT id, file_path, file_size, file_mtime, is_active, "
             "artist IS NOT NULL OR title IS NOT NULL FROM library_index"
@@ -357,7 +363,7 @@ def _under(path: str, folders: Sequence[str]) -> bool:
 
 
 def _vanished_mark(roots: Sequence[str], found: set[str], unreadable: Sequence[str]) -> int:
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(f"SELECT id, file_path FROM library_index WHERE {ACTIVE_SQL}")
         gone = [
             (id_,)
@@ -365,7 +371,10 @@ def _vanished_mark(roots: Sequence[str], found: set[str], unreadable: Sequence[s
             if path not in found and _under(path, roots) and not _under(path, unreadable)
         ]
     for start in range(0, len(gone), BATCH_SIZE):
-        with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+        with (
+            transaction.atomic(using=LIBRARY_DB_ALIAS),
+            connections[LIBRARY_DB_ALIAS].cursor() as cursor,
+        ):
             cursor.executemany(
                 "UPDATE library_index SET is_active = 0 WHERE id = %s",
                 gone[start : start + BATCH_SIZE],
@@ -377,7 +386,7 @@ def _vanished_mark(roots: Sequence[str], found: set[str], unreadable: Sequence[s
 
 
 def library_stats_write(*, seconds: float) -> LibraryStats:
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             "SELECT COUNT(*), TOTAL(file_size), COUNT(DISTINCT artist), "
             f"COUNT(DISTINCT album) FROM library_index WHERE {ACTIVE_SQL}"
@@ -389,8 +398,8 @@ def library_stats_write(*, seconds: float) -> LibraryStats:
         )
         formats = dict(cursor.fetchall())
     now = utc_now_iso()
-    with transaction.atomic(using=DB):
-        return LibraryStats.objects.using(DB).create(
+    with transaction.atomic(using=LIBRARY_DB_ALIAS):
+        return LibraryStats.objects.using(LIBRARY_DB_ALIAS).create(
             total_files=total,
             total_size=min(int(size), MAX_SQLITE_INTEGER),  # TOTAL(): no overflow
             formats_breakdown=json.dumps(formats),

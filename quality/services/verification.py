@@ -25,6 +25,7 @@ from django.db import connections, transaction
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map_started, default_workers
 from musicquality.progress import StopRequested
+from musicquality.routers import LIBRARY_DB_ALIAS
 from quality.fingerprints import FingerprintFeed
 from quality.models import Verdict
 from quality.score import AudioEvidence, effective_is_hires, quality_score
@@ -41,7 +42,6 @@ from quality.versions import ANALYZER_VERSION
 
 logger = logging.getLogger(__name__)
 
-DB = "library"
 BATCH_SIZE = 100
 CHUNK_SIZE = 2  # files per worker task: a decode takes long enough to balance the workers
 
@@ -209,7 +209,10 @@ def _write(verified: Sequence[Verified]) -> int:
     if not verified:
         return 0
     rows = [v.row for v in verified]
-    with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+    with (
+        transaction.atomic(using=LIBRARY_DB_ALIAS),
+        connections[LIBRARY_DB_ALIAS].cursor() as cursor,
+    ):
         cursor.executemany(UPSERT_SQL, [(*row, row.library_file_id) for row in rows])
         cursor.executemany(
             "UPDATE file_quality SET acoustid_fingerprint = %s WHERE library_file_id = %s",

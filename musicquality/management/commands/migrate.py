@@ -17,6 +17,7 @@ from musicquality.library_db import (
     open_readonly,
 )
 from musicquality.monitoring.services import migration_recorded
+from musicquality.routers import LIBRARY_DB_ALIAS
 from musicquality.schema import BOOKKEEPING_TABLES, SchemaError, schema_preflight, table_names
 
 
@@ -28,7 +29,7 @@ class Command(DjangoMigrateCommand):
     )
 
     def handle(self, *args, **options):
-        if options["database"] != "library":
+        if options["database"] != LIBRARY_DB_ALIAS:
             return super().handle(*args, **options)
         if options["plan"]:
             self._prepare_library(options)
@@ -76,7 +77,7 @@ class Command(DjangoMigrateCommand):
         finally:
             conn.close()
         if not options["app_label"]:
-            executor = MigrationExecutor(connections["library"])
+            executor = MigrationExecutor(connections[LIBRARY_DB_ALIAS])
             if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
                 return
         try:
