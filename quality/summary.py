@@ -14,6 +14,8 @@ added and subtracted again drift, integers do not.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from itertools import chain
 from typing import NamedTuple
 
 from quality.distribution import SCORE_BIN_WIDTH, SCORE_BINS
@@ -106,13 +108,6 @@ class Bucket:
         return f"{Bucket.CODEC}{quality_format}{CODEC_SEPARATOR}{codec}"
 
 
-class Contribution(NamedTuple):
-    bucket: str
-    files: int
-    bytes: int
-    score_units: int
-
-
 _ACTIVE, _SIZE, _ANALYSED = _INDEX["active"], _INDEX["file_size"], _INDEX["analysed"]
 _BACKLOG, _VERIFY_BACKLOG = _INDEX["backlog"], _INDEX["verify_backlog"]
 _VERDICT, _FORMAT, _SCORE = (
@@ -123,32 +118,35 @@ _VERDICT, _FORMAT, _SCORE = (
 _LOSSLESS, _HIRES, _CODEC = _INDEX["lossless"], _INDEX["hires"], _INDEX["codec"]
 
 
-def file_buckets(row: Sequence) -> list[Contribution]:
-    """What one ``summary_file`` row adds to the whole library's counts (our writers call
-    this for every file they change: plain indexing, no lookups by name)."""
+def file_bucket_names(row: Sequence) -> list[str]:
+    """The buckets one ``summary_file`` row counts in, one file each. Its bytes count in
+    :attr:`Bucket.ACTIVE` only and its score in its format's bucket only
+    (:func:`buckets_delta`). Names only, by plain indexing: our writers call this for every
+    file they change (bench/RESULTS.md, "Summary maintenance")."""
     analysed = row[_ANALYSED]
-    found = [Contribution(Bucket.INDEXED, 1, 0, 0)]
-    if analysed:
-        found.append(Contribution(Bucket.ANALYSES, 1, 0, 0))
     if not row[_ACTIVE]:
-        return found
-    found.append(Contribution(Bucket.ACTIVE, 1, row[_SIZE] or 0, 0))
+        return [Bucket.INDEXED, Bucket.ANALYSES] if analysed else [Bucket.INDEXED]
+    names = (
+        [Bucket.INDEXED, Bucket.ANALYSES, Bucket.ACTIVE]
+        if analysed
+        else [Bucket.INDEXED, Bucket.ACTIVE]
+    )
     if row[_BACKLOG]:
-        found.append(Contribution(Bucket.BACKLOG, 1, 0, 0))
+        names.append(Bucket.BACKLOG)
     if row[_VERIFY_BACKLOG]:
-        found.append(Contribution(Bucket.VERIFY_BACKLOG, 1, 0, 0))
+        names.append(Bucket.VERIFY_BACKLOG)
     if row[_VERDICT]:
-        found.append(Contribution(Bucket.VERDICT + row[_VERDICT], 1, 0, 0))
+        names.append(Bucket.VERDICT + row[_VERDICT])
     if analysed:
-        quality_format, score = row[_FORMAT], row[_SCORE]
-        found.append(Contribution(Bucket.FORMAT + quality_format, 1, 0, round(score * SCORE_UNITS)))
-        found.append(Contribution(_BIN_NAMES[score_bin(score)], 1, 0, 0))
-        found.append(Contribution(Bucket.codec(quality_format, row[_CODEC]), 1, 0, 0))
+        quality_format = row[_FORMAT]
+        names.append(Bucket.FORMAT + quality_format)
+        names.append(_BIN_NAMES[score_bin(row[_SCORE])])
+        names.append(Bucket.codec(quality_format, row[_CODEC]))
         if row[_LOSSLESS]:
-            found.append(Contribution(Bucket.LOSSLESS + quality_format, 1, 0, 0))
+            names.append(Bucket.LOSSLESS + quality_format)
         if row[_HIRES]:
-            found.append(Contribution(Bucket.HIRES + quality_format, 1, 0, 0))
-    return found
+            names.append(Bucket.HIRES + quality_format)
+    return names
 
 
 _BIN_NAMES = [Bucket.score_bin(index) for index in range(SCORE_BINS)]
@@ -157,18 +155,29 @@ _BIN_NAMES = [Bucket.score_bin(index) for index in range(SCORE_BINS)]
 def buckets_delta(
     *, removed: Iterable[Sequence], added: Iterable[Sequence]
 ) -> dict[str, list[int]]:
-    """Bucket -> [files, bytes, score units] to add, for rows replaced by others."""
-    delta: dict[str, list[int]] = {}
-    for sign, rows in ((-1, removed), (1, added)):
-        for row in rows:
-            for bucket, files, size, units in file_buckets(row):
-                entry = delta.get(bucket)
-                if entry is None:
-                    delta[bucket] = [sign * files, sign * size, sign * units]
-                else:
-                    entry[0] += sign * files
-                    entry[1] += sign * size
-                    entry[2] += sign * units
+    """Bucket -> [files, bytes, score units] to add, for rows replaced by others (all of
+    a library's rows as ``added`` give its full counts)."""
+    files: Counter[str] = Counter()
+    sizes = [0, 0]  # the active files' bytes: removed, added
+    units: list[Counter[str]] = [Counter(), Counter()]  # score units by format bucket
+    for side, rows in enumerate((removed, added)):
+        rows = list(rows)
+        names = Counter(chain.from_iterable(map(file_bucket_names, rows)))
+        if side == 0:
+            files.subtract(names)
+        else:
+            files.update(names)
+        active = [row for row in rows if row[_ACTIVE]]
+        sizes[side] = sum(row[_SIZE] or 0 for row in active)
+        scores = units[side]
+        for row in active:
+            if row[_ANALYSED]:
+                scores[Bucket.FORMAT + row[_FORMAT]] += round(row[_SCORE] * SCORE_UNITS)
+    delta = {bucket: [count, 0, 0] for bucket, count in files.items()}
+    if sizes[0] != sizes[1]:
+        delta.setdefault(Bucket.ACTIVE, [0, 0, 0])[1] = sizes[1] - sizes[0]
+    for bucket in units[0].keys() | units[1].keys():
+        delta.setdefault(bucket, [0, 0, 0])[2] = units[1][bucket] - units[0][bucket]
     return {bucket: entry for bucket, entry in delta.items() if any(entry)}
 
 

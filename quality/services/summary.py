@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connections, transaction
 
 from musicquality.fields import utc_now_iso
+from musicquality.routers import LIBRARY_DB_ALIAS
 from musicquality.schema import (
     SUMMARY_DDL,
     SUMMARY_HISTORY_FILL,
@@ -45,14 +46,12 @@ from quality.summary import (
     buckets_delta,
     changed_columns,
     fact_value,
-    file_buckets,
     sqlite_number,
 )
 from quality.versions import ANALYZER_VERSION, VERIFIER_VERSION
 
 logger = logging.getLogger(__name__)
 
-DB = "library"
 #: Ids per statement (a JSON list through ``json_each``, so no parameter limit applies).
 REFRESH_CHUNK = 2000
 #: Ids per write transaction of a reconciliation, so the CLI never waits long.
@@ -257,7 +256,10 @@ def library_summary_touch(*, cursor) -> None:
 
 def library_summary_rebuild() -> int:
     """Build the summary from nothing, in one write transaction; returns the files."""
-    with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+    with (
+        transaction.atomic(using=LIBRARY_DB_ALIAS),
+        connections[LIBRARY_DB_ALIAS].cursor() as cursor,
+    ):
         return summary_build(cursor)
 
 
@@ -277,11 +279,10 @@ def summary_build(cursor) -> int:
     totals: dict[str, list[int]] = {}
     while rows := cursor.fetchmany(10_000):
         files += len(rows)
-        for bucket, count, size, units in (c for row in rows for c in file_buckets(row)):
+        for bucket, values in buckets_delta(removed=(), added=rows).items():
             entry = totals.setdefault(bucket, [0, 0, 0])
-            entry[0] += count
-            entry[1] += size
-            entry[2] += units
+            for position, value in enumerate(values):
+                entry[position] += value
     cursor.executemany(
         COUNT_ADD_SQL,
         [(bucket, *map(sqlite_number, values)) for bucket, values in totals.items()],
@@ -312,14 +313,14 @@ class SummaryDifferences:
 
 
 def _different_ids() -> list[int]:
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(DIFFERENT_IDS_SQL, facts_sql_params())
         return sorted({row[0] for row in cursor.fetchall()})
 
 
 def library_summary_differences() -> SummaryDifferences:
     """How many files' summary rows differ from the library (nothing written)."""
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         state = summary_state_read(cursor)
     if state is None or not state.current:
         return SummaryDifferences(0, True)
@@ -331,7 +332,7 @@ def library_summary_ensure() -> None:
     is missing: a library whose summary predates it (made by an older release, before the
     first page view that would rebuild it) or whose summary was dropped. Without it the
     backlog's SQL cannot run; with it (every other time) this is one lookup."""
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'summary_unreadable'"
         )
@@ -345,13 +346,13 @@ def library_summary_reconcile() -> ReconcileResult:
     (written by the Music Tools CLI, or by anything else that is not one of our writers);
     rebuild a summary that is missing or was built by other rules."""
     started = time.perf_counter()
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         state = summary_state_read(cursor)
     if state is None or not state.current:
         files = library_summary_rebuild()
         return ReconcileResult(files, True, time.perf_counter() - started)
     different = _different_ids()
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute("SELECT count(*) FROM summary_file")
         (known,) = cursor.fetchone()
     if len(different) > REBUILD_ABOVE and len(different) > known // 2:
@@ -361,7 +362,10 @@ def library_summary_reconcile() -> ReconcileResult:
         return ReconcileResult(files, True, time.perf_counter() - started)
     changed = 0
     for start in range(0, len(different), RECONCILE_BATCH):
-        with transaction.atomic(using=DB), connections[DB].cursor() as cursor:
+        with (
+            transaction.atomic(using=LIBRARY_DB_ALIAS),
+            connections[LIBRARY_DB_ALIAS].cursor() as cursor,
+        ):
             changed += library_summary_refresh(
                 cursor=cursor, ids=different[start : start + RECONCILE_BATCH]
             )
@@ -421,7 +425,7 @@ CHECKER = _Checker()
 
 
 def _data_token() -> tuple | None:
-    connection = connections[DB]
+    connection = connections[LIBRARY_DB_ALIAS]
     if connection.in_atomic_block:
         return None
     connection.ensure_connection()
@@ -445,7 +449,7 @@ def _connection_serial(connection, raw) -> int:
 
 
 def _indexed_files() -> int:
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute("SELECT files FROM summary_count WHERE bucket = 'indexed'")
         row = cursor.fetchone()
     return row[0] if row else 0
@@ -487,7 +491,7 @@ def library_summary_check() -> SummaryFreshness:
     token = _data_token()
     if token is not None and token == CHECKER.checked_token:
         return SummaryFreshness(exact=True)
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         state = summary_state_read(cursor)
     if state is None or not state.current or _indexed_files() <= settings.SUMMARY_INLINE_MAX_FILES:
         library_summary_reconcile()
@@ -514,6 +518,6 @@ def summary_rows(sql: str, params: Sequence = ()) -> list[tuple]:
     """The rows of a query over the summary's tables, once :func:`library_summary_check` has
     made it usable (the readers of the summary's counts, in every app)."""
     library_summary_check()
-    with connections[DB].cursor() as cursor:
+    with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, list(params))
         return cursor.fetchall()
