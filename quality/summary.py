@@ -13,8 +13,8 @@ added and subtracted again drift, integers do not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from typing import NamedTuple
 
