@@ -48,12 +48,19 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(STAMP) $(NODE_STAMP)
 
-# Debian packages the app needs at run time: libchromaprint1 (acoustic fingerprints).
+# Debian packages the app needs at run time: libchromaprint1 (acoustic fingerprints), and
+# libmp3lame0 for the demo library's MP3s (three times as fast as the LAME in PyAV's wheel,
+# which quality.services.encoding falls back to without it).
+RUNTIME_LIBS := libchromaprint.so.1:libchromaprint1 libmp3lame.so.0:libmp3lame0
 runtime-deps:
-	@if ! /sbin/ldconfig -p | grep -q libchromaprint.so.1; then \
-		echo "installing Debian packages: libchromaprint1"; \
+	@missing=""; \
+	for entry in $(RUNTIME_LIBS); do \
+		/sbin/ldconfig -p | grep -q "$${entry%%:*}" || missing="$$missing $${entry##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends libchromaprint1 >/dev/null; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
 # Debian packages the tests use: ffprobe/mediainfo and fpcalc (independent readers),
