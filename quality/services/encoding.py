@@ -109,12 +109,12 @@ def samples_encode(
         )
         ogg_serial_set(path=path, serial=serial)
         return path
-    system_lame = lame_library() is not None and sample_rate == spec.sample_rate
-    if (
-        spec.codec == "libmp3lame"
-        and system_lame
-        and spec.layout == "stereo" == CHANNEL_LAYOUTS[data.shape[0]]
-    ):
+    # The system's LAME takes the samples as they are: stereo at the spec's rate (anything
+    # else is left to PyAV, which converts).
+    samples_as_asked = (
+        sample_rate == spec.sample_rate and spec.layout == "stereo" and data.shape[0] == 2
+    )
+    if spec.codec == "libmp3lame" and samples_as_asked and lame_library() is not None:
         return mp3_write(
             path=path,
             data=data,

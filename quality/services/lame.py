@@ -17,7 +17,6 @@ sample rate kept (LAME would otherwise pick a lower one for low bitrates), the q
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 from pathlib import Path
 
@@ -25,7 +24,6 @@ import numpy as np
 
 LIBRARY_NAME = "libmp3lame.so.0"
 JOINT_STEREO = 1  # MPEG_mode
-MONO = 3
 VBR_OFF = 0  # vbr_mode
 VBR_ABR = 3
 VBR_MTRH = 4  # LAME's default VBR (-V n)
@@ -43,13 +41,7 @@ def lame_library() -> ctypes.CDLL | None:
     try:
         library = ctypes.CDLL(LIBRARY_NAME)
     except OSError:
-        found = ctypes.util.find_library("mp3lame")
-        if found is None:
-            return None
-        try:
-            library = ctypes.CDLL(found)
-        except OSError:
-            return None
+        return None
     pointer = ctypes.c_void_p
     library.lame_init.restype = pointer
     library.lame_close.argtypes = [pointer]
@@ -92,23 +84,22 @@ def mp3_write(
     abr: bool = False,
     quality: int = DEFAULT_QUALITY,
 ) -> Path:
-    """Encode (channels, samples) float32 ``data`` (1 or 2 channels): CBR at ``bit_rate``, ABR
-    around it (``abr``), or VBR ``-V vbr_quality``."""
+    """Encode (2, samples) float32 ``data``: CBR at ``bit_rate``, ABR around it (``abr``), or
+    VBR ``-V vbr_quality``."""
     library = lame_library()
     if library is None:
         raise LameError(f"{LIBRARY_NAME} is not installed (apt-get install libmp3lame0)")
-    channels = data.shape[0]
-    if channels not in (1, 2):
-        raise LameError(f"{path}: MP3 holds 1 or 2 channels, not {channels}")
+    if data.shape[0] != 2:
+        raise LameError(f"{path}: stereo samples expected, not {data.shape[0]} channels")
     handle = library.lame_init()
     if not handle:
         raise LameError("lame_init failed")
     try:
         settings = [
-            ("lame_set_num_channels", channels),
+            ("lame_set_num_channels", 2),
             ("lame_set_in_samplerate", sample_rate),
             ("lame_set_out_samplerate", sample_rate),
-            ("lame_set_mode", JOINT_STEREO if channels == 2 else MONO),
+            ("lame_set_mode", JOINT_STEREO),
             ("lame_set_quality", quality),
             ("lame_set_bWriteVbrTag", 1),
         ]
@@ -130,36 +121,34 @@ def mp3_write(
                 raise LameError(f"{path}: LAME refused {setter}({value})")
         if library.lame_init_params(handle) < 0:
             raise LameError(f"{path}: LAME refused the settings {settings}")
-        frames = np.ascontiguousarray(data, dtype=np.float32)
-        left = frames[0]
-        right = frames[1] if channels == 2 else frames[0]
+        # C-contiguous rows: every block of a row is contiguous, handed to LAME in place
+        left, right = np.ascontiguousarray(data, dtype=np.float32)
         buffer = ctypes.create_string_buffer(int(1.25 * BLOCK_SAMPLES) + 7200)
         floats = ctypes.POINTER(ctypes.c_float)
         chunks: list[bytes] = []
-        for start in range(0, frames.shape[1], BLOCK_SAMPLES):
-            block_left = np.ascontiguousarray(left[start : start + BLOCK_SAMPLES])
-            block_right = np.ascontiguousarray(right[start : start + BLOCK_SAMPLES])
+        for start in range(0, len(left), BLOCK_SAMPLES):
+            block_left = left[start : start + BLOCK_SAMPLES]
             written = library.lame_encode_buffer_ieee_float(
                 handle,
                 block_left.ctypes.data_as(floats),
-                block_right.ctypes.data_as(floats),
+                right[start : start + BLOCK_SAMPLES].ctypes.data_as(floats),
                 len(block_left),
                 buffer,
                 len(buffer),
             )
             if written < 0:
                 raise LameError(f"{path}: lame_encode_buffer_ieee_float returned {written}")
-            chunks.append(buffer.raw[:written])
+            chunks.append(ctypes.string_at(buffer, written))
         written = library.lame_encode_flush(handle, buffer, len(buffer))
         if written < 0:
             raise LameError(f"{path}: lame_encode_flush returned {written}")
-        chunks.append(buffer.raw[:written])
+        chunks.append(ctypes.string_at(buffer, written))
         stream = b"".join(chunks)
         # The first frame LAME wrote is a blank Xing/Info frame of this size; fill it in.
         tag = ctypes.create_string_buffer(8192)
         tag_size = library.lame_get_lametag_frame(handle, tag, len(tag))
         if 0 < tag_size <= len(stream):
-            stream = tag.raw[:tag_size] + stream[tag_size:]
+            stream = ctypes.string_at(tag, tag_size) + stream[tag_size:]
         path.write_bytes(stream)
     finally:
         library.lame_close(handle)
