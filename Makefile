@@ -84,11 +84,16 @@ lint: install
 	MUSICQUALITY_DEBUG=1 $(VENV)/bin/mypy
 	MUSICQUALITY_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
+# One pytest worker per core (at most 4), each module on one worker (its fixtures built once),
+# the longest modules first (tests/conftest.py). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) $(if $(filter-out 0,$(PYTEST_WORKERS)),--maxprocesses 4 --dist loadgroup --no-loadscope-reorder)
+
 test: system-deps install lint
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 test-fast: install
-	$(PY) -m pytest -x -q -m "not e2e and not slow"
+	$(PY) -m pytest $(PYTEST_PARALLEL) -x -q -m "not e2e and not slow and not longest"
 
 # Each benchmark prints its ratio against a baseline measured in the same run; run them on an
 # idle machine and copy the figures into bench/RESULTS.md.

@@ -18,6 +18,67 @@ REPORT_DDL_DIR = DATA_DIR / "ddl"
 # The library alias and Django's own, for tests that touch the music database.
 LIBRARY_DBS = ["default", "library"]
 
+#: Session-scoped fixtures that cost seconds to build: with ``make test``'s parallel workers
+#: (pytest-xdist, ``--dist loadgroup``), every module using one runs on the same worker, so
+#: each is built once.
+SHARED_SESSION_FIXTURES = ("synthetic_site",)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Order and group the tests for parallel workers, without changing what runs.
+
+    Each module is one group (its module-scoped fixtures are built once), modules sharing a
+    session fixture of :data:`SHARED_SESSION_FIXTURES` one group between them, and the
+    modules with ``longest`` tests run first, then those with ``slow`` or ``e2e`` ones: the
+    longest work starts while the other worker takes the many short tests, instead of
+    starting last and running alone.
+    """
+    group_of_module: dict[str, str] = {}
+    rank_of_module: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        shared = next((f for f in SHARED_SESSION_FIXTURES if f in item.fixturenames), None)
+        if shared:
+            group_of_module[module] = shared
+        group_of_module.setdefault(module, module)
+        rank = 0 if item.get_closest_marker("longest") else 1
+        if rank and not (item.get_closest_marker("slow") or item.get_closest_marker("e2e")):
+            rank = 2
+        rank_of_module[module] = min(rank, rank_of_module.get(module, 2))
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group_of_module[module]))
+    items.sort(key=lambda item: rank_of_module[item.nodeid.split("::", 1)[0]])
+
+
+#: The ``user_properties`` name of a :func:`report_line`.
+REPORT_LINE = "report_line"
+
+
+@pytest.fixture
+def report_line(record_property):
+    """Print a line in the test run's summary (``make test`` shows it; with parallel
+    workers a test's own output is not), for figures measured but not asserted."""
+
+    def add(text: str) -> None:
+        record_property(REPORT_LINE, text)
+
+    return add
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", ())
+        if name == REPORT_LINE and getattr(report, "when", "call") == "call"
+    ]
+    if lines:
+        terminalreporter.section("figures measured by the tests")
+        for line in lines:
+            terminalreporter.write_line(line)
+
 
 @pytest.fixture(autouse=True)
 def summary_memory_forgotten():

@@ -21,7 +21,7 @@ from tests.e2e.conftest import (
     worker_stop,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.longest]  # the site's set-up
 
 DEMO_FILES = 2500  # enough for a scan that takes a few progress reports
 # Few distinct recordings, so the library builds in well under a minute (the rest are copies,

@@ -17,7 +17,8 @@ DEMO_FILES = 2000  # the Makefile's DEMO_FILES
 
 
 @pytest.mark.slow
-def test_the_make_demo_library_builds_and_its_time_is_printed(tmp_path, capsys):
+@pytest.mark.longest
+def test_the_make_demo_library_builds_and_its_time_is_printed(tmp_path, report_line):
     out = tmp_path / "demo"
     load_before = os.getloadavg()
     started = time.monotonic()
@@ -32,11 +33,10 @@ def test_the_make_demo_library_builds_and_its_time_is_printed(tmp_path, capsys):
         assert manifest["file_count"] == len(manifest["files"]) == DEMO_FILES
         summary = result.stdout.strip().splitlines()[-1]
         assert re.search(rf"^{DEMO_FILES} files \(\d+ recordings, [\d.]+ GB\)", summary)
-        with capsys.disabled():
-            print(
-                f"\n[demo build] {DEMO_FILES} files in {seconds:.1f} s wall on "
-                f"{os.cpu_count()} cores (load average before {load_before[0]:.1f}, after "
-                f"{os.getloadavg()[0]:.1f}): {summary}"
-            )
+        report_line(
+            f"[demo build] {DEMO_FILES} files in {seconds:.1f} s wall on "
+            f"{os.cpu_count()} cores (load average before {load_before[0]:.1f}, after "
+            f"{os.getloadavg()[0]:.1f}): {summary}"
+        )
     finally:
         shutil.rmtree(out, ignore_errors=True)  # 2 GB: pytest keeps the last runs' folders

@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from bench import labelled_set as LS
@@ -21,6 +22,8 @@ from quality.services.decoding import audio_verify, declared_read
 from quality.versions import VERIFIER_VERSION
 
 HERE = Path(__file__).resolve().parent
+
+pytestmark = pytest.mark.longest  # the labelled set's set-up (conftest.py)
 
 
 def _select(results, **kw):
@@ -164,10 +167,9 @@ def test_evidence_is_json_and_fields_are_consistent(results):
             assert r.md5_status == "n.a."
 
 
-def test_report_table(results, capsys):
+def test_report_table(results, report_line):
     text = report.table(results)
-    with capsys.disabled():
-        print("\n" + text)
+    report_line(text)
     genuine = [(i, r) for i, r in results if i.label in ("ok", "lossy_genuine")]
     assert all(r.verdict in ("ok", "inconclusive") for _, r in genuine)
 
