@@ -84,10 +84,11 @@ lint: install
 	MUSICQUALITY_DEBUG=1 $(VENV)/bin/mypy
 	MUSICQUALITY_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
-# One pytest worker per core (at most 4), each module on one worker (its fixtures built once),
-# the longest modules first (tests/conftest.py). PYTEST_WORKERS=0 runs in one process.
+# One pytest worker per core (at most 4), each module on one worker in its order (its fixtures
+# built once; loadfile, not loadgroup: see tests/test_parallel_run.py), the longest modules first
+# (tests/conftest.py). PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL = -n $(PYTEST_WORKERS) $(if $(filter-out 0,$(PYTEST_WORKERS)),--maxprocesses 4 --dist loadgroup --no-loadscope-reorder)
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) $(if $(filter-out 0,$(PYTEST_WORKERS)),--maxprocesses 4 --dist loadfile --no-loadscope-reorder)
 
 test: system-deps install lint
 	$(PY) -m pytest $(PYTEST_PARALLEL)

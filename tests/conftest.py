@@ -18,37 +18,37 @@ REPORT_DDL_DIR = DATA_DIR / "ddl"
 # The library alias and Django's own, for tests that touch the music database.
 LIBRARY_DBS = ["default", "library"]
 
-#: Session-scoped fixtures that cost seconds to build: with ``make test``'s parallel workers
-#: (pytest-xdist, ``--dist loadgroup``), every module using one runs on the same worker, so
-#: each is built once.
-SHARED_SESSION_FIXTURES = ("synthetic_site",)
+
+def _module_of(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
 
 
-def pytest_collection_modifyitems(config, items):
-    """Order and group the tests for parallel workers, without changing what runs.
-
-    Each module is one group (its module-scoped fixtures are built once), modules sharing a
-    session fixture of :data:`SHARED_SESSION_FIXTURES` one group between them, and the
-    modules with ``longest`` tests run first, then those with ``slow`` or ``e2e`` ones: the
-    longest work starts while the other worker takes the many short tests, instead of
-    starting last and running alone.
-    """
-    group_of_module: dict[str, str] = {}
+def tests_ordered(items: list[pytest.Item]) -> None:
+    """The modules with ``longest`` tests first, then those with ``slow`` or ``e2e`` ones,
+    then the rest (a stable sort: modules and tests keep their order otherwise): the longest
+    work starts while the other worker takes the many short tests, instead of starting last
+    and running alone."""
     rank_of_module: dict[str, int] = {}
     for item in items:
-        module = item.nodeid.split("::", 1)[0]
-        shared = next((f for f in SHARED_SESSION_FIXTURES if f in item.fixturenames), None)
-        if shared:
-            group_of_module[module] = shared
-        group_of_module.setdefault(module, module)
         rank = 0 if item.get_closest_marker("longest") else 1
         if rank and not (item.get_closest_marker("slow") or item.get_closest_marker("e2e")):
             rank = 2
+        module = _module_of(item)
         rank_of_module[module] = min(rank, rank_of_module.get(module, 2))
-    for item in items:
-        module = item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group(group_of_module[module]))
-    items.sort(key=lambda item: rank_of_module[item.nodeid.split("::", 1)[0]])
+    items.sort(key=lambda item: rank_of_module[_module_of(item)])
+
+
+class OrderedLastPlugin:
+    """:func:`tests_ordered` after every other plugin's reordering (pytest-django sorts the
+    tests by their kind of database use in its own ``tryfirst`` hook)."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        tests_ordered(items)
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(OrderedLastPlugin(), "musicquality-tests-ordered")
 
 
 #: The ``user_properties`` name of a :func:`report_line`.
