@@ -570,9 +570,10 @@ def import_apply(
 
 
 def imports_pending_settle() -> tuple[ResumeResult, list[ApplyOutcome]]:
-    """Finish (or undo) what interrupted applies left, before a folder is vetted again (so
-    the vetting sees the library as the last run left it). Does nothing without library
-    roots (nothing can have moved then)."""
+    """Finish (or undo) what interrupted applies left, on its own: the settle every
+    :func:`import_apply` runs first, under the same lock, without applying anything. (A
+    read-only ``vet_import`` does not call it: it moves files; the next ``--apply`` settles.)
+    Does nothing without library roots (nothing can have moved then)."""
     try:
         library_roots_require()
     except DedupRefused:
