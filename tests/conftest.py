@@ -23,11 +23,13 @@ def _module_of(item: pytest.Item) -> str:
     return item.nodeid.split("::", 1)[0]
 
 
-def tests_ordered(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The modules with ``longest`` tests first, then those with ``slow`` or ``e2e`` ones,
     then the rest (a stable sort: modules and tests keep their order otherwise): the longest
     work starts while the other worker takes the many short tests, instead of starting last
-    and running alone."""
+    and running alone. ``trylast``: after pytest-django's own sort (by kind of database use,
+    in its ``tryfirst`` hook), which would otherwise undo this one."""
     rank_of_module: dict[str, int] = {}
     for item in items:
         rank = 0 if item.get_closest_marker("longest") else 1
@@ -36,19 +38,6 @@ def tests_ordered(items: list[pytest.Item]) -> None:
         module = _module_of(item)
         rank_of_module[module] = min(rank, rank_of_module.get(module, 2))
     items.sort(key=lambda item: rank_of_module[_module_of(item)])
-
-
-class OrderedLastPlugin:
-    """:func:`tests_ordered` after every other plugin's reordering (pytest-django sorts the
-    tests by their kind of database use in its own ``tryfirst`` hook)."""
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        tests_ordered(items)
-
-
-def pytest_configure(config):
-    config.pluginmanager.register(OrderedLastPlugin(), "musicquality-tests-ordered")
 
 
 #: The ``user_properties`` name of a :func:`report_line`.
