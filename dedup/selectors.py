@@ -25,11 +25,12 @@ from dedup.rules import (
 from musicquality.legacy_history import IMPORTED_NOTE_PREFIX, imported_keys
 from musicquality.library_cache import library_cached
 from musicquality.timestamps import timestamp_parse
-from quality.badges import quality_badge
+from quality.badges import file_quality_badge, quality_badge
 from quality.hashing import is_hash_marker
-from quality.models import FileQuality, LibraryFile
+from quality.models import LibraryFile
 from quality.selectors import (
     audio_match_facts,
+    library_files_by_id,
     library_summary_generation,
     library_summary_get,
     recording_candidates,
@@ -305,14 +306,10 @@ class ReviewGroup:
 
 
 def duplicate_groups_review(*, groups: Sequence[DuplicateGroup]) -> list[ReviewGroup]:
-    """The groups of one review page, each file with its codec and badge (``file_quality``)."""
-    ids = [member.id for group in groups for member in group.members]
-    facts = {
-        row[0]: row[1:]
-        for row in FileQuality.objects.filter(library_file_id__in=ids).values_list(
-            "library_file_id", "codec", "bitrate_mode"
-        )
-    }
+    """The groups of one review page, each file with its codec and badge (its analysis and
+    verification as stored now; a file gone from the index since, by its container)."""
+    ids = {member.id for group in groups for member in group.members}
+    files = library_files_by_id(ids=ids)
 
     def review_file(
         candidate: Candidate,
@@ -320,32 +317,25 @@ def duplicate_groups_review(*, groups: Sequence[DuplicateGroup]) -> list[ReviewG
         reason: str | None = None,
         confidence: float | None = None,
     ) -> ReviewFile:
-        codec, mode = facts.get(candidate.id, (None, None))
-        badge = candidate_badge(candidate, codec, mode)
+        library_file = files.get(candidate.id)
+        quality = getattr(library_file, "quality", None)
+        badge = (
+            file_quality_badge(library_file)
+            if library_file is not None
+            else quality_badge(file_format=candidate.file_format)
+        )
+        codec = quality.codec if quality is not None else None
         return ReviewFile(candidate, role, codec, reason, confidence, badge=badge)
 
     reviewed = []
     for group in groups:
-        files = [review_file(group.keeper, Role.KEEP)]
-        files += [
+        files_of_group = [review_file(group.keeper, Role.KEEP)]
+        files_of_group += [
             review_file(r.candidate, Role.REMOVE, r.reason, r.confidence) for r in group.removals
         ]
-        files += [review_file(c, Role.KEPT) for c in group.kept]
-        reviewed.append(ReviewGroup(group, files, group_keeper_rule(group)))
+        files_of_group += [review_file(c, Role.KEPT) for c in group.kept]
+        reviewed.append(ReviewGroup(group, files_of_group, group_keeper_rule(group)))
     return reviewed
-
-
-def candidate_badge(candidate: Candidate, codec: str | None, bitrate_mode: str | None) -> str:
-    """The badge (``quality.badges``) of a group member, from its facts and its analysis's."""
-    return quality_badge(
-        file_format=candidate.file_format,
-        codec=codec,
-        is_lossless=candidate.is_lossless,
-        bitrate=candidate.bitrate,
-        bitrate_mode=bitrate_mode,
-        sample_rate=candidate.sample_rate,
-        bit_depth=candidate.bit_depth,
-    )
 
 
 def dedup_history_count() -> int:

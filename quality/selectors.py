@@ -542,7 +542,7 @@ def last_analysis_get() -> ScanRun | None:
 
 def library_file_get(*, file_id: int) -> LibraryFile | None:
     """A ``library_index`` row with its analysis (``.quality``) when it has one."""
-    return LibraryFile.objects.select_related("quality").filter(pk=file_id).first()
+    return LibraryFile.objects.select_related("quality", "verification").filter(pk=file_id).first()
 
 
 def file_quality_of(library_file: LibraryFile) -> FileQuality | None:
@@ -576,7 +576,10 @@ def score_history_of(*, library_file_id: int, limit: int = 20) -> list[QualityHi
 
 def library_files_by_id(*, ids: set[int]) -> dict[int, LibraryFile]:
     """Active or not, with their analysis: for pages that show a handful of files."""
-    return {row.pk: row for row in LibraryFile.objects.select_related("quality").filter(id__in=ids)}
+    return {
+        row.pk: row
+        for row in LibraryFile.objects.select_related("quality", "verification").filter(id__in=ids)
+    }
 
 
 #: Paths per ``IN (...)`` query: well below SQLite's limit on bound parameters.

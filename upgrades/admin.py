@@ -230,7 +230,7 @@ class UpgradeCandidateAdmin(PlainActionCheckboxMixin, SearchWordsLimitAdminMixin
         "availability",
     )
     list_display_links = ("artist", "title")
-    list_select_related = ("library_file__quality",)
+    list_select_related = ("library_file__quality", "library_file__verification")
     list_filter = ("user_action", "current_format", "available_on_service", PriorityBandFilter)
     search_fields = ("artist", "title", "isrc", "file_path")
     list_per_page = 50

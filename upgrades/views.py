@@ -35,9 +35,9 @@ class CandidateListView(LoginRequiredMixin, InvalidFilterIs400Mixin, SingleTable
     table_pagination = {"per_page": 25}
 
     def get_queryset(self):
-        return UpgradeCandidate.objects.select_related("library_file__quality").order_by(
-            "-priority_score", "id"
-        )
+        return UpgradeCandidate.objects.select_related(
+            "library_file__quality", "library_file__verification"
+        ).order_by("-priority_score", "id")
 
     def get_table_kwargs(self):
         """The one-click decisions only for those who may change candidates."""

@@ -98,6 +98,9 @@ class AudioProperties:
     total_samples: int | None = None
     #: FLAC STREAMINFO MD5 of the decoded audio, 32 hex digits; None when unset or not FLAC.
     flac_md5: str | None = None
+    #: MP3: the LAME settings its header records, as mutagen reads them ("-V 2", "-b 320",
+    #: "--preset extreme"); "" for an MP3 without them; None for other codecs.
+    encoder_settings: str | None = None
 
     @property
     def is_lossless(self) -> bool:
@@ -278,6 +281,7 @@ def _props(
     bitrate_mode: str | None = None,
     total_samples: int | None = None,
     flac_md5: str | None = None,
+    encoder_settings: str | None = None,
 ) -> AudioProperties:
     lossless = is_lossless_codec(codec)
     return AudioProperties(
@@ -290,6 +294,7 @@ def _props(
         duration=float(duration) if duration is not None else None,
         total_samples=total_samples or None,
         flac_md5=flac_md5,
+        encoder_settings=encoder_settings,
     )
 
 
@@ -336,6 +341,7 @@ def _mpeg_props(handle, offset: int, audio_bytes: int) -> AudioProperties:
         channels=info.channels,
         duration=info.length,
         bitrate_mode=MP3_MODES.get(info.bitrate_mode),
+        encoder_settings=(info.encoder_settings or "") if codec == "MP3" else None,
     )
 
 

@@ -67,6 +67,7 @@ class DeclaredStream:
     total_samples: int | None = None  # per channel, where the header says
     md5: str | None = None  # FLAC STREAMINFO MD5, 32 hex digits; None when unset or not FLAC
     bitrate: int | None = None  # bits per second (lossy)
+    encoder_settings: str | None = None  # MP3: the LAME header's settings ("" without)
 
     @property
     def lossless(self) -> bool:
@@ -83,6 +84,7 @@ class DeclaredStream:
             total_samples=props.total_samples,
             md5=props.flac_md5,
             bitrate=props.bitrate * 1000 if props.bitrate else None,
+            encoder_settings=props.encoder_settings,
         )
 
 
@@ -538,6 +540,9 @@ def _conclude(
     rate = acc.rate or declared.sample_rate or 0
     decoded_seconds = acc.samples / rate if rate else 0.0
     evidence["codec"] = codec_name
+    if declared.encoder_settings is not None:
+        # the badge's LAME preset ("MP3 V2"), read by quality.badges
+        evidence["encoder_settings"] = declared.encoder_settings
     evidence["samples_decoded"] = acc.samples
     evidence["sample_rate"] = rate
     evidence["channels"] = acc.channels

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from quality.badges import lame_vbr_preset, quality_badge, sample_rate_khz
+from quality.badges import (
+    lame_preset_from_settings,
+    lame_vbr_preset,
+    quality_badge,
+    sample_rate_khz,
+)
 from quality.services.audio import audio_properties_read
 from quality.services.audio_make import encode
-from quality.services.encoding import EncodeSpec, audio_encode
+from quality.services.encoding import EncodeSpec, audio_encode, samples_encode
 from quality.services.music_signal import music_like
 
 MADE_WITH_SPEC = {
@@ -76,3 +81,51 @@ def test_badge_by_hand():
     assert quality_badge(file_format="ogg", codec="Vorbis") == "Vorbis"
     assert sample_rate_khz(44_100) == "44.1" and sample_rate_khz(48_000) == "48"
     assert [lame_vbr_preset(k) for k in (320, 245, 190, 130, 65)] == [0, 0, 2, 5, 9]
+
+
+@pytest.mark.parametrize(
+    ("settings", "preset"),
+    [
+        ("-V 2", 2),
+        ("-V 0 --vbr-old", 0),
+        ("-V 5 --vbr-new", 5),
+        ("--preset extreme", 0),
+        ("--preset fast standard", 2),
+        ("--alt-preset standard", 2),
+        ("--preset medium", 4),
+        ("-b 320", None),
+        ("--abr 192", None),
+        ("", None),
+    ],
+)
+def test_lame_preset_from_the_settings_mutagen_reads(settings, preset):
+    assert lame_preset_from_settings(settings) == preset
+
+
+def test_a_vbr_mp3_badge_by_what_is_known_of_its_settings():
+    vbr = {"file_format": "mp3", "codec": "MP3", "bitrate": 122, "bitrate_mode": "VBR"}
+    assert quality_badge(**vbr) == "MP3 V6"  # not verified: nearest preset by its average
+    assert quality_badge(**vbr, encoder_settings="-V 2") == "MP3 V2"
+    assert quality_badge(**vbr, encoder_settings="") == "MP3 VBR 122"  # no LAME preset
+    # the settings name only a VBR file's preset
+    cbr = {**vbr, "bitrate": 320, "bitrate_mode": "CBR"}
+    assert quality_badge(**cbr, encoder_settings="-b 320") == "MP3 320 CBR"
+
+
+def test_badge_of_a_quiet_v2_mp3_is_v2_from_its_lame_tag(tmp_path):
+    """LAME at -V 2 spends about 122 kbps on quiet, dark music: the average alone would name
+    it V6. The settings come from the LAME tag (the encoder was asked for -V 2)."""
+    quiet = music_like(seconds=8, seed=3, noise_level_db=-70, level_db=-20, tilt_db_per_octave=9)
+    spec = EncodeSpec("v2", "mp3", "libmp3lame", vbr_quality=2, options={"compression_level": "7"})
+    path = samples_encode(path=tmp_path / "quiet.mp3", spec=spec, data=quiet, sample_rate=44100)
+    props = audio_properties_read(path)
+    assert props.bitrate_mode == "VBR" and lame_vbr_preset(props.bitrate) != 2
+    assert props.encoder_settings == "-V 2"
+    badge = quality_badge(
+        file_format="mp3",
+        codec=props.codec,
+        bitrate=props.bitrate,
+        bitrate_mode=props.bitrate_mode,
+        encoder_settings=props.encoder_settings,
+    )
+    assert badge == "MP3 V2"
