@@ -32,7 +32,12 @@ from tests.legacy import (
 )
 from upgrades.models import UpgradeCandidate
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=LIBRARY_DBS)
+# transactional (the command commits), so the library's rows are wiped around each test: left
+# behind, they were in the duplicate groups of whatever module a pytest worker ran next
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=LIBRARY_DBS),
+    pytest.mark.usefixtures("clean_library"),
+]
 
 LEGACY_TABLES = ("dedup_history", "upgrade_candidates", "file_quality", "settings")
 RECENT = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=2)).replace(microsecond=0)
