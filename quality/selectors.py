@@ -28,6 +28,7 @@ from musicquality.keyset import (
     keyset_page,
     position_from_token,
 )
+from musicquality.library_db import library_db_path, library_schema_is_v2
 from musicquality.routers import APP_DB_ALIAS, LIBRARY_DB_ALIAS
 from musicquality.timestamps import timestamp_parse
 from quality.distribution import (
@@ -184,6 +185,14 @@ def analysis_backlog_count(*, path_prefix: str | None = None) -> int:
     with connections[LIBRARY_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
+
+
+def analysis_backlog_if_known() -> int | None:
+    """:func:`analysis_backlog_count`, or None before schema v2.0.0 (no ``file_quality``
+    yet: a first scan of a legacy database), for a run's monitoring sample."""
+    if not library_schema_is_v2(path=library_db_path()):
+        return None
+    return analysis_backlog_count()
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,11 @@ class IdentifySummary:
     def candidates(self) -> int:
         return self.new + self.refreshed
 
+    @property
+    def files_handled(self) -> int:
+        """The candidates the run wrote or completed (monitoring's throughput)."""
+        return self.candidates + self.completed
+
 
 @dataclass(frozen=True, slots=True)
 class FileTags:

@@ -42,6 +42,9 @@ from imports.services.vetting import VettingRefused, import_vetting_run
 from jobs.models import JobKind
 from jobs.rules import scan_path_root
 from musicquality.library_db import LibraryDatabaseError, library_ready_check
+from musicquality.monitoring.rules import RunKind
+from musicquality.monitoring.runs import run_measured
+from quality.selectors import analysis_backlog_count, analysis_backlog_if_known
 from quality.services.analysis import ANALYZER_VERSION, file_quality_analyze_all
 from quality.services.scanning import library_scan, scan_roots_check
 from quality.services.verification import audio_verify_all
@@ -310,7 +313,10 @@ def _scan_run(arguments: dict, reporter: Reporter) -> JobOutcome:
         scan_roots_check(roots)
     except ValueError as error:
         raise JobFailed(str(error)) from None
-    result = library_scan(roots=roots, progress=reporter.update)
+    with run_measured(kind=RunKind.SCAN) as run:
+        result = library_scan(roots=roots, progress=reporter.update)
+        run.files = result.files_handled
+        run.backlog = analysis_backlog_if_known()
     for problem in result.problems[:LISTED]:
         reporter.log(f"{problem.kind}: {problem.path} ({problem.message})")
     return JobOutcome(
@@ -329,12 +335,15 @@ def _scan_run(arguments: dict, reporter: Reporter) -> JobOutcome:
 
 def _analyze_run(arguments: dict, reporter: Reporter) -> JobOutcome:
     _library_ready()
-    result = file_quality_analyze_all(
-        force=arguments["force"],
-        path_prefix=arguments["path"],
-        limit=arguments["limit"],
-        progress=reporter.update,
-    )
+    with run_measured(kind=RunKind.ANALYZE) as run:
+        result = file_quality_analyze_all(
+            force=arguments["force"],
+            path_prefix=arguments["path"],
+            limit=arguments["limit"],
+            progress=reporter.update,
+        )
+        run.files = result.files_handled
+        run.backlog = analysis_backlog_count()
     for error in result.errors[:LISTED]:
         reporter.log(f"{error.kind}: {error.path} ({error.message})")
     return JobOutcome(
@@ -349,12 +358,14 @@ def _analyze_run(arguments: dict, reporter: Reporter) -> JobOutcome:
 
 def _verify_run(arguments: dict, reporter: Reporter) -> JobOutcome:
     _library_ready()
-    result = audio_verify_all(
-        force=arguments["force"],
-        path_prefix=arguments["path"],
-        limit=arguments["limit"],
-        progress=reporter.update,
-    )
+    with run_measured(kind=RunKind.VERIFY) as run:
+        result = audio_verify_all(
+            force=arguments["force"],
+            path_prefix=arguments["path"],
+            limit=arguments["limit"],
+            progress=reporter.update,
+        )
+        run.files = result.files_handled
     return JobOutcome(
         message=f"{result.summary} [verifier {VERIFIER_VERSION}]",
         result={
@@ -462,12 +473,14 @@ def _recover_run(arguments: dict, reporter: Reporter) -> JobOutcome:
 def _identify_upgrades_run(arguments: dict, reporter: Reporter) -> JobOutcome:
     _library_ready()
     try:
-        summary = upgrade_candidates_identify(
-            threshold=arguments["threshold"],
-            format_override=arguments["format"],
-            streaming_db=settings.STREAMING_DB,
-            on_progress=reporter.update,
-        )
+        with run_measured(kind=RunKind.IDENTIFY) as run:
+            summary = upgrade_candidates_identify(
+                threshold=arguments["threshold"],
+                format_override=arguments["format"],
+                streaming_db=settings.STREAMING_DB,
+                on_progress=reporter.update,
+            )
+            run.files = summary.files_handled
     except ValueError as error:
         raise JobFailed(str(error)) from None
     return JobOutcome(

@@ -104,9 +104,13 @@ class AnalysisResult:
         return Counter(error.kind for error in self.errors)
 
     @property
+    def files_handled(self) -> int:
+        """The files the run read (monitoring's throughput): analysed or failed."""
+        return self.analysed + len(self.errors)
+
+    @property
     def files_per_second(self) -> float:
-        done = self.analysed + len(self.errors)
-        return done / self.seconds if self.seconds else 0.0
+        return self.files_handled / self.seconds if self.seconds else 0.0
 
     @property
     def summary(self) -> str:

@@ -109,8 +109,13 @@ class ScanResult:
     stats: LibraryStats | None = None
 
     @property
+    def files_handled(self) -> int:
+        """The files the run counts as its work (monitoring's throughput): every file found."""
+        return self.found
+
+    @property
     def files_per_second(self) -> float:
-        return self.found / self.seconds if self.seconds else 0.0
+        return self.files_handled / self.seconds if self.seconds else 0.0
 
     @property
     def summary(self) -> str:

@@ -245,8 +245,13 @@ class VerificationRunResult:
     matches: AudioMatchRefresh | None = None
 
     @property
+    def files_handled(self) -> int:
+        """The files the run decoded (monitoring's throughput)."""
+        return self.verified
+
+    @property
     def files_per_second(self) -> float:
-        return self.verified / self.seconds if self.seconds else 0.0
+        return self.files_handled / self.seconds if self.seconds else 0.0
 
     @property
     def audio_seconds_per_second(self) -> float:

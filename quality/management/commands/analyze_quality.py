@@ -54,7 +54,7 @@ class Command(LibraryCommand):
                 limit=options["limit"],
                 progress=bar.update,
             )
-            run.files = result.analysed + len(result.errors)
+            run.files = result.files_handled
             run.backlog = analysis_backlog_count()
         bar.close()
         out = self.stdout

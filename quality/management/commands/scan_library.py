@@ -3,11 +3,10 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from musicquality.commands import LibraryCommand, printable
-from musicquality.library_db import library_db_path, library_schema_is_v2
 from musicquality.monitoring.rules import RunKind
 from musicquality.monitoring.runs import run_measured
 from musicquality.progress import ProgressBar
-from quality.selectors import analysis_backlog_count
+from quality.selectors import analysis_backlog_if_known
 from quality.services.scanning import library_scan, scan_roots_check
 
 PROBLEMS_LISTED = 50
@@ -40,9 +39,8 @@ class Command(LibraryCommand):
         bar = ProgressBar(self.stdout, label="Scanning")
         with run_measured(kind=RunKind.SCAN) as run:
             result = library_scan(roots=roots, workers=options["workers"], progress=bar.update)
-            run.files = result.found
-            if library_schema_is_v2(path=library_db_path()):  # the backlog needs file_quality
-                run.backlog = analysis_backlog_count()
+            run.files = result.files_handled
+            run.backlog = analysis_backlog_if_known()
         bar.close()
         out = self.stdout
         for problem in result.problems[:PROBLEMS_LISTED]:

@@ -43,7 +43,7 @@ class Command(LibraryCommand):
                 limit=options["limit"],
                 progress=bar.update,
             )
-            run.files = result.verified
+            run.files = result.files_handled
         bar.close()
         per_core = result.audio_seconds_per_second / max(result.workers, 1)
         self.stdout.write(

@@ -24,6 +24,7 @@ from jobs.services.run import (
     library_lock_wait,
     worker_id,
 )
+from musicquality.models import LibrarySample, RunRecord
 from quality.models import FileQuality, LibraryFile
 from tests.conftest import LIBRARY_DBS
 
@@ -119,6 +120,20 @@ def test_analyse_find_and_identify_jobs_call_the_commands_services(music_files):
     identified = job_create(kind=JobKind.IDENTIFY_UPGRADES)
     assert identified.status == JobStatus.DONE, identified.message
     assert identified.result["new"] == 1  # the 128k MP3
+
+
+def test_scan_analyse_verify_and_identify_jobs_are_runs_on_the_monitoring_page(music_files):
+    """A job of a run kind is measured as its command is (issue 18's run throughput), with
+    the same count of files."""
+    for kind in (JobKind.SCAN, JobKind.ANALYZE, JobKind.VERIFY, JobKind.IDENTIFY_UPGRADES):
+        assert job_create(kind=kind).status == JobStatus.DONE
+    runs = {run.kind: run for run in RunRecord.objects.all()}
+    assert set(runs) == {"scan", "analyze", "verify", "identify"}
+    assert (runs["scan"].files, runs["analyze"].files, runs["verify"].files) == (3, 3, 3)
+    assert runs["identify"].files == 1  # the 128k MP3's candidate
+    assert all(run.seconds > 0 and run.peak_rss_bytes > 10 << 20 for run in runs.values())
+    # the scan's sample: the backlog after it is the three new files
+    assert LibrarySample.objects.order_by("recorded_at").first().backlog_files == 3
 
 
 def test_a_dedupe_job_quarantines_the_users_choice_by_the_protocol(music_files):

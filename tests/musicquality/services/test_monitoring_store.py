@@ -2,6 +2,7 @@
 
 import datetime
 
+import numpy as np
 import pytest
 from django.db import connections
 from django.utils import timezone
@@ -15,7 +16,7 @@ from musicquality.models import (
     RunRecord,
 )
 from musicquality.monitoring.rules import Alert, MigrationOutcome, QueryOrigin, RunKind
-from musicquality.monitoring.runs import run_measured
+from musicquality.monitoring.runs import peak_rss_bytes, run_measured
 from musicquality.monitoring.selectors import migration_failed_since
 from musicquality.monitoring.services import (
     alert_episodes_update,
@@ -87,6 +88,17 @@ def test_a_run_of_each_kind_records_throughput_peak_rss_and_a_sample(kind):
     assert recorded.peak_rss_bytes > 10 * 1024 * 1024  # this Python process, in bytes not KiB
     sample = LibrarySample.objects.get()
     assert sample.backlog_files == 3 and sample.db_size_bytes > 0
+
+
+def test_a_runs_peak_rss_is_its_own_not_the_processes_highest_so_far():
+    """A job worker lives through many runs: one run's peak must not be an earlier one's."""
+    earlier_run_memory = np.ones(40 << 20, dtype=np.uint8)  # 40 MiB, every page touched
+    peak_with_it, _ = peak_rss_bytes()
+    del earlier_run_memory
+    with run_measured(kind="scan") as run:
+        run.files = 1
+    recorded = RunRecord.objects.get()
+    assert 10 << 20 < recorded.peak_rss_bytes < peak_with_it - (30 << 20)
 
 
 def test_an_unknown_run_kind_is_refused():

@@ -62,7 +62,7 @@ class Command(LibraryCommand):
                     workers=options["workers"],
                     on_progress=progress.update,
                 )
-                run.files = summary.candidates + summary.completed
+                run.files = summary.files_handled
         except (ValueError, StreamingDatabaseError) as error:
             raise CommandError(str(error)) from None
         finally:
