@@ -86,12 +86,13 @@ lint: install
 
 # One pytest worker per core (at most 4), each module on one worker in its order (its fixtures
 # built once; loadfile, not loadgroup: see tests/test_parallel_run.py), the longest modules first
-# (tests/conftest.py). PYTEST_WORKERS=0 runs in one process.
+# (tests/conftest.py). PYTEST_WORKERS=0 runs in one process. The run ends with its 25
+# slowest tests (set-ups and teardowns apart), where CI time goes (bench/RESULTS.md).
 PYTEST_WORKERS ?= auto
 PYTEST_PARALLEL = -n $(PYTEST_WORKERS) $(if $(filter-out 0,$(PYTEST_WORKERS)),--maxprocesses 4 --dist loadfile --no-loadscope-reorder)
 
 test: system-deps install lint
-	$(PY) -m pytest $(PYTEST_PARALLEL)
+	$(PY) -m pytest $(PYTEST_PARALLEL) --durations=25
 
 test-fast: install
 	$(PY) -m pytest $(PYTEST_PARALLEL) -x -q -m "not e2e and not slow and not longest"

@@ -145,29 +145,62 @@ def run_django_script(
     )
 
 
+#: The library database's tables that Django's flush leaves alone (unmanaged: the legacy
+#: tables and the v2.0.0 tables, which it does not manage either).
+LIBRARY_TABLES_UNFLUSHED = (
+    "dedup_history",
+    "upgrade_candidates",
+    "file_quality",
+    "library_index",
+    "library_stats",
+    "vetting_history",
+)
+
+
+def library_tables_wipe() -> None:
+    from django.db import connections
+
+    with connections["library"].cursor() as cursor:
+        for table in LIBRARY_TABLES_UNFLUSHED:
+            cursor.execute(f"DELETE FROM {table}")
+
+
 @pytest.fixture
 def clean_library():
     """For transactional tests: Django's flush skips the unmanaged legacy tables (and the
     v2.0.0 tables it does not manage either), so they are emptied before and after."""
-    from django.db import connections
-
-    tables = (
-        "dedup_history",
-        "upgrade_candidates",
-        "file_quality",
-        "library_index",
-        "library_stats",
-        "vetting_history",
-    )
-
-    def wipe():
-        with connections["library"].cursor() as cursor:
-            for table in tables:
-                cursor.execute(f"DELETE FROM {table}")
-
-    wipe()
+    library_tables_wipe()
     yield
-    wipe()
+    library_tables_wipe()
+
+
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    ):
+        return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@pytest.fixture(scope="module", autouse=True)
+def library_left_empty_by_transactional_modules(request):
+    """A module with transactional tests leaves the library tables empty, whether or not its
+    tests asked for :func:`clean_library`: under ``--dist loadfile`` the next module on the
+    same worker would otherwise see its rows (and fail, or pass by luck of the distribution).
+    Wiped when the module ends, after its own module fixtures: its tests may share rows."""
+    module_items = [
+        item for item in request.session.items if getattr(item, "module", None) is request.module
+    ]
+    if not any(_transactional(item) for item in module_items):
+        yield
+        return
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    yield
+    with blocker.unblock():
+        library_tables_wipe()
 
 
 @pytest.fixture
