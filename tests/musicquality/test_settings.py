@@ -111,8 +111,30 @@ def test_https_setting_clears_the_https_items(tmp_path):
     assert result.returncode == 0, result.stderr + result.stdout
 
 
-def test_missing_secret_key_is_a_clear_error(tmp_path):
+@pytest.mark.parametrize("command", [("check",), ("scan_library", "/tmp"), ("dedupe", "--help")])
+def test_missing_secret_key_is_a_clear_one_line_error(tmp_path, command):
+    """Not a traceback (Django's ``KeyError: 'dedupe'`` first, for an app command), and
+    nothing run."""
     env = manage_env(tmp_path, MUSICQUALITY_DEBUG="0")
-    result = run_manage(env, "check")
-    assert result.returncode != 0
-    assert "MUSICQUALITY_SECRET_KEY" in result.stderr
+    result = run_manage(env, *command)
+    assert result.returncode == 2
+    assert result.stderr.startswith("manage.py: MUSICQUALITY_SECRET_KEY is not set: set it")
+    assert len(result.stderr.splitlines()) == 1 and result.stdout == ""
+    assert not (tmp_path / "library_index.db").exists()
+
+
+def test_a_bad_setting_value_is_a_one_line_error_naming_it(tmp_path):
+    env = manage_env(tmp_path, MUSICQUALITY_BUSY_TIMEOUT="soon")
+    result = run_manage(env, "scan_library", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr == (
+        "manage.py: MUSICQUALITY_BUSY_TIMEOUT='soon': give a number of seconds\n"
+    )
+
+
+def test_help_without_settings_is_one_line_not_djangos_commands_only(tmp_path):
+    result = run_manage(manage_env(tmp_path, MUSICQUALITY_DEBUG="0"), "help")
+    assert result.returncode == 2 and "MUSICQUALITY_SECRET_KEY" in result.stderr
+    assert result.stdout == ""
+    listed = run_manage(manage_env(tmp_path), "help")
+    assert "[dedup]" in listed.stdout and "dedupe" in listed.stdout
