@@ -90,6 +90,10 @@ def recovery_target(history: DedupHistory, *, to: Path | None) -> Path:
     return target
 
 
+#: What a recovery says of an id that is no dedup_history row (applied or a dry run).
+NO_SUCH_HISTORY_ROW = "no such history row"
+
+
 @dataclass(frozen=True)
 class RecoveryPlanItem:
     """One line of a recovery's dry run (``recover`` without ``--apply``, the Recover page): a
@@ -263,7 +267,7 @@ def dedup_history_recover(
     rows = dedup_history_for_recovery(ids=ids, session=session)
     outcomes = [
         RecoveryOutcome(
-            history_id=missing, file_path="", recovered=False, detail="no such history row"
+            history_id=missing, file_path="", recovered=False, detail=NO_SUCH_HISTORY_ROW
         )
         for missing in sorted(set(ids or ()) - {row.id for row in rows})
     ]

@@ -4,7 +4,11 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from dedup.services.files import DedupRefused
-from dedup.services.recover import dedup_history_recover, dedup_history_recovery_plan
+from dedup.services.recover import (
+    NO_SUCH_HISTORY_ROW,
+    dedup_history_recover,
+    dedup_history_recovery_plan,
+)
 from musicquality.commands import LibraryCommand, printable
 
 
@@ -71,11 +75,9 @@ class Command(LibraryCommand):
                     f"library id {outcome.library_file_id}{analysed}"
                 )
             else:
+                where = f" {printable(outcome.file_path)}" if outcome.file_path else ""
                 self.stdout.write(
-                    self.style.ERROR(
-                        f"#{outcome.history_id} {printable(outcome.file_path)}: "
-                        f"{printable(outcome.detail)}"
-                    )
+                    self.style.ERROR(f"#{outcome.history_id}{where}: {printable(outcome.detail)}")
                 )
         recovered = sum(1 for outcome in outcomes if outcome.recovered)
         if not recovered:
@@ -91,6 +93,14 @@ class Command(LibraryCommand):
             )
         except DedupRefused as error:
             raise CommandError(str(error)) from None
+        found = {item.history.id for item in items}
+        missing = sorted(set(ids or ()) - found)
+        for history_id in missing:
+            self.stdout.write(self.style.ERROR(f"#{history_id}: {NO_SUCH_HISTORY_ROW}"))
+        if not items:
+            if missing:
+                raise CommandError(f"nothing to recover ({len(missing)} not found: see above)")
+            raise CommandError(f"no dedup_history rows for session {session}")
         for item in items:
             history = item.history
             if item.problem is not None:

@@ -42,6 +42,19 @@ def test_dry_run_is_the_default_and_changes_nothing(dedup_library, session, tmp_
     assert (tree_checksum(tmp_path), library_db_checksum()) == before
 
 
+def test_a_dry_run_of_unknown_rows_fails_as_the_applied_run_does(dedup_library, session):
+    """Not "Dry run: nothing changed" and success: the ids or session are wrong."""
+    with pytest.raises(CommandError, match="no dedup_history rows for session not-a-session"):
+        run("--session", "not-a-session")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"nothing to recover \(2 not found: see above\)"):
+        call_command("recover", "998", "999", stdout=out)
+    assert out.getvalue().splitlines() == ["#998: no such history row", "#999: no such history row"]
+    known = DedupHistory.objects.values_list("id", flat=True).first()
+    text = run(str(known), "999")  # one known row: the dry run goes on, naming the other
+    assert "#999: no such history row" in text and "Dry run: nothing changed" in text
+
+
 def test_nothing_to_recover_is_an_error(dedup_library, session):
     with pytest.raises(CommandError, match="give dedup_history ids or --session"):
         run_apply()
