@@ -6,6 +6,8 @@ import argparse
 import os
 from pathlib import Path, PurePath
 
+from django.core.management.base import CommandError
+
 from dedup.models import MatchedBy
 from dedup.reports import size_text
 from dedup.rules import (
@@ -15,6 +17,7 @@ from dedup.rules import (
     DuplicateReport,
     Removal,
 )
+from dedup.services.find import prefer_folders_check
 from musicquality.commands import printable
 
 
@@ -46,7 +49,13 @@ def grouping_arguments_add(parser) -> None:
 
 
 def prefer_dirs(options) -> tuple[PurePath, ...]:
-    return tuple(Path(os.path.abspath(Path(d).expanduser())) for d in options["prefer"])
+    """The ``--prefer`` folders, absolute; a CommandError names one that is not a folder."""
+    folders = tuple(Path(os.path.abspath(Path(d).expanduser())) for d in options["prefer"])
+    try:
+        prefer_folders_check(folders=folders)
+    except ValueError as error:
+        raise CommandError(f"--{error}") from None
+    return folders
 
 
 def _score_text(candidate: Candidate) -> str:

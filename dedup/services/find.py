@@ -24,6 +24,18 @@ from quality.services.recordings import audio_matches_refresh
 logger = logging.getLogger(__name__)
 
 
+def prefer_folders_check(*, folders: Sequence[PurePath]) -> None:
+    """A preferred folder must be a folder: one that does not exist (a typo, a disk not
+    mounted) would silently prefer nothing, and the copy the user meant to keep could be the
+    one quarantined. Raises ``ValueError`` naming it."""
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise ValueError(
+                f"prefer {folder}: no such folder: give an existing folder of your library "
+                "(its copies are kept when copies are otherwise equal)"
+            )
+
+
 def candidates_identical(first: Candidate, second: Candidate) -> bool:
     """Full-content comparison of two candidates' files; False when either cannot be read."""
     try:

@@ -27,7 +27,7 @@ from dedup.services.dedupe import (
     dedupe_confident_apply,
 )
 from dedup.services.files import DedupRefused, quarantine_overlap_check
-from dedup.services.find import duplicates_find
+from dedup.services.find import duplicates_find, prefer_folders_check
 from dedup.services.recover import dedup_history_recover
 from imports.models import OPEN_STATES, ImportState, VettingStatus
 from imports.rules import Verdict
@@ -167,7 +167,12 @@ def _prefer(raw: dict) -> list[str]:
     for path in prefer:
         if not os.path.isabs(path):
             raise JobRefused(f"prefer {path}: give an absolute folder path")
-    return [os.path.normpath(path) for path in prefer]
+    folders = [os.path.normpath(path) for path in prefer]
+    try:
+        prefer_folders_check(folders=[Path(folder) for folder in folders])
+    except ValueError as error:
+        raise JobRefused(str(error)) from None
+    return folders
 
 
 def _find_duplicates_clean(raw: dict) -> dict:

@@ -3,7 +3,7 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tests.conftest import LIBRARY_DBS
 from tests.dedup.helpers import library_db_checksum, tree_checksum
@@ -76,3 +76,11 @@ def test_an_unwritable_export_is_a_one_line_error(dedup_library, tmp_path):
 
     with pytest.raises(CommandError, match="cannot write"):
         run("--json", str(tmp_path / "missing-folder" / "x.json"))
+
+
+@pytest.mark.parametrize("command", ["find_duplicates", "dedupe"])
+def test_a_prefer_folder_that_does_not_exist_is_refused(dedup_library, command):
+    """A typo would prefer nothing, silently, and the copy meant to stay could go."""
+    missing = dedup_library.root / "music" / "Albmus"
+    with pytest.raises(CommandError, match=rf"^--prefer {missing}: no such folder: give an"):
+        call_command(command, "--prefer", str(missing), stdout=io.StringIO())

@@ -85,6 +85,8 @@ def test_without_library_roots_a_scan_is_refused(settings):
         ("dedupe", {"prefer": ["music/Albums"]}, "prefer music/Albums: give an absolute"),
         ("dedupe", {"groups": [{"keeper": 1, "remove": [2]}], "prefer": ["/m"]}, "not both"),
         ("find_duplicates", {"prefer": "/music"}, "prefer must be a list of folder paths"),
+        ("find_duplicates", {"prefer": ["/no/such/Albums"]}, "prefer /no/such/Albums: no such"),
+        ("dedupe", {"prefer": ["/no/such/Albums"]}, "prefer /no/such/Albums: no such folder"),
         ("recover", {}, "give either ids"),
         ("identify_upgrades", {"threshold": 0}, "threshold must be a number from 0.1"),
     ],
