@@ -243,8 +243,14 @@ def quarantine_lock() -> Iterator[None]:
     """
     quarantine_overlap_check()
     base = quarantine_dir()
-    base.mkdir(parents=True, exist_ok=True)
-    handle = open(base / LOCK_NAME, "a+b")  # noqa: SIM115 (held for the whole block)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        handle = open(base / LOCK_NAME, "a+b")  # noqa: SIM115 (held for the whole block)
+    except OSError as error:
+        raise DedupRefused(
+            f"the quarantine folder {base} cannot be made or written ({error.strerror}): set "
+            "MUSICQUALITY_QUARANTINE_DIR to a writable folder outside your library roots"
+        ) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

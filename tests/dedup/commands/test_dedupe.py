@@ -46,6 +46,25 @@ def test_apply_without_library_roots_is_refused(dedup_library, dedup_settings, t
     assert tree_checksum(tmp_path) == before
 
 
+def test_a_quarantine_folder_that_cannot_be_made_is_one_line_and_nothing_moves(
+    dedup_library, dedup_settings, tmp_path
+):
+    """It was a traceback from ``mkdir`` (as root a read-only folder is writable, so the
+    folder is asked for under a regular file)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    dedup_settings.QUARANTINE_DIR = blocker / "quarantine"
+    before = (tree_checksum(tmp_path), library_db_checksum())
+    with pytest.raises(
+        CommandError,
+        match=rf"^the quarantine folder {blocker / 'quarantine'} cannot be made or written "
+        r"\(Not a directory\): set MUSICQUALITY_QUARANTINE_DIR to a writable folder",
+    ):
+        run("--apply", "--yes")
+    assert (tree_checksum(tmp_path), library_db_checksum()) == before
+    assert not DedupHistory.objects.exists()
+
+
 def test_apply_without_yes_and_without_a_terminal_is_refused(dedup_library, tmp_path):
     before = tree_checksum(tmp_path)
     with pytest.raises(CommandError, match="add --yes"):
