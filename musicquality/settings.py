@@ -37,6 +37,16 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve()
 
 
+def _folder_exists_check(name: str, path: Path) -> None:
+    """The app's own files (its database, the job queue) go in an existing folder: SQLite
+    would only say "unable to open database file", and a command would blame the library."""
+    if not path.parent.is_dir():
+        raise ImproperlyConfigured(
+            f"{name}={path}: folder {path.parent} does not exist: create it, or set {name} "
+            "to a file in an existing folder"
+        )
+
+
 def _env_optional_path(name: str) -> Path | None:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else None
@@ -154,6 +164,7 @@ LIBRARY_ROOTS = [
 ]
 if APP_DB.parent == VAR_DIR:
     VAR_DIR.mkdir(exist_ok=True)
+_folder_exists_check("MUSICQUALITY_APP_DB", APP_DB)
 BUSY_TIMEOUT_SECONDS = _env_seconds("MUSICQUALITY_BUSY_TIMEOUT", 30.0)
 
 LIBRARY_PRAGMAS = {
@@ -342,6 +353,7 @@ DATABASES[APP_DB_ALIAS]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=wal"  
 JOBS_QUEUE_DB = _env_path(
     "MUSICQUALITY_JOBS_QUEUE", APP_DB.with_name(f"{APP_DB.stem}-jobs.sqlite3")
 )
+_folder_exists_check("MUSICQUALITY_JOBS_QUEUE", JOBS_QUEUE_DB)
 #: Run jobs inside the request that starts them (the unit tests; no worker needed).
 JOBS_IMMEDIATE = _env_flag("MUSICQUALITY_JOBS_IMMEDIATE", default=False)
 

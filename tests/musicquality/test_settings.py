@@ -138,3 +138,18 @@ def test_help_without_settings_is_one_line_not_djangos_commands_only(tmp_path):
     assert result.stdout == ""
     listed = run_manage(manage_env(tmp_path), "help")
     assert "[dedup]" in listed.stdout and "dedupe" in listed.stdout
+
+
+@pytest.mark.parametrize("name", ["MUSICQUALITY_APP_DB", "MUSICQUALITY_JOBS_QUEUE"])
+@pytest.mark.parametrize("command", [("run_job", "scan"), ("migrate",)])
+def test_an_app_file_in_a_missing_folder_is_named_not_the_library(tmp_path, name, command):
+    """SQLite says only "unable to open database file": ``run_job`` blamed the library
+    database, ``migrate`` printed a traceback."""
+    missing = tmp_path / "no-such-folder" / "file.sqlite3"
+    result = run_manage(manage_env(tmp_path, **{name: str(missing)}), *command)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"manage.py: {name}={missing}: folder {missing.parent} does not exist: create it, or "
+        f"set {name} to a file in an existing folder\n"
+    )
+    assert not missing.parent.exists() and not (tmp_path / "library_index.db").exists()
