@@ -81,7 +81,7 @@ def run_measured(*, kind: RunKind | str) -> Iterator[RunMeasure]:
     interrupted analysis that returns its partial result is a run; a crash is not)."""
     measure = RunMeasure(kind=RunKind(kind))
     own_reset = peak_rss_reset()
-    _own_before, worker_before = peak_rss_bytes()
+    worker_before = _maxrss_bytes(resource.RUSAGE_CHILDREN)
     started = perf_counter()
     yield measure
     measure.seconds = perf_counter() - started
