@@ -656,10 +656,18 @@ def _mp4_sample_bytes(handle, trak) -> int | None:
     return sum(sizes)
 
 
-def _mp4_size_check(atoms, *, size: int, sample_bytes: int | None) -> None:
+def _mp4_size_check(
+    atoms, *, size: int, sample_bytes: int | None, all_sample_bytes: int | None
+) -> None:
     """Truncated MP4: a top-level atom (the media data, usually) declared longer than the
-    file, or an audio sample table larger than all the media data present."""
+    file, or an audio sample table larger than all the media data present. Padded MP4:
+    bytes after the boxes that no box accounts for (zeros read as a box without a type that
+    runs to the end of the file), or media data far larger than every track's sample table
+    (``all_sample_bytes``; fragmented files, whose samples the tables do not list, are not
+    judged so)."""
     media = 0
+    unaccounted = 0
+    fragmented = False
     for atom in atoms.atoms:
         if atom.offset + atom.length > size:
             name = atom.name.decode("latin-1")
@@ -668,8 +676,26 @@ def _mp4_size_check(atoms, *, size: int, sample_bytes: int | None) -> None:
             )
         if atom.name == b"mdat":
             media += atom.datalength
+        elif atom.name == b"moof":
+            fragmented = True
+        elif not _is_box_type(atom.name):
+            unaccounted += atom.length
     if sample_bytes and sample_bytes > media:
         _truncated(f"MP4 sample table declares {sample_bytes} audio bytes, {media} present")
+    if unaccounted > BYTES_SLACK:
+        _inconsistent(f"{unaccounted} bytes after the MP4 boxes belong to no box")
+    if (
+        all_sample_bytes
+        and not fragmented
+        and media > all_sample_bytes + max(BYTES_SLACK, all_sample_bytes // 10)
+    ):
+        _inconsistent(f"MP4 sample tables declare {all_sample_bytes} bytes, media data {media}")
+
+
+def _is_box_type(name: bytes) -> bool:
+    """A box type is four printable characters (ISO/IEC 14496-12 four-character codes;
+    Apple's start with ©)."""
+    return len(name) == 4 and all(32 < byte < 127 or byte == 0xA9 for byte in name)
 
 
 def _aac_channels(handle, trak) -> int | None:
@@ -707,7 +733,14 @@ def _read_mp4(handle, size, offset, head):
         codec = "AAC" if codec_id.startswith("mp4a.40") else codec_id
     channels = info.channels
     sample_bytes = _mp4_sample_bytes(handle, trak)
-    _mp4_size_check(atoms, size=size, sample_bytes=sample_bytes)
+    every_track = [_mp4_sample_bytes(handle, track) for track in atoms[b"moov"].findall(b"trak")]
+    known = [bytes_ for bytes_ in every_track if bytes_ is not None]
+    _mp4_size_check(
+        atoms,
+        size=size,
+        sample_bytes=sample_bytes,
+        all_sample_bytes=sum(known) if len(known) == len(every_track) else None,
+    )
     if codec == "AAC":
         channels = _aac_channels(handle, trak) or channels
     bitrate = _estimated_kbps(sample_bytes or 0, info.length) or _kbps(info.bitrate)
@@ -756,6 +789,23 @@ def _riff_chunks(handle, start: int, end: int, *, big_endian: bool):
         position += 8 + chunk_size + (chunk_size & 1)
 
 
+def _chunked_size_check(what: str, handle, offset: int, size: int, *, data_end: int) -> None:
+    """Padded WAV or AIFF: bytes after the RIFF or FORM chunk, whose size the header
+    declares. A size that cannot be right (0, 0xFFFFFFFF as streaming writers leave it, or
+    one ending before the audio data) says nothing and is not judged."""
+    handle.seek(offset + 4)
+    field = handle.read(4)
+    if len(field) < 4:
+        return
+    declared = struct.unpack("<I" if what == "WAV" else ">I", field)[0]
+    end = offset + 8 + declared + (declared & 1)
+    if declared in (0, 0xFFFFFFFF) or end < data_end:
+        return
+    trailing = size - end - _trailing_tag_bytes(handle, size)
+    if trailing > BYTES_SLACK:
+        _inconsistent(f"{what} header declares {declared + 8} bytes, {size - offset} present")
+
+
 def _read_wav(handle, size, offset, head):
     fmt = None
     data_offset = data_size = None
@@ -775,6 +825,8 @@ def _read_wav(handle, size, offset, head):
             break
     if fmt is None or len(fmt) < 16 or data_offset is None:
         raise AudioReadError(AudioReadError.KIND_CORRUPT, "WAV without fmt or data chunk")
+    if head[:4] == b"RIFF" and data_size is not None:
+        _chunked_size_check("WAV", handle, offset, size, data_end=data_offset + data_size)
     tag, channels, sample_rate, byte_rate, block_align, bits = struct.unpack("<HHIIHH", fmt[:16])
     if tag == WAVE_FORMAT_EXTENSIBLE and len(fmt) >= 26:
         tag = struct.unpack("<H", fmt[24:26])[0]
@@ -809,6 +861,7 @@ def _read_aiff(handle, size, offset, head):
             break
     if comm is None or len(comm) < 18:
         raise AudioReadError(AudioReadError.KIND_CORRUPT, "AIFF without COMM chunk")
+    _chunked_size_check("AIFF", handle, offset, size, data_end=offset + 12)
     channels, frames, bits = struct.unpack(">hIh", comm[:8])
     sample_rate = int(read_float(comm[8:18]))
     compression = comm[18:22] if head[8:12] == b"AIFC" and len(comm) >= 22 else b"NONE"
