@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, OutputWrapper
 
 from dedup.models import DeletedBy
 from dedup.services.dedupe import ResumeResult
@@ -154,7 +154,9 @@ class Command(LibraryCommand):
             raise CommandError(str(error)) from None
         finally:
             moving.close()
-        self._applied(result)
+        # with --json - or --csv -, stdout is the export: what the apply did goes to stderr
+        exported = "-" in (options["json"], options["csv"])
+        self._applied(result, out=self.stderr if exported else self.stdout)
 
     def _targets(self, folder, into, reject_dir, template, *, needs_into):
         try:
@@ -231,27 +233,29 @@ class Command(LibraryCommand):
             stdin=stdin,
         )
 
-    def _resumed(self, history: ResumeResult, imports: list[ApplyOutcome]) -> None:
+    def _resumed(
+        self, history: ResumeResult, imports: list[ApplyOutcome], *, out: OutputWrapper
+    ) -> None:
         for row, settled in history.settled:
-            self.stdout.write(f"interrupted run: {printable(row.file_path)}: {settled}")
+            out.write(f"interrupted run: {printable(row.file_path)}: {settled}")
         for outcome in imports:
-            self.stdout.write(
+            out.write(
                 f"interrupted import: {printable(outcome.path)}: {outcome.action}: "
                 f"{printable(outcome.detail)}"
             )
 
-    def _applied(self, result: ApplyResult) -> None:
-        self._resumed(result.resumed_history, result.resumed)
+    def _applied(self, result: ApplyResult, *, out: OutputWrapper) -> None:
+        self._resumed(result.resumed_history, result.resumed, out=out)
         for outcome in result.outcomes:
             line = f"{outcome.action:<9} {printable(outcome.path)}: {printable(outcome.detail)}"
             bad = outcome.action in ("skipped", "failed")
-            self.stdout.write(self.style.WARNING(line) if bad else line)
+            out.write(self.style.WARNING(line) if bad else line)
         counts = ", ".join(
             f"{result.count(action)} {action}"
             for action in ("imported", "replaced", "rejected", "left", "skipped", "failed")
             if result.count(action)
         )
-        self.stdout.write(
+        out.write(
             self.style.SUCCESS(
                 f"applied ({counts or 'nothing to do'}); session {result.session_id}. Replaced "
                 f"files are in quarantine: `manage.py recover --session {result.session_id}` "

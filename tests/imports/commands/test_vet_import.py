@@ -140,6 +140,15 @@ def apply(case: Path, *extra: str):
     )
 
 
+def test_apply_with_json_to_stdout_keeps_stdout_one_json_document(case):
+    case, made = case
+    result = apply(case, "--json", "-")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)  # the export alone: what the apply did is on stderr
+    assert len(report["files"]) == len(made.incoming)
+    assert "applied (" in result.stderr and "imported" in result.stderr
+
+
 def test_apply_adds_replaces_leaves_the_rest_and_loses_no_byte(case):
     case, made = case
     inputs = {name: sha256(case / path) for name, path in {**made.library, **made.incoming}.items()}
