@@ -313,6 +313,10 @@ def _library_ready(*, requires_schema_v2: bool = True) -> None:
 
 def _scan_run(arguments: dict, reporter: Reporter) -> JobOutcome:
     _library_ready(requires_schema_v2=False)
+    try:  # again: the roots (or a symlink on the way) may have changed since it was queued
+        _scan_clean({"paths": arguments["paths"]})
+    except JobRefused as error:
+        raise JobFailed(f"{error} (checked again when the job ran)") from None
     roots = [Path(path) for path in arguments["paths"]]
     try:
         scan_roots_check(roots)

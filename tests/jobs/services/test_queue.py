@@ -67,6 +67,21 @@ def test_scan_paths_outside_the_library_roots_are_refused_and_no_job_is_made(mus
     assert Job.objects.count() == 0
 
 
+def test_a_queued_scan_whose_path_left_the_roots_fails_when_it_runs(music_files, settings):
+    """Checked again when the job runs: the roots changed while the job waited."""
+    queued = music_files["mp3"].parent
+    job = Job.objects.create(
+        kind=JobKind.SCAN, arguments={"paths": [str(queued)]}, status=JobStatus.QUEUED
+    )
+    settings.LIBRARY_ROOTS = [queued.parent / "another root"]
+    job_execute(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert "is outside MUSICQUALITY_LIBRARY_ROOTS" in job.message
+    assert "checked again when the job ran" in job.message
+    assert active_paths() == set()
+
+
 def test_without_library_roots_a_scan_is_refused(settings):
     settings.LIBRARY_ROOTS = []
     with pytest.raises(JobRefused, match="no library roots configured"):
