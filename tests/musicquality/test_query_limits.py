@@ -18,7 +18,6 @@ LISTS = [
     ("/files/", "per_page", "page"),
     ("/upgrades/candidates/", "per_page", "page"),
     ("/dedup/", "s-per_page", "s-page"),
-    ("/dedup/", "p-per_page", "p-page"),
     ("/jobs/", "h-per_page", "h-page"),
     ("/dedup/decisions/", "a-per_page", "a-page"),
     ("/dedup/decisions/", "u-per_page", "u-page"),
@@ -50,6 +49,21 @@ def test_hostile_page_sizes_are_clamped(superuser_client, many_rows, path, per_p
     response = superuser_client.get(path, {per_page: value})
     assert response.status_code == 200
     assert response.content.decode().count("<tbody") >= 1
+
+
+@pytest.mark.parametrize("value", HOSTILE_NUMBERS)
+def test_hostile_group_pages_on_the_dedup_dashboard_answer(superuser_client, many_rows, value):
+    """/dedup/ pages its duplicate groups by ``g-page`` (the pairs moved to /dedup/pairs/)."""
+    response = superuser_client.get("/dedup/", {"g-page": value})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("token", ["", "x", "!!!", "W10", "WyJhIiwgMV0", "A" * 10000, "eyJhIjoxfQ"])
+def test_a_damaged_pairs_position_is_the_first_page(superuser_client, many_rows, token):
+    first = superuser_client.get("/dedup/pairs/")
+    response = superuser_client.get("/dedup/pairs/", {"p-after": token, "p-before": token})
+    assert response.status_code == 200
+    assert body_rows(response.content.decode()) == body_rows(first.content.decode())
 
 
 @pytest.mark.parametrize("value", ["1000000", "101"])
