@@ -39,6 +39,13 @@ from quality.distribution import (
     quality_distribution,
     score_bin_bounds,
 )
+from quality.fingerprints import (
+    MAX_OFFSET,
+    SAME_RECORDING,
+    FingerprintUnavailable,
+    fingerprint_decode,
+    fingerprint_similarity,
+)
 from quality.hashing import is_hash_marker
 from quality.models import (
     ACTIVE_SQL,
@@ -589,6 +596,35 @@ def library_files_by_id(*, ids: set[int]) -> dict[int, LibraryFile]:
         row.pk: row
         for row in LibraryFile.objects.select_related("quality", "verification").filter(id__in=ids)
     }
+
+
+def audio_disagrees(*, library_file_id: int, other_id: int) -> bool:
+    """True when both files' audio is known and says they are different recordings: their
+    fingerprints match at no alignment (below ``SAME_RECORDING``, as the recording groups
+    compare them) and their decoded audio hashes differ. Audio not known on either side (no
+    fingerprint, or libchromaprint missing) is no contradiction: tags decide then."""
+    rows = dict(
+        FileQuality.objects.filter(library_file_id__in=[library_file_id, other_id]).values_list(
+            "library_file_id", "acoustid_fingerprint"
+        )
+    )
+    first, second = rows.get(library_file_id), rows.get(other_id)
+    if not first or not second:
+        return False
+    hashes = dict(
+        AudioVerification.objects.filter(
+            library_file_id__in=[library_file_id, other_id], pcm_hash__isnull=False
+        ).values_list("library_file_id", "pcm_hash")
+    )
+    if hashes.get(library_file_id) and hashes.get(library_file_id) == hashes.get(other_id):
+        return False
+    try:
+        similarity = fingerprint_similarity(
+            fingerprint_decode(first), fingerprint_decode(second), max_offset=MAX_OFFSET
+        )
+    except FingerprintUnavailable:
+        return False
+    return similarity.score < SAME_RECORDING
 
 
 #: Paths per ``IN (...)`` query: well below SQLite's limit on bound parameters.

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from quality.models import FileQuality, LibraryFile, active_q, inactive_q
+from quality.selectors import audio_disagrees
 from quality.services.summary import summary_rows
 from quality.summary import SCORE_UNITS
 from upgrades import rules
@@ -129,7 +130,8 @@ def upgrade_candidates_pending_of(
 @dataclass(frozen=True, slots=True)
 class Replacement:
     """An open candidate whose file vanished from the library, and the active analysed file
-    that took its place (same recording by metadata hash, or same name in the same folder)."""
+    that took its place (same recording by metadata hash, or same name in the same folder,
+    unless their fingerprints say another recording)."""
 
     candidate_id: int
     notes: str | None
@@ -150,9 +152,15 @@ def upgrade_candidates_replaced() -> list[Replacement]:
             user_action__in=[UserAction.PENDING, UserAction.APPROVED],
         )
         .filter(inactive_q(prefix="library_file__"))
-        .values_list("id", "notes", "library_file__file_path", "library_file__metadata_hash")
+        .values_list(
+            "id",
+            "notes",
+            "library_file__file_path",
+            "library_file__metadata_hash",
+            "library_file_id",
+        )
     )
-    for candidate_id, notes, old_path, old_hash in vanished:
+    for candidate_id, notes, old_path, old_hash, old_id in vanished:
         stem = old_path.rsplit(".", 1)[0]
         best = (
             FileQuality.objects.filter(active_q(prefix="library_file__"))
@@ -167,11 +175,14 @@ def upgrade_candidates_replaced() -> list[Replacement]:
                 "quality_score",
                 "codec",
                 "library_file__verification__verdict",
+                "library_file_id",
             )
         )
-        for path, is_lossless, score, codec, verdict in best:
+        for path, is_lossless, score, codec, verdict, file_id in best:
             if path.startswith(f"{stem}.") and "/" in path[len(stem) :]:
                 continue  # a folder named like the file, not the file's new extension
+            if audio_disagrees(library_file_id=old_id, other_id=file_id):
+                continue  # the same tags or name, another recording (a decoy)
             replacements.append(
                 Replacement(candidate_id, notes, path, bool(is_lossless), score, codec, verdict)
             )

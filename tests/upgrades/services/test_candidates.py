@@ -1,6 +1,9 @@
+import numpy as np
 import pytest
 from django.core.exceptions import ValidationError
 
+from quality.fingerprints import FingerprintAccumulator, fingerprint_encode
+from quality.services.music_signal import music_like
 from tests.conftest import LIBRARY_DBS
 from tests.factories import file_quality_make, library_file_make
 from tests.legacy import music_tools_add_playlist, music_tools_add_track
@@ -266,3 +269,45 @@ def test_a_file_replaced_by_a_lossless_copy_completes_its_candidate():
     assert candidate_of(kept).user_action == UserAction.PENDING  # its stand-in is still lossy
     assert candidate_of(gone).user_action == UserAction.PENDING  # nothing took its place
     assert summary.completed == 1
+
+
+def _fingerprint(seed: int) -> str:
+    """The stored (encoded) fingerprint of 25 s of a generated music-like recording."""
+    pcm = music_like(seconds=25, seed=seed)
+    accumulator = FingerprintAccumulator(44100, pcm.shape[0])
+    accumulator.feed((np.clip(pcm, -1, 1).T * 32767).astype(np.int16))
+    return fingerprint_encode(accumulator.finish())
+
+
+@pytest.mark.parametrize(("replacement_seed", "completed"), [(7, True), (8, False)])
+def test_a_replacement_whose_audio_is_another_recording_completes_nothing(
+    replacement_seed, completed
+):
+    """Same tags and name, the FLAC beside the vanished MP3: it completes the candidate only
+    when the fingerprints agree (seed 7 = the MP3's recording; seed 8 = a decoy)."""
+    mp3 = lossy_file(score=32.7, filename="07 Song.mp3", artist="Band", title="Song")
+    mp3.quality.acoustid_fingerprint = _fingerprint(7)
+    mp3.quality.save()
+    identify()
+    mp3.is_active = False
+    mp3.save()
+    flac = library_file_make(
+        file_path=mp3.file_path.removesuffix(".mp3") + ".flac",
+        filename="07 Song.flac",
+        file_format="flac",
+        artist="Band",
+        title="Song",
+    )
+    file_quality_make(
+        flac,
+        codec="FLAC",
+        is_lossless=True,
+        quality_score=85.0,
+        bitrate=900,
+        acoustid_fingerprint=_fingerprint(replacement_seed),
+    )
+
+    identify()
+
+    expected = UserAction.COMPLETED if completed else UserAction.PENDING
+    assert candidate_of(mp3).user_action == expected
