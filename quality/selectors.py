@@ -601,8 +601,9 @@ def library_files_by_id(*, ids: set[int]) -> dict[int, LibraryFile]:
 def audio_disagrees(*, library_file_id: int, other_id: int) -> bool:
     """True when both files' audio is known and says they are different recordings: their
     fingerprints match at no alignment (below ``SAME_RECORDING``, as the recording groups
-    compare them) and their decoded audio hashes differ. Audio not known on either side (no
-    fingerprint, or libchromaprint missing) is no contradiction: tags decide then."""
+    compare them; identical decoded audio gives identical fingerprints). Audio not known on
+    either side (no fingerprint, or libchromaprint missing) is no contradiction: tags decide
+    then."""
     rows = dict(
         FileQuality.objects.filter(library_file_id__in=[library_file_id, other_id]).values_list(
             "library_file_id", "acoustid_fingerprint"
@@ -610,13 +611,6 @@ def audio_disagrees(*, library_file_id: int, other_id: int) -> bool:
     )
     first, second = rows.get(library_file_id), rows.get(other_id)
     if not first or not second:
-        return False
-    hashes = dict(
-        AudioVerification.objects.filter(
-            library_file_id__in=[library_file_id, other_id], pcm_hash__isnull=False
-        ).values_list("library_file_id", "pcm_hash")
-    )
-    if hashes.get(library_file_id) and hashes.get(library_file_id) == hashes.get(other_id):
         return False
     try:
         similarity = fingerprint_similarity(

@@ -732,8 +732,9 @@ def _read_mp4(handle, size, offset, head):
     if not codec:
         codec = "AAC" if codec_id.startswith("mp4a.40") else codec_id
     channels = info.channels
-    sample_bytes = _mp4_sample_bytes(handle, trak)
-    every_track = [_mp4_sample_bytes(handle, track) for track in atoms[b"moov"].findall(b"trak")]
+    tracks = list(atoms[b"moov"].findall(b"trak"))
+    every_track = [_mp4_sample_bytes(handle, track) for track in tracks]
+    sample_bytes = every_track[tracks.index(trak)]
     known = [bytes_ for bytes_ in every_track if bytes_ is not None]
     _mp4_size_check(
         atoms,
@@ -789,7 +790,9 @@ def _riff_chunks(handle, start: int, end: int, *, big_endian: bool):
         position += 8 + chunk_size + (chunk_size & 1)
 
 
-def _chunked_size_check(what: str, handle, offset: int, size: int, *, data_end: int) -> None:
+def _chunked_size_check(
+    what: str, handle, offset: int, size: int, *, data_end: int, big_endian: bool
+) -> None:
     """Padded WAV or AIFF: bytes after the RIFF or FORM chunk, whose size the header
     declares. A size that cannot be right (0, 0xFFFFFFFF as streaming writers leave it, or
     one ending before the audio data) says nothing and is not judged."""
@@ -797,7 +800,7 @@ def _chunked_size_check(what: str, handle, offset: int, size: int, *, data_end: 
     field = handle.read(4)
     if len(field) < 4:
         return
-    declared = struct.unpack("<I" if what == "WAV" else ">I", field)[0]
+    declared = struct.unpack(">I" if big_endian else "<I", field)[0]
     end = offset + 8 + declared + (declared & 1)
     if declared in (0, 0xFFFFFFFF) or end < data_end:
         return
@@ -826,7 +829,9 @@ def _read_wav(handle, size, offset, head):
     if fmt is None or len(fmt) < 16 or data_offset is None:
         raise AudioReadError(AudioReadError.KIND_CORRUPT, "WAV without fmt or data chunk")
     if head[:4] == b"RIFF" and data_size is not None:
-        _chunked_size_check("WAV", handle, offset, size, data_end=data_offset + data_size)
+        _chunked_size_check(
+            "WAV", handle, offset, size, data_end=data_offset + data_size, big_endian=False
+        )
     tag, channels, sample_rate, byte_rate, block_align, bits = struct.unpack("<HHIIHH", fmt[:16])
     if tag == WAVE_FORMAT_EXTENSIBLE and len(fmt) >= 26:
         tag = struct.unpack("<H", fmt[24:26])[0]
@@ -861,7 +866,7 @@ def _read_aiff(handle, size, offset, head):
             break
     if comm is None or len(comm) < 18:
         raise AudioReadError(AudioReadError.KIND_CORRUPT, "AIFF without COMM chunk")
-    _chunked_size_check("AIFF", handle, offset, size, data_end=offset + 12)
+    _chunked_size_check("AIFF", handle, offset, size, data_end=offset + 12, big_endian=True)
     channels, frames, bits = struct.unpack(">hIh", comm[:8])
     sample_rate = int(read_float(comm[8:18]))
     compression = comm[18:22] if head[8:12] == b"AIFC" and len(comm) >= 22 else b"NONE"

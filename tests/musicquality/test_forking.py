@@ -32,8 +32,9 @@ def test_a_forked_child_collecting_its_garbage_does_not_hang():
     gc.disable()  # keep the cycle alive until the fork
     try:
         _garbage_resampler()
-        receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-        child = multiprocessing.get_context("fork").Process(target=_child_collects, args=(send,))
+        fork = multiprocessing.get_context("fork")
+        receive, send = fork.Pipe(duplex=False)
+        child = fork.Process(target=_child_collects, args=(send,))
         child.start()
     finally:
         gc.enable()

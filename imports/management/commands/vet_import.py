@@ -109,6 +109,8 @@ class Command(LibraryCommand):
             self._targets(
                 folder, into, reject_dir, options["template"], needs_into=into is not None
             )
+        # with --json - or --csv -, stdout is the export: the rest goes elsewhere or nowhere
+        exported = "-" in (options["json"], options["csv"])
         progress = ProgressBar(self.stdout, label="Vetting")
         try:
             report = import_vet(folder=folder, workers=options["workers"], progress=progress.update)
@@ -117,10 +119,10 @@ class Command(LibraryCommand):
         finally:
             progress.close()
         self._exports(report, options)
-        if "-" not in (options["json"], options["csv"]):
+        if not exported:
             self._table(report)
         if not options["apply"]:
-            if "-" not in (options["json"], options["csv"]):
+            if not exported:
                 self.stdout.write(
                     self.style.NOTICE(
                         "Read-only: nothing moved. Add --apply --into DIR to import (new files "
@@ -154,8 +156,6 @@ class Command(LibraryCommand):
             raise CommandError(str(error)) from None
         finally:
             moving.close()
-        # with --json - or --csv -, stdout is the export: what the apply did goes to stderr
-        exported = "-" in (options["json"], options["csv"])
         self._applied(result, out=self.stderr if exported else self.stdout)
 
     def _targets(self, folder, into, reject_dir, template, *, needs_into):

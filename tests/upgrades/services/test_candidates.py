@@ -240,6 +240,17 @@ def test_edit_moves_action_at_only_when_the_action_changes():
     assert edited.action_at is not None
 
 
+def flac_in_place_of(mp3, *, artist, title):
+    """A FLAC indexed where the MP3 was (same folder and name, its own extension)."""
+    return library_file_make(
+        file_path=mp3.file_path.removesuffix(".mp3") + ".flac",
+        filename=mp3.filename.removesuffix(".mp3") + ".flac",
+        file_format="flac",
+        artist=artist,
+        title=title,
+    )
+
+
 def test_a_file_replaced_by_a_lossless_copy_completes_its_candidate():
     mp3 = lossy_file(score=32.7, filename="07 Song.mp3", artist="Band", title="Song")
     kept = lossy_file(score=32.7, filename="08 Other.mp3", artist="Band", title="Other")
@@ -249,13 +260,8 @@ def test_a_file_replaced_by_a_lossless_copy_completes_its_candidate():
     for library_file in (mp3, kept, gone):
         library_file.is_active = False
         library_file.save()
-    flac = library_file_make(
-        file_path=mp3.file_path.removesuffix(".mp3") + ".flac",
-        filename="07 Song.flac",
-        file_format="flac",
-        artist=None,  # indexed without tags: found by its path, not its metadata hash
-        title=None,
-    )
+    # indexed without tags: found by its path, not its metadata hash
+    flac = flac_in_place_of(mp3, artist=None, title=None)
     file_quality_make(flac, codec="FLAC", is_lossless=True, quality_score=85.0, bitrate=900)
     still_lossy = library_file_make(filename="08 Other.m4a", file_format="m4a", artist="Band",
                                     title="Other")  # fmt: skip
@@ -291,13 +297,7 @@ def test_a_replacement_whose_audio_is_another_recording_completes_nothing(
     identify()
     mp3.is_active = False
     mp3.save()
-    flac = library_file_make(
-        file_path=mp3.file_path.removesuffix(".mp3") + ".flac",
-        filename="07 Song.flac",
-        file_format="flac",
-        artist="Band",
-        title="Song",
-    )
+    flac = flac_in_place_of(mp3, artist="Band", title="Song")
     file_quality_make(
         flac,
         codec="FLAC",
