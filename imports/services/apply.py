@@ -51,7 +51,6 @@ from imports.rules import (
     REJECTED_VERDICTS,
     TemplateError,
     Verdict,
-    VettingTotals,
     import_subpath,
     numbered_name,
     template_check,
@@ -61,7 +60,7 @@ from musicquality.fields import utc_now_iso
 from musicquality.routers import APP_DB_ALIAS
 from quality.hashing import content_hash_sampled
 from quality.selectors import recording_candidate_of
-from quality.services.incoming import incoming_file_store, vetting_history_write
+from quality.services.incoming import incoming_file_store
 from quality.services.scanning import mtime_iso
 from quality.services.verification import Verified
 from upgrades.services import upgrade_candidate_acquire
@@ -100,7 +99,6 @@ class ApplyResult:
     resumed_history: ResumeResult
     resumed: list[ApplyOutcome] = field(default_factory=list)
     outcomes: list[ApplyOutcome] = field(default_factory=list)
-    vetting_history_id: int | None = None
 
     def count(self, action: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.action == action)
@@ -480,19 +478,6 @@ def import_apply_preview(
     return planned
 
 
-def _vetting_history_record(vetting: ImportVetting) -> int:
-    """The run's ``vetting_history`` row, with the vetting's totals (Music Tools columns)."""
-    totals = VettingTotals(**{v.value: vetting.totals.get(v.value, 0) for v in Verdict})
-    return vetting_history_write(
-        import_folder=vetting.folder,
-        total_files=totals.files,
-        duplicates_found=totals.duplicates_found,
-        new_songs=totals.new,
-        uncertain_matches=totals.uncertain,
-        threshold_used=vetting.threshold,
-    ).pk
-
-
 def import_apply(
     *,
     vetting_id: int,
@@ -508,8 +493,8 @@ def import_apply(
     ``new`` ones into ``into`` at ``template``, each ``upgrade`` beside the file it replaces
     (which goes into quarantine), ``duplicate`` and ``uncertain`` ones to
     ``reject_dir/<verdict>/`` or left in place. ``verifications`` (by path) are the decodes
-    the vetting made, stored instead of decoding again. One ``vetting_history`` row per run,
-    written also when ``on_file`` stops it (``StopRequested``: a cancelled job) between files.
+    the vetting made, stored instead of decoding again. (The vetting recorded its
+    ``vetting_history`` row: applying its files, in one run or several, adds none.)
 
     Raises :class:`ApplyRefused` before anything moves; a problem with one file is an
     outcome, never raised.
@@ -549,16 +534,13 @@ def import_apply(
             )
             result.resumed = _imports_settle(run)
             selected = import_files_selected(vetting=vetting, file_ids=[f.pk for f in selected])
-            try:
-                for file in selected:
-                    file.refresh_from_db(using=APP_DB_ALIAS)
-                    if file.state != ImportState.VETTED:
-                        continue
-                    result.outcomes.append(_file_apply(file, run))
-                    if on_file is not None:
-                        on_file()  # may stop the run (a cancelled job), between two files
-            finally:
-                result.vetting_history_id = _vetting_history_record(vetting)
+            for file in selected:
+                file.refresh_from_db(using=APP_DB_ALIAS)
+                if file.state != ImportState.VETTED:
+                    continue
+                result.outcomes.append(_file_apply(file, run))
+                if on_file is not None:
+                    on_file()  # may stop the run (a cancelled job), between two files
     except DedupRefused as error:
         raise ApplyRefused(str(error)) from None
     logger.info(

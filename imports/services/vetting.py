@@ -7,9 +7,10 @@ indexed. Their fingerprints are matched against the library's through the index 
 pairs are stored), equal sampled content hashes are confirmed byte for byte, and
 :func:`imports.rules.vetting_decide` gives each file its verdict by the one recording rule.
 
-:func:`import_vet` writes nothing (``vet_import`` without ``--apply``);
-:func:`import_vetting_run` stores the result in the app database for the Imports page (and is
-what a background job calls).
+:func:`import_vet` moves and indexes nothing (``vet_import`` without ``--apply``); like the
+Music Tools import vetter it records the run: one ``vetting_history`` row per vetting, however
+many applies follow it. :func:`import_vetting_run` stores the result in the app database for the
+Imports page (and is what a background job calls).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from quality.selectors import (
     recording_candidates,
     verification_backlog_count,
 )
-from quality.services.incoming import IncomingFile, incoming_folder_read
+from quality.services.incoming import IncomingFile, incoming_folder_read, vetting_history_write
 from quality.services.recordings import audio_matches_of_foreign, audio_matches_refresh
 from upgrades.selectors import upgrade_candidates_open_of
 
@@ -113,6 +114,8 @@ class VettingReport:
     fingerprints_unavailable: str | None = None
     seconds: float = 0.0
     started_at: str = field(default_factory=utc_now_iso)
+    #: the run's row in the Music Tools ``vetting_history``
+    vetting_history_id: int | None = None
 
     @property
     def totals(self) -> VettingTotals:
@@ -166,9 +169,10 @@ def import_vet(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> VettingReport:
-    """Vet every audio file under ``folder`` (read-only). Library files under ``folder`` (a
-    folder inside the library) are left out of the comparison: they are the files being
-    vetted, not copies of them."""
+    """Vet every audio file under ``folder`` (read-only: nothing moves or is indexed; the run
+    is recorded in ``vetting_history``, as the Music Tools vetter records its own). Library
+    files under ``folder`` (a folder inside the library) are left out of the comparison: they
+    are the files being vetted, not copies of them."""
     started = time.monotonic()
     folder = folder_check(folder)
     read = incoming_folder_read(folder=folder, workers=workers, progress=progress)
@@ -206,8 +210,22 @@ def import_vet(
     report.files = _vetted_files(verdicts, dict(numbered))
     report.library_unverified = verification_backlog_count()
     report.seconds = time.monotonic() - started
+    report.vetting_history_id = _vetting_history_record(report)
     logger.info("vetted %s: %s", folder, report.totals.as_dict())
     return report
+
+
+def _vetting_history_record(report: VettingReport) -> int:
+    """The run's ``vetting_history`` row, with its totals in the Music Tools columns."""
+    totals = report.totals
+    return vetting_history_write(
+        import_folder=str(report.folder),
+        total_files=totals.files,
+        duplicates_found=totals.duplicates_found,
+        new_songs=totals.new,
+        uncertain_matches=totals.uncertain,
+        threshold_used=report.threshold,
+    ).pk
 
 
 def _vetted_files(

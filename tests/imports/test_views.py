@@ -85,6 +85,7 @@ def test_vet_as_a_job_review_dry_run_and_apply_a_new_recording(superuser_client,
     job = Job.objects.get()
     assert (job.kind, job.status) == ("vet_import", "done"), (job.message, job.log_tail)
     assert "1 files vetted: 1 new" in job.message
+    assert VettingHistory.objects.get().new_songs == 1  # the vetting is the run recorded
     vetting = ImportVetting.objects.get()
     assert f'href="/imports/{vetting.pk}/"' in job_page.content.decode()
     page = superuser_client.get(reverse("imports:detail", args=[vetting.pk])).content.decode()
@@ -125,6 +126,30 @@ def test_vet_as_a_job_review_dry_run_and_apply_a_new_recording(superuser_client,
         START, {"vetting": vetting.pk, "select": [incoming.pk], "into": str(into)}, follow=True
     )
     assert "is not a file of vetting" in forged.content.decode()
+
+
+def test_applying_a_vetting_in_two_batches_records_one_vetting_run(superuser_client, roots):
+    downloads, music = roots
+    for number in (33, 34):
+        tags_write(
+            flac(downloads / "batch" / f"song{number}.flac", melody(number)),
+            artist="Band",
+            title=f"Song {number}",
+        )
+    superuser_client.post(VET, {"folder": str(downloads / "batch")})
+    vetting = ImportVetting.objects.get()
+    into = str(music / "Imported")
+    for incoming in ImportFile.objects.order_by("path"):
+        superuser_client.post(
+            START, {"vetting": vetting.pk, "select": [incoming.pk], "into": into}, follow=True
+        )
+    assert sorted(ImportFile.objects.values_list("state", flat=True)) == ["done", "done"]
+    [run] = VettingHistory.objects.all()
+    assert (run.import_folder, run.total_files, run.new_songs) == (
+        str(downloads / "batch"),
+        2,
+        2,
+    )
 
 
 def test_apply_needs_a_selection(superuser_client, roots):

@@ -60,16 +60,34 @@ def by_name(report: dict, case: Path, made) -> dict[str, dict]:
 
 
 def snapshot(case: Path) -> dict:
-    """Every file and the library database (the app database records the run's monitoring
-    figures, docs/monitoring.md)."""
-    checkpoint(case / "library_index.db")
-    return {
+    """Every file, and every row of the library database but the vetting runs' record (the
+    app database records the run's monitoring figures, docs/monitoring.md)."""
+    library = case / "library_index.db"
+    checkpoint(library)
+    files: dict = {
         str(path.relative_to(case)): sha256(path)
         for path in sorted(case.rglob("*"))
         if path.is_file()
+        and path != library
         and not path.name.endswith(("-wal", "-shm"))
         and not path.name.startswith("app.sqlite3")
     }
+    conn = sqlite3.connect(library)
+    files["rows"] = [
+        line
+        for line in conn.iterdump()
+        if not line.startswith('INSERT INTO "vetting_history"')
+        and "sqlite_sequence" not in line  # vetting_history's AUTOINCREMENT counter
+    ]
+    conn.close()
+    return files
+
+
+def vetting_runs(case: Path) -> list[tuple]:
+    return db_rows(
+        case / "library_index.db",
+        "SELECT import_folder, total_files, new_songs FROM vetting_history ORDER BY id",
+    )
 
 
 def test_vetting_gives_the_four_verdicts_and_changes_nothing(case):
@@ -80,6 +98,8 @@ def test_vetting_gives_the_four_verdicts_and_changes_nothing(case):
     report = vet(case, "--into", str(case / "music" / "Imported"), "--reject-dir", str(case / "r"))
 
     assert snapshot(case) == before  # read-only: no file and no library row changed
+    # ... but the run is recorded, as the Music Tools vetter records its own
+    assert vetting_runs(case) == [(str(case / "incoming"), 7, 2)]
     files = by_name(report, case, made)
     assert {name: file["verdict"] for name, file in files.items()} == made.verdicts
     for name, library_path in {**made.replaces, **made.matches}.items():
