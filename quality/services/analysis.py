@@ -29,6 +29,7 @@ from quality.score import AudioEvidence, effective_is_hires, quality_score
 from quality.selectors import (
     FileToAnalyse,
     active_files_count,
+    analysis_backlog_count,
     files_to_analyse,
     unreadable_files_count,
 )
@@ -98,6 +99,8 @@ class AnalysisResult:
     interrupted: bool = False
     #: files left out because they did not read last time and have not changed since
     unreadable: int = 0
+    #: files of the backlog left for a later run by ``--limit``
+    left: int = 0
 
     @property
     def errors_by_kind(self) -> Counter:
@@ -122,9 +125,16 @@ class AnalysisResult:
             else ""
         )
         return (
-            f"Analysed {self.analysed}, skipped {self.skipped} (up to date){unreadable}, "
-            f"errors {len(self.errors)}{f' ({kinds})' if kinds else ''}"
+            f"Analysed {self.analysed}, skipped {self.skipped} (up to date){unreadable}"
+            f"{left_for_later(self.left)}, errors {len(self.errors)}"
+            f"{f' ({kinds})' if kinds else ''}"
         )
+
+
+def left_for_later(left: int) -> str:
+    """The part of a run's summary that says ``--limit`` left files of the backlog undone
+    (they are not up to date: the next run takes them)."""
+    return f", {left:,} left for the next run (--limit)" if left else ""
 
 
 def quality_row(
@@ -294,7 +304,10 @@ def file_quality_analyze_all(
     result = AnalysisResult()
     todo = files_to_analyse(force=force, path_prefix=path_prefix, limit=limit)
     result.unreadable = 0 if force else unreadable_files_count(path_prefix=path_prefix)
-    result.skipped = active_files_count(path_prefix=path_prefix) - len(todo) - result.unreadable
+    active = active_files_count(path_prefix=path_prefix)
+    backlog = active if force else analysis_backlog_count(path_prefix=path_prefix)
+    result.left = backlog - len(todo)
+    result.skipped = active - backlog - result.unreadable
     rows: list[QualityRow] = []
     failed: list[tuple[int, AnalysisError]] = []
     done = 0

@@ -33,8 +33,9 @@ from quality.selectors import (
     FileToVerify,
     active_files_count,
     files_to_verify,
+    verification_backlog_count,
 )
-from quality.services.analysis import ScoreChange, quality_history_append
+from quality.services.analysis import ScoreChange, left_for_later, quality_history_append
 from quality.services.decoding import VerificationResult, audio_verify, declared_read
 from quality.services.recordings import AudioMatchRefresh, audio_matches_refresh
 from quality.services.summary import library_summary_refresh
@@ -235,6 +236,8 @@ def verification_store(*, library_file_id: int, verified: Verified) -> int:
 class VerificationRunResult:
     verified: int = 0
     skipped: int = 0
+    #: files of the backlog left for a later run by ``--limit``
+    left: int = 0
     rescored: int = 0
     fingerprinted: int = 0
     by_verdict: Counter = field(default_factory=Counter)
@@ -267,7 +270,8 @@ class VerificationRunResult:
         )
         return (
             f"Verified {self.verified:,}{f' ({verdicts})' if verdicts else ''}, skipped "
-            f"{self.skipped:,} (up to date); {self.rescored:,} scores changed"
+            f"{self.skipped:,} (up to date){left_for_later(self.left)}; {self.rescored:,} "
+            "scores changed"
         )
 
 
@@ -285,7 +289,10 @@ def audio_verify_all(
     started = time.monotonic()
     result = VerificationRunResult(workers=workers or default_workers())
     todo = files_to_verify(force=force, path_prefix=path_prefix, limit=limit)
-    result.skipped = active_files_count(path_prefix=path_prefix) - len(todo)
+    active = active_files_count(path_prefix=path_prefix)
+    backlog = active if force else verification_backlog_count(path_prefix=path_prefix)
+    result.left = backlog - len(todo)
+    result.skipped = active - backlog
     batch: list[Verified] = []
     done = 0
     if progress:

@@ -83,7 +83,9 @@ def test_changed_files_and_old_versions_are_reanalysed_force_does_all(music):
 
 def test_limit_and_path_prefix(music):
     scan(music)
-    assert "Analysed 1," in analyse(limit=1)
+    assert "Analysed 1, skipped 0 (up to date), 3 left for the next run (--limit)," in analyse(
+        limit=1
+    )
     assert "Analysed 2," in analyse(path_prefix=str(music / "a1"))
     assert FileQuality.objects.count() == 3
 

@@ -8,6 +8,7 @@ The files are made here from music-like signals; what each one is comes from how
 from __future__ import annotations
 
 import os
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from quality.models import AudioVerification, FileQuality, LibraryFile, QualityH
 from quality.selectors import verification_backlog_count
 from quality.services import audio_make as E
 from quality.services.music_signal import music_like
+from quality.versions import VERIFIER_VERSION
 from tests.conftest import LIBRARY_DBS
 from tests.factories import tags_write
 from upgrades.models import UpgradeCandidate
@@ -72,6 +74,9 @@ def run(command: str, **options) -> str:
 
 def library_with(made: dict[str, Path]) -> dict[str, LibraryFile]:
     folder = made["mp3_320"].parent
+    past = time.time() - 60  # undo a test's future mtime: every file up to date once verified
+    for path in made.values():
+        os.utime(path, (past, past))
     call_command("scan_library", str(folder), workers=1, stdout=StringIO())
     run("analyze_quality")
     return {name: LibraryFile.objects.get(file_path=str(path)) for name, path in made.items()}
@@ -154,12 +159,43 @@ def test_rerun_verifies_only_what_changed_force_does_all(made):
     assert "Verified 0, skipped 5" in run("verify_audio")
     fake = made["fake_flac"]
     stat = fake.stat()
-    os.utime(fake, (stat.st_atime, stat.st_mtime + 10))
+    os.utime(fake, (stat.st_atime, time.time() + 10))  # changed after its verification
     call_command("scan_library", str(fake.parent), workers=1, stdout=StringIO())
     assert verification_backlog_count() == 1
     assert "Verified 1 (lossy_source 1), skipped 4" in run("verify_audio")
     assert "Verified 5" in run("verify_audio", force=True)
     assert "Verified 2" in run("verify_audio", force=True, limit=2)
+
+
+def test_path_takes_a_prefix_and_limit_leaves_the_rest_for_the_next_run(made):
+    library_with(made)
+    song = str(made["mp3_320"].parent / "song")  # song.mp3 and song.flac, nothing else
+    by_prefix = run("verify_audio", path_prefix=song)
+    assert "Verified 2 (" in by_prefix and "skipped 0 (up to date);" in by_prefix
+    assert set(AudioVerification.objects.values_list("library_file__file_path", flat=True)) == {
+        str(made["mp3_320"]),
+        str(made["fake_flac"]),
+    }
+    limited = run("verify_audio", limit=2)
+    assert "Verified 2 (" in limited
+    assert "skipped 2 (up to date), 1 left for the next run (--limit);" in limited
+    assert verification_backlog_count() == 1
+    rest = run("verify_audio")
+    assert "Verified 1 (" in rest and "skipped 4 (up to date);" in rest
+    assert verification_backlog_count() == 0
+
+
+def test_a_new_verifier_version_verifies_again(made):
+    files = library_with(made)
+    run("verify_audio")
+    AudioVerification.objects.filter(library_file_id=files["fake_flac"].id).update(
+        verifier_version="0.0-older"
+    )
+    assert verification_backlog_count() == 1
+    assert "Verified 1 (lossy_source 1), skipped 4" in run("verify_audio")
+    assert set(AudioVerification.objects.values_list("verifier_version", flat=True)) == {
+        VERIFIER_VERSION
+    }
 
 
 def test_bad_options_are_refused(made):
