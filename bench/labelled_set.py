@@ -60,6 +60,7 @@ FAKES = (
     ("mp3_128", dict(codec="libmp3lame", bit_rate=128000, ext="mp3"), 128, None),
     ("mp3_160", dict(codec="libmp3lame", bit_rate=160000, ext="mp3"), 160, None),
     ("mp3_192", dict(codec="libmp3lame", bit_rate=192000, ext="mp3"), 192, None),
+    ("mp3_224", dict(codec="libmp3lame", bit_rate=224000, ext="mp3"), 224, None),
     ("mp3_256", dict(codec="libmp3lame", bit_rate=256000, ext="mp3"), 256, None),
     ("mp3_320", dict(codec="libmp3lame", bit_rate=320000, ext="mp3"), 320, "inconclusive"),
     ("mp3_V0", dict(codec="libmp3lame", vbr_quality=0, ext="mp3"), 245, "ok"),
@@ -242,6 +243,29 @@ def _build_once(root: str, seconds: float) -> list[Item]:
             str(E.write_int_flac(root_p / "mono_22k.flac", E.to_int(mono, 16), 22050, 16)),
             "inconclusive",
             "mono_22k",
+        )
+    )
+    # mono at 44.1 kHz, full band and from a 128 kbps MP3: neither is judged
+    mono = _signal(3.0, 13, seconds, channels=1)
+    items.append(
+        Item(
+            str(E.write_int_flac(root_p / "mono_44k.flac", E.to_int(mono, 16), SR, 16)),
+            "inconclusive",
+            "mono_44k",
+        )
+    )
+    lossy = E.encode(root_p / "_mono_128.mp3", mono, SR, "libmp3lame", bit_rate=128000)
+    decoded, rate = E.decode(lossy)
+    lossy.unlink()
+    items.append(
+        Item(
+            str(
+                E.write_int_flac(
+                    root_p / "mono_44k_from_mp3_128.flac", E.to_int(decoded, 16), rate, 16
+                )
+            ),
+            "inconclusive",
+            "mono_44k_from_mp3_128",
         )
     )
     # 48 kHz genuine -> 96 kHz (effective rate should read 48000)

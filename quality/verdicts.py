@@ -11,7 +11,10 @@ Verdicts are triage signals with their evidence, not proof (docs/verification.md
   lossless file ``inconclusive``, never an accusation;
 - a lossy file is only ``lossy_source`` when its wall says its source was well below its own
   bitrate (a 320 kbps MP3 made from a 128 kbps one);
-- too short (< 5 s), silent, or too low a rate for the test (< 32 kHz): ``inconclusive``.
+- too short (< 5 s), silent, mono, or too low a rate for the test (< 32 kHz):
+  ``inconclusive``. Mono is never judged: mono sources are mostly historical and broadcast
+  recordings whose band limit comes from tape, disc or radio, not from an encoder, so a wall in
+  a mono file accuses nobody.
 """
 
 from __future__ import annotations
@@ -156,6 +159,7 @@ def verdict_decide(
     effective_bit_depth: int | None,
     codec_family: str | None,
     own_kbps: float | None,
+    channels: int | None = None,
 ) -> tuple[str, str | None, list[str]]:
     """Apply the precedence damaged > lossy_source > upsampled > padded_bits > (inconclusive|ok).
 
@@ -163,7 +167,7 @@ def verdict_decide(
     >= 40 dB (LAME 224/256k, FFmpeg AAC 192k). A wall at 19.8-20.6 kHz (MP3 320k, Opus, Vorbis q5,
     or a band-limited master) makes a lossless file inconclusive; higher walls are ignored. For a
     lossy file the wall only counts when the estimated source is more than one ladder step (and
-    25 %) below the file's own bitrate. Too short / silent / < 32 kHz -> inconclusive.
+    25 %) below the file's own bitrate. Too short / silent / mono / < 32 kHz -> inconclusive.
     Returns (verdict, estimated_source_text, notes)."""
     notes: list[str] = []
     if integrity != "ok":
@@ -172,6 +176,8 @@ def verdict_decide(
         return "inconclusive", None, [f"too short ({decoded_seconds:.1f} s < {MIN_SECONDS:.0f} s)"]
     if peak_dbfs is None or peak_dbfs < SILENCE_DBFS:
         return "inconclusive", None, [f"silent (peak below {SILENCE_DBFS:.0f} dBFS)"]
+    if channels == 1:
+        return "inconclusive", None, ["mono: not judged (its band limit may be the source's own)"]
     if sample_rate < MIN_SPECTRAL_RATE:
         return "inconclusive", None, [f"sample rate {sample_rate} Hz too low for the spectral test"]
 

@@ -29,4 +29,4 @@ ANALYZER_VERSION = f"{package_version()}+score.{SCORING_REVISION}"
 #: ``audio_verification.verifier_version``: bump with any change of the decode pass or the
 #: verdict rule (``quality.services.decoding``, ``quality.spectrum``, ``quality.verdicts``), and
 #: every file is verified again.
-VERIFIER_VERSION = f"{package_version()}+verify.2"
+VERIFIER_VERSION = f"{package_version()}+verify.3"

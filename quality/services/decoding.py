@@ -679,6 +679,7 @@ def _conclude(
         effective_bit_depth=eff_bits,
         codec_family=family,
         own_kbps=own_kbps,
+        channels=evidence.get("channels"),
     )
     evidence["notes"] = notes
     if wall.get("cutoff_hz") is not None:

@@ -133,7 +133,13 @@ def test_damaged_files(results):
 
 def test_short_silent_mono_are_inconclusive(results):
     rows = _select(results, label="inconclusive")
-    assert {i.kind for i, _ in rows} == {"short_3s", "silent", "mono_22k"}
+    assert {i.kind for i, _ in rows} == {
+        "short_3s",
+        "silent",
+        "mono_22k",
+        "mono_44k",
+        "mono_44k_from_mp3_128",
+    }
     for i, r in rows:
         assert r.verdict == "inconclusive", _fmt(i, r)
         assert r.integrity == "ok"

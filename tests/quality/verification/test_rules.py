@@ -125,6 +125,12 @@ def test_verdict_precedence():
         )
         == "inconclusive"
     )
+    # mono is never judged: a wall, an upsampling, padded bits are no accusation there ...
+    mono = dict(wall=wall, rate_info=up, declared_bit_depth=24, effective_bit_depth=16, channels=1)
+    assert decide(integrity="ok", **mono) == "inconclusive"
+    assert decide(integrity="ok", **{**mono, "channels": 2}) == "lossy_source"
+    # ... but a damaged mono file is damaged
+    assert decide(integrity="truncated", **mono) == "damaged"
     # a lossy file showing its own encoder's lowpass is fine; a lower source is not
     lossy = dict(
         lossless=False,
