@@ -23,7 +23,8 @@ from musicquality.keyset import (
     position_from_token,
 )
 from musicquality.routers import LIBRARY_DB_ALIAS
-from quality.models import LibraryFile
+from quality.badges import file_quality_badge
+from quality.selectors import library_files_by_id
 from quality.services.summary import library_summary_check, summary_rows
 from quality.summary import SCORE_UNITS
 
@@ -64,6 +65,8 @@ class DuplicatePair:
     title: str | None = None
     path1: str | None = None
     path2: str | None = None
+    badge1: str = ""
+    badge2: str = ""
 
 
 def recent_cutoff(*, now: datetime.datetime, days: int = RECENT_DAYS) -> datetime.datetime:
@@ -210,15 +213,15 @@ def duplicate_pairs_page(
 
 
 def duplicate_pair_details_fill(*, pairs: list[DuplicatePair]) -> None:
-    """Set the paths, and the first file's artist and title, of the pairs a page shows."""
-    ids = {pair.id1 for pair in pairs} | {pair.id2 for pair in pairs}
-    files = {
-        row[0]: row
-        for row in LibraryFile.objects.filter(id__in=ids)
-        .values_list("id", "file_path", "artist", "title")
-        .order_by()
-    }
-    missing = (None, None, None, None)
+    """Set the paths and quality badges, and the first file's artist and title, of the pairs
+    a page shows (one query)."""
+    files = library_files_by_id(ids={pair.id1 for pair in pairs} | {pair.id2 for pair in pairs})
     for pair in pairs:
-        _, pair.path1, pair.artist, pair.title = files.get(pair.id1, missing)
-        pair.path2 = files.get(pair.id2, missing)[1]
+        first, second = files.get(pair.id1), files.get(pair.id2)
+        if first is not None:
+            pair.path1, pair.artist, pair.title = first.file_path, first.artist, first.title
+            pair.badge1 = file_quality_badge(first)
+        else:
+            pair.path1 = pair.artist = pair.title = None
+        if second is not None:
+            pair.path2, pair.badge2 = second.file_path, file_quality_badge(second)

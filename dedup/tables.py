@@ -47,6 +47,16 @@ class DedupSessionTable(AppTable):
         return f"{value:.1f}"
 
 
+def _badged_file_link(file_id: int, path: str, badge: str):
+    """A file of a pair: its quality badge, then its path linking to its page."""
+    return format_html(
+        '<span class="badge quality">{}</span> <a href="{}">{}</a>',
+        badge,
+        reverse("file_detail", args=[file_id]),
+        path,
+    )
+
+
 class DuplicatePairTable(AppTable):
     artist = tables.Column(default="—")
     title = tables.Column(default="—")
@@ -61,10 +71,10 @@ class DuplicatePairTable(AppTable):
         attrs = {"id": "pairs-table"}
 
     def render_path1(self, value, record):
-        return format_html('<a href="{}">{}</a>', reverse("file_detail", args=[record.id1]), value)
+        return _badged_file_link(record.id1, value, record.badge1)
 
     def render_path2(self, value, record):
-        return format_html('<a href="{}">{}</a>', reverse("file_detail", args=[record.id2]), value)
+        return _badged_file_link(record.id2, value, record.badge2)
 
     def render_score1(self, value):
         return f"{value:.1f}"

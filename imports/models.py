@@ -83,11 +83,13 @@ class ImportFile(models.Model):
     bit_depth = models.IntegerField(null=True, blank=True)
     incoming_score = models.FloatField(null=True, blank=True)
     audio_verdict = models.TextField(null=True, blank=True)
+    incoming_badge = models.TextField(blank=True, default="", help_text='e.g. "FLAC 24/96"')
     # what it was measured against
     library_id = models.IntegerField(null=True, blank=True, help_text="library_index id")
     library_match = models.TextField(null=True, blank=True, help_text="its file_path")
     library_score = models.FloatField(null=True, blank=True)
     library_format = models.TextField(null=True, blank=True)
+    library_badge = models.TextField(null=True, blank=True, help_text="when it was vetted")
     matched_by = models.TextField(null=True, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     candidate_id = models.IntegerField(

@@ -82,11 +82,10 @@ class ImportFileTable(AppTable):
         )
 
     def render_incoming(self, record: ImportFile) -> str:
-        bitrate = f" {record.bitrate} kbps" if record.bitrate else ""
         return format_html(
-            "{}{}, score <strong>{}</strong><br><small>audio: {}</small>",
-            record.codec or record.file_format,
-            bitrate,
+            '<span class="badge quality">{}</span> score <strong>{}</strong><br>'
+            "<small>audio: {}</small>",
+            record.incoming_badge or (record.codec or record.file_format),
             _score(record.incoming_score),
             record.audio_verdict or "not verified",
         )
@@ -103,10 +102,11 @@ class ImportFileTable(AppTable):
         if not record.library_match:
             return "–"
         return format_html(
-            '<a href="{}">{}</a><br><small>{}, score {}{}</small>',
+            '<a href="{}">{}</a><br><small><span class="badge quality">{}</span> score {}{}'
+            "</small>",
             f"/files/{record.library_id}/",
             record.library_match.rsplit("/", 1)[-1],
-            record.library_format or "",
+            record.library_badge or record.library_format or "",
             _score(record.library_score),
             f", by {record.matched_by}" if record.matched_by else "",
         )

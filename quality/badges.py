@@ -150,13 +150,19 @@ def file_quality_badge(library_file) -> str:
     if quality.codec == "MP3" and quality.bitrate_mode == "VBR":
         verification = getattr(library_file, "verification", None)
         settings = verified_encoder_settings(verification, file_mtime=library_file.file_mtime)
+    return analysis_badge(quality, encoder_settings=settings)
+
+
+def analysis_badge(quality, *, encoder_settings: str | None = None) -> str:
+    """The badge of an analysis: a ``file_quality`` row or the row analysis would write for a
+    file not in the library (an import being vetted); both have the same fields."""
     return quality_badge(
-        file_format=library_file.file_format,
+        file_format=quality.file_format,
         codec=quality.codec,
         is_lossless=quality.is_lossless,
         bitrate=quality.bitrate,
         bitrate_mode=quality.bitrate_mode,
         sample_rate=quality.sample_rate,
         bit_depth=quality.bit_depth,
-        encoder_settings=settings,
+        encoder_settings=encoder_settings,
     )

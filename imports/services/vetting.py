@@ -29,6 +29,7 @@ from imports.models import ImportFile, ImportVetting, VettingStatus
 from imports.rules import FileVerdict, Verdict, VettingTotals, vetting_decide
 from musicquality.fields import utc_now_iso
 from musicquality.routers import APP_DB_ALIAS
+from quality.badges import file_quality_badge
 from quality.recordings import (
     CONTENT_HASH,
     LINK_STRENGTH,
@@ -39,6 +40,7 @@ from quality.recordings import (
 )
 from quality.selectors import (
     audio_match_facts,
+    library_files_by_id,
     recording_candidates,
     verification_backlog_count,
 )
@@ -47,6 +49,9 @@ from quality.services.recordings import audio_matches_of_foreign, audio_matches_
 from upgrades.selectors import upgrade_candidates_open_of
 
 logger = logging.getLogger(__name__)
+
+#: library files read per query for their badges (well under SQLite's variable limit)
+BADGE_CHUNK = 500
 
 
 class VettingRefused(ValueError):
@@ -70,6 +75,9 @@ class VettedFile:
     confidence: float | None = None
     candidate_id: int | None = None
     duplicate_of: str | None = None
+    #: quality badges (quality.badges) of the incoming file and of the library copy
+    incoming_badge: str = ""
+    library_badge: str | None = None
 
     def as_dict(self) -> dict:
         """The file in ``vet_import --json``: what it is, its verdict, what it was compared
@@ -90,6 +98,8 @@ class VettedFile:
             "replaces": self.library_match if self.verdict == Verdict.UPGRADE else None,
             "candidate_id": self.candidate_id,
             "duplicate_of": self.duplicate_of,
+            "incoming_badge": self.incoming_badge,
+            "library_badge": self.library_badge,
             "artist": index.artist if index else None,
             "title": index.title if index else None,
             "album": index.album if index else None,
@@ -235,9 +245,11 @@ def _vetted_files(
     open_candidates = upgrade_candidates_open_of(
         library_file_ids={c.id for v in upgrades for c in v.recording}
     )
+    library_badges = _library_badges({v.library_match.id for v in verdicts if v.library_match})
     vetted = []
     for verdict in verdicts:
         match = verdict.library_match
+        incoming = files[verdict.incoming.id]
         candidate_id = None
         if verdict.verdict == Verdict.UPGRADE:
             # the recording's candidate: its best copy's, else another copy's
@@ -250,8 +262,10 @@ def _vetted_files(
                 path=verdict.incoming.file_path,
                 verdict=str(verdict.verdict),
                 reason=verdict.reason,
-                incoming=files[verdict.incoming.id],
+                incoming=incoming,
                 incoming_score=verdict.incoming.quality_score,
+                incoming_badge=incoming.badge,
+                library_badge=library_badges.get(match.id) if match else None,
                 library_match=match.file_path if match else None,
                 library_id=match.id if match else None,
                 library_score=match.quality_score if match else None,
@@ -263,6 +277,17 @@ def _vetted_files(
             )
         )
     return sorted(vetted, key=lambda file: file.path)
+
+
+def _library_badges(ids: set[int]) -> dict[int, str]:
+    """The quality badge of each matched library file, read in chunks (a folder may match
+    thousands)."""
+    ordered = sorted(ids)
+    badges: dict[int, str] = {}
+    for start in range(0, len(ordered), BADGE_CHUNK):
+        files = library_files_by_id(ids=set(ordered[start : start + BADGE_CHUNK]))
+        badges.update((pk, file_quality_badge(file)) for pk, file in files.items())
+    return badges
 
 
 # --- stored vettings (the Imports page, and the intent record of an apply) --------------
@@ -322,6 +347,8 @@ def _file_row(vetting: ImportVetting, file: VettedFile) -> ImportFile:
         confidence=file.confidence,
         candidate_id=file.candidate_id,
         duplicate_of=file.duplicate_of,
+        incoming_badge=file.incoming_badge,
+        library_badge=file.library_badge,
     )
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from musicquality.fields import utc_now_iso
 from musicquality.parallel import chunks_map, default_workers
+from quality.badges import analysis_badge, quality_badge, verified_encoder_settings
 from quality.models import LibraryFile, VettingHistory
 from quality.recordings import Candidate
 from quality.services.analysis import QualityRow, file_quality_refresh, quality_row
@@ -55,6 +56,16 @@ class IncomingFile:
     @property
     def readable(self) -> bool:
         return self.index is not None and self.quality is not None
+
+    @property
+    def badge(self) -> str:
+        """Its quality badge, as the library's files get theirs (quality.badges)."""
+        if self.quality is None:
+            return quality_badge(file_format=self.index.file_format if self.index else None)
+        row = self.verified.row if self.verified else None
+        return analysis_badge(
+            self.quality, encoder_settings=verified_encoder_settings(row, file_mtime=None)
+        )
 
     def candidate(self, *, id: int) -> Candidate:
         """This file for the recording rule, under a made-up ``id`` (negative, so it never

@@ -93,6 +93,10 @@ def test_dashboard_duplicate_pairs_with_links_to_both_files(superuser_client, sm
     html = response.content.decode()
     for file in (small_library.mp3_128, small_library.flac_hires):
         assert f'href="{reverse("file_detail", args=[file.pk])}"' in html
+    # each file with its quality badge (the analysis rows made above: MP3 128 CBR, FLAC 24/96)
+    assert (pair.badge1, pair.badge2) == ("MP3 128 CBR", "FLAC 24/96")
+    first = reverse("file_detail", args=[pair.id1])
+    assert f'<span class="badge quality">MP3 128 CBR</span> <a href="{first}"' in html
 
 
 @pytest.mark.django_db(databases=LIBRARY_DBS)

@@ -92,6 +92,7 @@ def test_vet_as_a_job_review_dry_run_and_apply_a_new_recording(superuser_client,
     incoming = ImportFile.objects.get()
     assert (incoming.verdict, incoming.state) == ("new", "vetted")
     assert f'name="select" value="{incoming.pk}"' in page and "checked" in page
+    assert '<span class="badge quality">FLAC 16/44.1</span>' in page  # s16 at 44.1 kHz, made so
 
     refused = superuser_client.post(
         PLAN,

@@ -110,6 +110,11 @@ def test_vetting_gives_the_four_verdicts_and_changes_nothing(case):
     for name in ("c_flac", "d_flac"):
         upgrade = files[name]
         assert (upgrade["incoming_score"], upgrade["library_score"]) == (FLAC_SCORE, MP3_128_SCORE)
+        # badges from how the files were made: FFmpeg's flac at s16/44.1 kHz, LAME at 128k CBR
+        assert (upgrade["incoming_badge"], upgrade["library_badge"]) == (
+            "FLAC 16/44.1",
+            "MP3 128 CBR",
+        )
         assert upgrade["replaces"] == str(case / made.replaces[name])
         library_id = db_rows(
             case / "library_index.db",
