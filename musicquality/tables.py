@@ -56,8 +56,20 @@ class _Row(BoundRow):
         return bound_column.link(content, **render_kwargs) if bound_column.link else content
 
 
-MAX_PER_PAGE = 100
+#: The page sizes a list offers (the first is the default).
+PAGE_SIZES = (50, 100)
+DEFAULT_PER_PAGE = PAGE_SIZES[0]
+MAX_PER_PAGE = PAGE_SIZES[-1]
 """The largest page a list shows, whatever ``?per_page=`` asks for."""
+
+
+def per_page_from(value: str | None) -> int:
+    """``?per_page=``: 1 to :data:`MAX_PER_PAGE`, the default for anything else."""
+    try:
+        number = int(value or "")
+    except ValueError:
+        return DEFAULT_PER_PAGE
+    return min(number, MAX_PER_PAGE) if number >= 1 else DEFAULT_PER_PAGE
 
 
 COUNT_CAP = 5000

@@ -8,24 +8,11 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
-from musicquality.tables import AppTable
+from musicquality.tables import DEFAULT_PER_PAGE, AppTable
 from quality.badges import file_quality_badge
 from quality.models import LibraryFile
 
 NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}}
-#: The page sizes a list offers (the first is the default).
-PAGE_SIZES = (50, 100)
-FILES_PER_PAGE = PAGE_SIZES[0]
-MAX_FILES_PER_PAGE = PAGE_SIZES[-1]
-
-
-def per_page_from(value: str | None) -> int:
-    """``?per_page=``: 1 to :data:`MAX_FILES_PER_PAGE`, the default for anything else."""
-    try:
-        number = int(value or "")
-    except ValueError:
-        return FILES_PER_PAGE
-    return min(number, MAX_FILES_PER_PAGE) if number >= 1 else FILES_PER_PAGE
 
 
 def artist_filter_url(artist: str) -> str:
@@ -57,7 +44,7 @@ class LibraryFileTable(AppTable):
 
     class Meta(AppTable.Meta):
         model = LibraryFile
-        per_page = PAGE_SIZES[0]
+        per_page = DEFAULT_PER_PAGE
         fields = ()
         sequence = (
             "artist",

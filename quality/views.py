@@ -4,12 +4,12 @@ from django_tables2 import RequestConfig, SingleTableMixin
 
 from musicquality.filters import InvalidFilterIs400Mixin
 from musicquality.keyset import AFTER, BEFORE
-from musicquality.tables import PresortedListData
+from musicquality.tables import PAGE_SIZES, PresortedListData, per_page_from
 from quality.filters import LibraryFileFilter, file_query_from
 from quality.models import LibraryFile
 from quality.selectors import library_files_page, library_summary_get, unreadable_files_list
 from quality.services.summary import library_summary_check
-from quality.tables import PAGE_SIZES, LibraryFileTable, UnreadableFileTable, per_page_from
+from quality.tables import LibraryFileTable, UnreadableFileTable
 
 FILTER_PARAMETERS = (
     "q",

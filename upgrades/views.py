@@ -7,7 +7,7 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from musicquality.filters import InvalidFilterIs400Mixin
-from musicquality.tables import PresortedListData
+from musicquality.tables import DEFAULT_PER_PAGE, PAGE_SIZES, PresortedListData, per_page_from
 from upgrades.filters import QUERY_1_DEFAULTS, UpgradeCandidateFilter
 from upgrades.models import UpgradeCandidate, UserAction
 from upgrades.selectors import (
@@ -32,7 +32,7 @@ class CandidateListView(LoginRequiredMixin, InvalidFilterIs400Mixin, SingleTable
     table_class = UpgradeCandidateTable
     filterset_class = UpgradeCandidateFilter
     template_name = "upgrades/candidates.html"
-    table_pagination = {"per_page": 25}
+    table_pagination = {"per_page": DEFAULT_PER_PAGE}
 
     def get_queryset(self):
         return UpgradeCandidate.objects.select_related(
@@ -44,6 +44,12 @@ class CandidateListView(LoginRequiredMixin, InvalidFilterIs400Mixin, SingleTable
         if self.request.user.has_perm("upgrades.change_upgradecandidate"):
             return {}
         return {"exclude": ("decide",)}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page_sizes"] = PAGE_SIZES
+        context["per_page"] = per_page_from(self.request.GET.get("per_page"))
+        return context
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)

@@ -81,11 +81,15 @@ def test_sorting_and_pagination(user_client):
         candidate_make(title=f"Song {n:02d}", score=float(n))
     upgrade_candidates_identify(streaming_db=None)
     first_page = titles_in(user_client.get(CANDIDATES))
-    assert len(first_page) == 25
+    assert len(first_page) == 50  # 50 or 100 rows per page, 50 by default
     assert first_page[0] == "Song 00"  # lowest score, highest priority
-    assert titles_in(user_client.get(CANDIDATES, {"page": 3})) == [
+    assert titles_in(user_client.get(CANDIDATES, {"page": 2})) == [
         f"Song {n:02d}" for n in range(50, 60)
     ]
+    assert len(titles_in(user_client.get(CANDIDATES, {"per_page": 100}))) == 60
+    assert len(titles_in(user_client.get(CANDIDATES, {"per_page": 5000}))) == 60  # capped
+    sizes = user_client.get(CANDIDATES, {"page": 2}).content.decode()
+    assert '<strong>50</strong> · <a href="?per_page=100">100</a>' in sizes  # back to page 1
     by_score_desc = titles_in(user_client.get(CANDIDATES, {"sort": "-current_quality_score"}))
     assert by_score_desc[0] == "Song 59"
     assert "sort=priority_score" in user_client.get(CANDIDATES).content.decode()
