@@ -16,13 +16,15 @@ APP_DB_ALIAS = "default"
 LIBRARY_APPS = frozenset({"quality", "dedup", "upgrades"})
 #: Models of the music apps that hold the app's own derived data or state, not the user's:
 #: they live in the app database (``app_label.model_name``): the fingerprint matches, and the
-#: user's keep-both decisions about duplicate groups (the library schema is fixed).
+#: user's keep-both decisions about duplicate groups, the Music Tools decisions imported
+#: (the library schema is fixed).
 APP_DB_MODELS = frozenset(
     {
         "quality.audiomatch",
         "quality.audiomatchrun",
         "dedup.duplicatedecision",
         "dedup.duplicatedecisionfile",
+        "upgrades.importeddecision",
     }
 )
 

@@ -10,12 +10,20 @@ from pathlib import Path
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from musicquality.routers import APP_DB_ALIAS
 from quality.models import FileQuality, LibraryFile, active_q, inactive_q
 from quality.selectors import audio_disagrees
 from quality.services.summary import summary_rows
 from quality.summary import SCORE_UNITS
 from upgrades import rules
-from upgrades.models import JobStatus, StreamingMatch, UpgradeCandidate, UpgradeJob, UserAction
+from upgrades.models import (
+    ImportedDecision,
+    JobStatus,
+    StreamingMatch,
+    UpgradeCandidate,
+    UpgradeJob,
+    UserAction,
+)
 from upgrades.streaming import playlists_holding, streaming_db_path
 
 
@@ -33,6 +41,24 @@ class EligibleFile:
     file_format: str
     bitrate: int | None
     quality_score: float
+
+
+#: keys looked up per query (well under SQLite's variable limit)
+_KEY_CHUNK = 500
+
+
+def imported_decision_keys(*, keys: Iterable[str]) -> set[str]:
+    """Which of these Music Tools decision keys were imported already (the app database's
+    record: the candidates' notes may have been edited since)."""
+    wanted = sorted(set(keys))
+    found: set[str] = set()
+    for start in range(0, len(wanted), _KEY_CHUNK):
+        found.update(
+            ImportedDecision.objects.using(APP_DB_ALIAS)
+            .filter(key__in=wanted[start : start + _KEY_CHUNK])
+            .values_list("key", flat=True)
+        )
+    return found
 
 
 def upgrade_candidate_q(*, threshold: float, prefix: str = "", verification: str = "") -> Q:

@@ -31,7 +31,7 @@ from musicquality.legacy_history import (
     legacy_row_key,
 )
 from musicquality.parallel import chunks_map_started, default_workers
-from musicquality.routers import LIBRARY_DB_ALIAS
+from musicquality.routers import APP_DB_ALIAS, LIBRARY_DB_ALIAS
 from musicquality.timestamps import timestamp_normalise
 from quality.recordings import Candidate
 from quality.selectors import recording_groups_list
@@ -39,6 +39,7 @@ from quality.services.recordings import audio_matches_refresh
 from quality.services.tags import isrc_normalise, tags_only_read
 from upgrades import rules
 from upgrades.models import (
+    ImportedDecision,
     JobStatus,
     StreamingMatch,
     UpgradeCandidate,
@@ -49,6 +50,7 @@ from upgrades.models import (
 from upgrades.selectors import (
     EligibleFile,
     KnownCandidate,
+    imported_decision_keys,
     lossless_alac_counts,
     upgrade_album_candidate_ids,
     upgrade_candidates_by_path,
@@ -800,6 +802,8 @@ class DecisionImport:
 @dataclass
 class DecisionImportPlan:
     items: list[DecisionImport] = field(default_factory=list)
+    source: str = ""
+    """The file the decisions were read from."""
     written: int = 0
     """Candidates written by ``--apply`` (0 in a dry run)."""
     changed_since: int = 0
@@ -846,9 +850,14 @@ def upgrade_decisions_import_plan(
     (``library_paths``: the files still in the library).
     """
     candidates = upgrade_candidates_by_path(paths={d.file_path for d in decisions if d.file_path})
-    already = {key for candidate in candidates.values() for key in imported_keys([candidate.notes])}
+    # imported before: recorded in the app database, or (imports before that record) on the
+    # candidate's notes
+    already = imported_decision_keys(keys=[_decision_key(d) for d in decisions])
+    already |= {
+        key for candidate in candidates.values() for key in imported_keys([candidate.notes])
+    }
     planned: dict[int, str | None] = {}
-    plan = DecisionImportPlan()
+    plan = DecisionImportPlan(source=str(source))
     for legacy in decisions:
         key = _decision_key(legacy)
         candidate = candidates.get(legacy.file_path or "")
@@ -899,6 +908,8 @@ def upgrade_decisions_import_apply(*, plan: DecisionImportPlan) -> DecisionImpor
             by_candidate.setdefault(item.candidate_id, []).append(item)
     stamp = utc_now_iso()
     written = changed_since = 0
+    recorded = imported_decision_keys(keys=[item.key for item in plan.to_write])
+    imported: list[DecisionImport] = []
     with transaction.atomic(using=LIBRARY_DB_ALIAS):
         current = {
             row[0]: row[1:]
@@ -911,7 +922,7 @@ def upgrade_decisions_import_apply(*, plan: DecisionImportPlan) -> DecisionImpor
                 changed_since += 1
                 continue
             action, notes = current[candidate_id]
-            if imported_keys([notes]) & {item.key for item in items}:
+            if (imported_keys([notes]) | recorded) & {item.key for item in items}:
                 changed_since += 1
                 continue
             values: dict[str, object] = {"last_updated": stamp}
@@ -923,9 +934,22 @@ def upgrade_decisions_import_apply(*, plan: DecisionImportPlan) -> DecisionImpor
                         values["user_action"] = action = item.user_action
                         values["action_at"] = item.action_at or stamp
                 notes = rules.note_appended(notes, item.note, when=item.action_at or stamp)
+                imported.append(item)
             values["notes"] = notes
             UpgradeCandidate.objects.filter(pk=candidate_id).update(**values)
             written += 1
+    # After the library's commit: a kill in between leaves the keys on the notes alone, which
+    # the next plan reads too.
+    ImportedDecision.objects.using(APP_DB_ALIAS).bulk_create(
+        [
+            ImportedDecision(
+                key=item.key, candidate_id=item.candidate_id, source=plan.source, imported_at=stamp
+            )
+            for item in imported
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
     plan.written, plan.changed_since = written, changed_since
     logger.info("imported Music Tools decisions into %d upgrade candidates", written)
     return plan

@@ -5,8 +5,10 @@ from upgrades.models.acquisition import (
     validate_job_status,
 )
 from upgrades.models.candidate import UpgradeCandidate, UserAction, validate_user_action
+from upgrades.models.imported import ImportedDecision
 
 __all__ = [
+    "ImportedDecision",
     "JobStatus",
     "StreamingMatch",
     "UpgradeCandidate",

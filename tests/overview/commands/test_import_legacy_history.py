@@ -269,6 +269,17 @@ def test_apply_writes_the_mapped_rows_and_a_second_apply_adds_none(world):
     assert len(list((world["tmp"] / "backups").iterdir())) == 1
 
 
+def test_a_decision_whose_notes_the_user_rewrote_is_not_imported_again(world):
+    source = world["source"]
+    run("--from", str(source), "--restore-root", str(world["backup_root"]), "--apply")
+    decided = world["candidates"]["decided"].pk
+    # the user replaces the notes in the admin: the import line is gone from them
+    UpgradeCandidate.objects.filter(pk=decided).update(notes="bought it, all good")
+    again = run("--from", str(source), "--restore-root", str(world["backup_root"]), "--apply")
+    assert "Nothing to import" in again
+    assert UpgradeCandidate.objects.get(pk=decided).notes == "bought it, all good"
+
+
 def test_imported_rows_count_in_the_dashboards_and_are_never_purged(world):
     run("--from", str(world["source"]), "--apply")
     since = recent_cutoff(now=datetime.datetime.now(datetime.UTC))
