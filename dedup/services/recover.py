@@ -202,6 +202,11 @@ def _already_back(history: DedupHistory, *, source: Path, target: Path) -> bool:
         return False
     if target.is_file() and _content_unchanged(history, path=target):
         return True
+    if os.path.lexists(source):
+        raise DedupRefused(
+            f"quarantined file {source} is not a regular file (a folder, FIFO, socket or "
+            "device took its place): left there; put the file back and recover again"
+        )
     raise DedupRefused(f"quarantined file {source} is missing")
 
 

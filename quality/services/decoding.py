@@ -32,7 +32,7 @@ from typing import Any
 import av
 import numpy as np
 
-from musicquality.regular_files import regular_file_check
+from musicquality.regular_files import regular_file_open
 from quality.score import is_lossless_codec
 from quality.services.audio import AudioProperties, AudioReadError, audio_properties_read
 from quality.spectrum import (
@@ -442,9 +442,16 @@ def _audio_verify(
     evidence: dict[str, Any] = {}
     errors: list[dict] = []
     try:
-        regular_file_check(path)  # FFmpeg would wait on a FIFO forever
-        container = av.open(str(path), metadata_errors="ignore")
+        # FFmpeg reads the descriptor opened here, checked to be a regular file: a path opened
+        # by FFmpeg itself could be swapped for a FIFO after the check and wait forever
+        handle = regular_file_open(path)
     except Exception as e:
+        evidence["open_error"] = f"{type(e).__name__}: {e}"[:200]
+        return _damaged("unreadable", evidence, declared)
+    try:
+        container = av.open(handle, metadata_errors="ignore")
+    except Exception as e:
+        handle.close()
         evidence["open_error"] = f"{type(e).__name__}: {e}"[:200]
         return _damaged("unreadable", evidence, declared)
     try:
@@ -521,6 +528,7 @@ def _audio_verify(
     finally:
         with contextlib.suppress(Exception):
             container.close()
+        handle.close()
     return _conclude(acc, declared, errors, evidence, codec_name, is_lossless, family)
 
 

@@ -15,7 +15,7 @@ import av
 import numpy as np
 
 from musicquality.png import png_encode
-from musicquality.regular_files import regular_file_check
+from musicquality.regular_files import regular_file_open
 
 SECONDS = 30.0
 WIDTH = 800
@@ -32,36 +32,45 @@ class SpectrogramError(Exception):
 
 def _decode_middle(path: Path, seconds: float) -> tuple[np.ndarray, int]:
     try:
-        regular_file_check(path)  # FFmpeg would wait on a FIFO forever
-        container = av.open(str(path))
-    except Exception as error:  # PyAV raises many types on damaged files
+        # FFmpeg reads the descriptor checked to be a regular file (quality.services.decoding)
+        handle = regular_file_open(path)
+    except OSError as error:
         raise SpectrogramError(f"{path}: {error}") from None
-    with container:
-        if not container.streams.audio:
-            raise SpectrogramError(f"{path}: no audio stream")
-        stream = container.streams.audio[0]
-        rate = stream.codec_context.sample_rate or 44100
-        duration = float(container.duration or 0) / av.time_base
-        start = max(0.0, duration / 2 - seconds / 2)
-        if start > 0:
-            try:
-                container.seek(int(start * av.time_base), any_frame=False)
-            except Exception:
-                start = 0.0
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
-        chunks: list[np.ndarray] = []
-        wanted = int(seconds * rate)
-        got = 0
+    with handle:
         try:
-            for frame in container.decode(stream):
-                for out in resampler.resample(frame):
-                    samples = out.to_ndarray().reshape(-1)
-                    chunks.append(samples)
-                    got += samples.size
-                if got >= wanted:
-                    break
+            container = av.open(handle)
+        except Exception as error:  # PyAV raises many types on damaged files
+            raise SpectrogramError(f"{path}: {error}") from None
+        with container:
+            return _decode_window(container, seconds, path)
+
+
+def _decode_window(container, seconds: float, path: Path) -> tuple[np.ndarray, int]:
+    if not container.streams.audio:
+        raise SpectrogramError(f"{path}: no audio stream")
+    stream = container.streams.audio[0]
+    rate = stream.codec_context.sample_rate or 44100
+    duration = float(container.duration or 0) / av.time_base
+    start = max(0.0, duration / 2 - seconds / 2)
+    if start > 0:
+        try:
+            container.seek(int(start * av.time_base), any_frame=False)
         except Exception:
-            pass
+            start = 0.0
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+    chunks: list[np.ndarray] = []
+    wanted = int(seconds * rate)
+    got = 0
+    try:
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                samples = out.to_ndarray().reshape(-1)
+                chunks.append(samples)
+                got += samples.size
+            if got >= wanted:
+                break
+    except Exception:
+        pass
     if not chunks:
         raise SpectrogramError(f"{path}: nothing decodes")
     return np.concatenate(chunks)[:wanted].astype(np.float32), rate

@@ -65,3 +65,48 @@ def test_nothing_to_recover_is_an_error(dedup_library, session):
     dedup_library.path("a3").write_bytes(b"occupied")
     with pytest.raises(CommandError, match="no file recovered"):
         run_apply(*ids)
+
+
+def _within(seconds: float, target, *args):
+    """Run ``target`` in a thread; fail the test when it is still running after ``seconds``
+    (a read blocked on a FIFO), releasing it by opening the FIFOs for writing."""
+    import threading
+
+    outcome: dict = {}
+
+    def call():
+        try:
+            outcome["value"] = target(*args)
+        except BaseException as error:  # handed back to the test
+            outcome["error"] = error
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    return thread.is_alive(), outcome
+
+
+def test_a_fifo_in_place_of_a_quarantined_file_is_reported_not_waited_for(dedup_library, session):
+    import os
+
+    rows = list(DedupHistory.objects.filter(deletion_session_id=session).order_by("id"))
+    fifo_row, other = rows[0], rows[1]
+    quarantined = fifo_row.recovery_path
+    os.unlink(quarantined)
+    os.mkfifo(quarantined)
+    try:
+        hung, outcome = _within(60, run_apply, "--session", session)
+        if hung:
+            with open(quarantined, "wb"):
+                pass  # let the blocked reader go
+            pytest.fail("recover blocked on a FIFO")
+        text = outcome.get("value") or str(outcome.get("error"))
+        assert f"#{fifo_row.pk}" in text and "not a regular file" in text, text
+        fifo_row.refresh_from_db()
+        other.refresh_from_db()
+        assert fifo_row.can_recover is True  # not recovered, still recoverable once fixed
+        assert other.can_recover is False  # the other one was recovered
+        assert os.path.exists(quarantined)  # nothing removed
+    finally:
+        if os.path.lexists(quarantined):
+            os.unlink(quarantined)

@@ -333,3 +333,25 @@ def test_an_import_folder_inside_the_library_is_refused_for_apply(case):
     assert result.returncode == 1
     assert "is inside MUSICQUALITY_LIBRARY_ROOTS: move it out of the library first" in result.stderr
     assert snapshot(case) == before
+
+
+def test_a_fifo_in_the_import_folder_is_not_waited_for(case):
+    import os
+    import subprocess
+
+    case, _made = case
+    fifo = case / "incoming" / "batch" / "stream.flac"
+    os.mkfifo(fifo)
+    try:
+        result = run_manage(
+            case_env(case), "vet_import", str(case / "incoming"), "--json", "-", timeout=120
+        )
+    except subprocess.TimeoutExpired:
+        with open(fifo, "wb"):
+            pass  # let a blocked reader go
+        pytest.fail("vet_import blocked on a FIFO")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert str(fifo) not in {file["path"] for file in report["files"]}  # never vetted as audio
+    assert report["totals"]["files"] == 7  # the seven audio files, as without it
+    assert fifo.exists()
