@@ -125,12 +125,28 @@ def site_start(folder: Path, **overrides: str):
 
 @pytest.fixture(scope="session")
 def synthetic_site(tmp_path_factory):
-    """A 600-file library made of rows only (bench/synthetic_library.py): for the dashboards."""
+    """A 600-file library made of rows only (bench/synthetic_library.py): for the dashboards;
+    and one vetted import folder."""
     from bench.synthetic_library import build
+    from quality.services import audio_make
+    from quality.services.music_signal import music_like
 
     folder = tmp_path_factory.mktemp("e2e-synthetic")
     build(folder, files=600, seed=6)
-    yield from site_start(folder)
+    # One import vetting, by the job that ran it (so the Imports and Jobs pages have a
+    # detail page): a folder of one short FLAC, vetted by ``run_job`` as the worker would.
+    incoming = folder / "incoming"
+    incoming.mkdir()
+    audio_make.encode(
+        incoming / "new.flac", music_like(seconds=2.0, seed=6), 44100, "flac", sample_fmt="s16"
+    )
+    roots = {"MUSICQUALITY_IMPORT_ROOTS": str(incoming)}
+    result = run_manage(
+        manage_env(folder, **roots),
+        "run_job", "vet_import", "--json", json.dumps({"folder": str(incoming)}),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    yield from site_start(folder, **roots)
 
 
 @pytest.fixture(scope="module")
@@ -156,9 +172,11 @@ def log_in(browser, site: Site, *, viewport=None):
     return page
 
 
-def query(site: Site, sql: str, params=()) -> list[tuple]:
-    """Rows read straight from the site's library database, read-only, for the expectations."""
-    conn = sqlite3.connect(f"file:{site.library_db}?mode=ro", uri=True)
+def query(site: Site, sql: str, params=(), *, app: bool = False) -> list[tuple]:
+    """Rows read straight from the site's library database (``app``: its app database),
+    read-only, for the expectations."""
+    path = site.folder / "app.sqlite3" if app else site.library_db
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         return conn.execute(sql, params).fetchall()
     finally:

@@ -76,14 +76,15 @@ def navigations(page) -> list[str]:
     return loads
 
 
-def test_one_click_on_a_row_approves_that_candidate(browser, synthetic_site):
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1280px", "390px"])
+def test_one_click_on_a_row_approves_that_candidate(browser, synthetic_site, viewport):
     site = synthetic_site
     [(candidate_id,)] = query(
         site,
         "SELECT id FROM upgrade_candidates WHERE user_action = 'pending' "
         "ORDER BY priority_score DESC, id LIMIT 1",
     )
-    page = log_in(browser, site)
+    page = log_in(browser, site, viewport=viewport)
     page.goto(site.base_url + CANDIDATES)
     row = page.locator(f"#result_list tr:has(input[value='{candidate_id}'])")
     with page.expect_navigation():
@@ -147,9 +148,10 @@ def test_approve_3_reject_2_ignore_1_in_few_interactions(browser, synthetic_site
     page.close()
 
 
-def test_the_overview_cards_lead_to_lists_with_the_same_counts(browser, synthetic_site):
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1280px", "390px"])
+def test_the_overview_cards_lead_to_lists_with_the_same_counts(browser, synthetic_site, viewport):
     site = synthetic_site
-    page = log_in(browser, site)
+    page = log_in(browser, site, viewport=viewport)
     cards = page.locator("#next-steps a.next-step")
     assert cards.count() > 0
     found = {
@@ -177,13 +179,14 @@ def test_the_overview_cards_lead_to_lists_with_the_same_counts(browser, syntheti
     page.close()
 
 
-def test_dedup_shows_each_groups_keeper_first_and_marked(browser, synthetic_site):
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1280px", "390px"])
+def test_dedup_shows_each_groups_keeper_first_and_marked(browser, synthetic_site, viewport):
     site = synthetic_site
     env = manage_env(site.folder)
     result = run_manage(env, "find_duplicates", "--no-confirm", "--json", "-")
     assert result.returncode == 0, result.stderr
     keepers = [g["keeper"]["library_id"] for g in json.loads(result.stdout)["groups"]]
-    page = log_in(browser, site)
+    page = log_in(browser, site, viewport=viewport)
     page.goto(site.base_url + "/dedup/")
     groups = page.locator("#groups .dup-group")
     assert groups.count() == min(len(keepers), 25)
@@ -202,10 +205,14 @@ def axe_pages(site) -> list[str]:
     [(file_id,)] = query(site, "SELECT min(id) FROM library_index WHERE is_active = 1")
     [(candidate_id,)] = query(site, "SELECT min(id) FROM upgrade_candidates")
     [(history_id,)] = query(site, "SELECT min(id) FROM dedup_history")
+    [(vetting_id,)] = query(site, "SELECT min(id) FROM import_vetting", app=True)
+    [(job_id,)] = query(site, "SELECT min(id) FROM jobs_job", app=True)
+    assert vetting_id and job_id, "the synthetic site has a vetting and its job"
     return [
         "/",
         "/files/",
         f"/files/{file_id}/",
+        "/files/unreadable/",
         "/dedup/",
         "/dedup/pairs/",
         "/dedup/review/",
@@ -213,8 +220,12 @@ def axe_pages(site) -> list[str]:
         "/upgrades/",
         "/upgrades/candidates/",
         "/upgrades/albums/",
+        "/imports/",
+        f"/imports/{vetting_id}/",
         "/jobs/",
+        f"/jobs/{job_id}/",
         "/monitoring/",
+        "/admin/",
         CANDIDATES,
         f"{CANDIDATES}{candidate_id}/change/",
         HISTORY,
@@ -229,13 +240,9 @@ def test_axe_core_finds_no_violation_on_any_page(browser, synthetic_site, viewpo
     site = synthetic_site
     context = browser.new_context(viewport=viewport, bypass_csp=True)
     page = context.new_page()
-    page.goto(site.base_url + "/login/")
-    page.fill("#id_username", ADMIN_USER)
-    page.fill("#id_password", site.password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
     problems = {}
-    for url in axe_pages(site):
+
+    def check(url: str) -> None:
         page.goto(site.base_url + url)
         page.add_script_tag(path=str(AXE_JS))
         violations = page.evaluate("async () => (await axe.run(document)).violations")
@@ -245,5 +252,15 @@ def test_axe_core_finds_no_violation_on_any_page(browser, synthetic_site, viewpo
             ]
         if page_overflow(page):
             problems[f"{url} scrolls sideways"] = overflowing(page)
+
+    check("/login/")  # logged out: the page every visitor meets first
+    assert page.url == site.base_url + "/login/"
+    page.fill("#id_username", ADMIN_USER)
+    page.fill("#id_password", site.password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.url == site.base_url + "/"
+    for url in axe_pages(site):
+        check(url)
     context.close()
     assert not problems, json.dumps(problems, indent=1)
