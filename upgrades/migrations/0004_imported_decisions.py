@@ -4,23 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('upgrades', '0003_schema_v2_2_0'),
+        ("upgrades", "0003_schema_v2_2_0"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportedDecision',
+            name="ImportedDecision",
             fields=[
-                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.TextField(help_text='legacy_row_key of the Music Tools row', unique=True)),
-                ('candidate_id', models.IntegerField(help_text='the upgrade_candidates row it went to')),
-                ('source', models.TextField(help_text='the file it was read from')),
-                ('imported_at', models.TextField(help_text='ISO-8601 UTC')),
+                (
+                    "id",
+                    models.AutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.TextField(
+                        help_text="legacy_row_key of the Music Tools row", unique=True
+                    ),
+                ),
+                (
+                    "candidate_id",
+                    models.IntegerField(help_text="the upgrade_candidates row it went to"),
+                ),
+                ("source", models.TextField(help_text="the file it was read from")),
+                ("imported_at", models.TextField(help_text="ISO-8601 UTC")),
             ],
             options={
-                'db_table': 'upgrades_imported_decision',
+                "db_table": "upgrades_imported_decision",
             },
         ),
     ]
