@@ -909,7 +909,7 @@ def upgrade_decisions_import_apply(*, plan: DecisionImportPlan) -> DecisionImpor
     stamp = utc_now_iso()
     written = changed_since = 0
     recorded = imported_decision_keys(keys=[item.key for item in plan.to_write])
-    imported: list[DecisionImport] = []
+    imported: list[ImportedDecision] = []
     with transaction.atomic(using=LIBRARY_DB_ALIAS):
         current = {
             row[0]: row[1:]
@@ -934,21 +934,21 @@ def upgrade_decisions_import_apply(*, plan: DecisionImportPlan) -> DecisionImpor
                         values["user_action"] = action = item.user_action
                         values["action_at"] = item.action_at or stamp
                 notes = rules.note_appended(notes, item.note, when=item.action_at or stamp)
-                imported.append(item)
+                imported.append(
+                    ImportedDecision(
+                        key=item.key,
+                        candidate_id=candidate_id,
+                        source=plan.source,
+                        imported_at=stamp,
+                    )
+                )
             values["notes"] = notes
             UpgradeCandidate.objects.filter(pk=candidate_id).update(**values)
             written += 1
     # After the library's commit: a kill in between leaves the keys on the notes alone, which
     # the next plan reads too.
     ImportedDecision.objects.using(APP_DB_ALIAS).bulk_create(
-        [
-            ImportedDecision(
-                key=item.key, candidate_id=item.candidate_id, source=plan.source, imported_at=stamp
-            )
-            for item in imported
-        ],
-        ignore_conflicts=True,
-        batch_size=500,
+        imported, ignore_conflicts=True, batch_size=500
     )
     plan.written, plan.changed_since = written, changed_since
     logger.info("imported Music Tools decisions into %d upgrade candidates", written)

@@ -449,7 +449,7 @@ def _audio_verify(
         evidence["open_error"] = f"{type(e).__name__}: {e}"[:200]
         return _damaged("unreadable", evidence, declared)
     try:
-        container = av.open(handle, metadata_errors="ignore")
+        container = av.open(handle, "r", metadata_errors="ignore")
     except Exception as e:
         handle.close()
         evidence["open_error"] = f"{type(e).__name__}: {e}"[:200]

@@ -38,7 +38,7 @@ def _decode_middle(path: Path, seconds: float) -> tuple[np.ndarray, int]:
         raise SpectrogramError(f"{path}: {error}") from None
     with handle:
         try:
-            container = av.open(handle)
+            container = av.open(handle, "r")
         except Exception as error:  # PyAV raises many types on damaged files
             raise SpectrogramError(f"{path}: {error}") from None
         with container:
